@@ -1,0 +1,23 @@
+"""The exceptions accelsim raises on bad input.
+
+Every error a user can cause is an :class:`AccelsimError`; the command line turns it into one line on
+stderr and exit code 3 (bad input).  Internal invariants use ``assert``.
+"""
+
+
+class AccelsimError(Exception):
+    """Base class of every error caused by user input (a trace, a config, a file)."""
+
+    exit_code = 3
+
+
+class TraceError(AccelsimError, ValueError):
+    """A trace file or an in-memory trace is malformed (names the file, layer and field)."""
+
+
+class ConfigError(AccelsimError, ValueError):
+    """A configuration, preset, energy table or command option is invalid (names the key)."""
+
+
+class FormatError(AccelsimError, ValueError):
+    """A compressed stream or an input array cannot be encoded or decoded."""

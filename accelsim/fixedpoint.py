@@ -1,0 +1,39 @@
+"""The one documented place where float32 trace values become the datapath's fixed-point numbers.
+
+Eyeriss, DaDianNao and Cnvlutin compute on 16-bit fixed point.  Eyeriss picks per layer which 16 of the
+32 product bits to keep (JSSC 2017 section V-C); accelsim models that as a per-tensor binary point: the
+fewest integer bits that hold the tensor's largest magnitude, the rest fraction.  A value is zero on the
+hardware exactly when it rounds to 0 at that binary point, which is what decides gating and skipping.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def frac_bits_for(x: np.ndarray, bits: int = 16) -> int:
+    """Fraction bits of a signed ``bits``-wide format whose range holds max |x| (0 for an all-zero tensor)."""
+    m = float(np.max(np.abs(x))) if x.size else 0.0
+    if m == 0.0:
+        return bits - 1
+    int_bits = max(0, math.floor(math.log2(m)) + 1)  # bits left of the binary point, sign excluded
+    return bits - 1 - int_bits
+
+
+def quantize(x: np.ndarray, bits: int = 16, frac_bits: int | None = None) -> tuple[np.ndarray, int]:
+    """Round ``x`` to signed ``bits``-bit fixed point; returns (int64 codes, fraction bits used)."""
+    f = frac_bits_for(x, bits) if frac_bits is None else int(frac_bits)
+    lim = (1 << (bits - 1)) - 1
+    q = np.clip(np.rint(np.asarray(x, dtype=np.float64) * (2.0 ** f)), -lim - 1, lim).astype(np.int64)
+    return q, f
+
+
+def nonzero_mask(x: np.ndarray, bits: int = 16) -> np.ndarray:
+    """Which values are non-zero on a ``bits``-wide fixed-point datapath (bool array of x's shape)."""
+    q, _ = quantize(x, bits)
+    return q != 0
+
+
+def dequantize(q: np.ndarray, frac_bits: int) -> np.ndarray:
+    return (np.asarray(q, dtype=np.float64) / (2.0 ** frac_bits)).astype(np.float32)

@@ -1,0 +1,160 @@
+"""Reading and writing trace files (format v1: one ``.npz`` with a JSON manifest, DESIGN.md section 3).
+
+The loader never executes anything from the file: ``np.load(..., allow_pickle=False)``, the manifest is
+JSON text, and every field and array is validated.  Every problem raises :class:`TraceError` naming the
+file, the layer and the field.
+"""
+from __future__ import annotations
+
+import json
+import os
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from accelsim.errors import TraceError
+from accelsim.trace.format import FORMAT_NAME, FORMAT_VERSION, LayerSpec, LayerTrace, Trace
+
+ARRAY_KINDS = ("weights", "inputs", "outputs")
+
+
+def save_trace(trace: Trace, path: str | os.PathLike[str], compressed: bool = True) -> Path:
+    """Write ``trace`` to ``path`` (``.npz``), atomically (a temporary file then a rename)."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+    try:
+        text = json.dumps(trace.manifest(), sort_keys=False)
+    except TypeError as e:
+        raise TraceError(f"{path}: the trace's source record is not JSON-serializable: {e}") from None
+    arrays: dict[str, np.ndarray] = {"manifest": np.array(text)}
+    for lt in trace.layers:
+        arrays[f"{lt.name}.weights"] = lt.weights
+        arrays[f"{lt.name}.inputs"] = lt.inputs
+        if lt.outputs is not None:
+            arrays[f"{lt.name}.outputs"] = lt.outputs
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        (np.savez_compressed if compressed else np.savez)(fh, **arrays)
+    os.replace(tmp, path)
+    return path
+
+
+def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and validate only the manifest of a trace file (fast: no tensor is loaded)."""
+    with _open(path) as npz:
+        return _manifest(npz, str(path))
+
+
+def load_trace(path: str | os.PathLike[str], layers: list[str] | None = None) -> Trace:
+    """Load and validate a trace; ``layers`` restricts it to the named layers (in the file's order)."""
+    p = str(path)
+    with _open(path) as npz:
+        man = _manifest(npz, p)
+        specs = [LayerSpec.from_dict(d, where=p) for d in man["layers"]]
+        names = [s.name for s in specs]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise TraceError(f"{p}: duplicate layer name(s) {dup} in the manifest")
+        if layers is not None:
+            unknown = [n for n in layers if n not in names]
+            if unknown:
+                raise TraceError(f"{p}: no layer(s) {unknown} in this trace (it has {names})")
+            specs = [s for s in specs if s.name in layers]
+        expected = {f"{n}.{k}" for n in names for k in ARRAY_KINDS} | {"manifest"}
+        extra = sorted(set(npz.files) - expected)
+        if extra:
+            warnings.warn(f"{p}: ignoring member(s) not named by the manifest: {extra[:5]}", stacklevel=2)
+        out = []
+        for s in specs:
+            arrs = {}
+            for k in ARRAY_KINDS:
+                key = f"{s.name}.{k}"
+                if key not in npz.files:
+                    if k == "outputs":
+                        arrs[k] = None
+                        continue
+                    raise TraceError(f"{p}: layer {s.name!r}: array {k!r} (member {key!r}) is missing")
+                arrs[k] = _array(npz, key, p, s.name, k)
+            try:
+                out.append(LayerTrace(s, arrs["weights"], arrs["inputs"], arrs["outputs"]))
+            except TraceError as e:
+                raise TraceError(f"{p}: {e}") from None
+    source = man.get("source", {})
+    return Trace(network=str(man.get("network", Path(p).stem)), layers=out, source=source, path=p)
+
+
+class _open:
+    """Context manager around np.load turning every low-level failure into a TraceError."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = str(path)
+
+    def __enter__(self) -> Any:
+        p = self.path
+        if not os.path.exists(p):
+            raise TraceError(f"{p}: no such file")
+        if os.path.isdir(p):
+            raise TraceError(f"{p}: is a directory, not a trace file")
+        try:
+            self.npz = np.load(p, allow_pickle=False)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+            raise TraceError(f"{p}: not a readable trace (.npz) file ({_short(e)})") from None
+        if not hasattr(self.npz, "files"):
+            raise TraceError(f"{p}: a single .npy array, not a trace (.npz) file")
+        return self.npz
+
+    def __exit__(self, *exc: Any) -> None:
+        self.npz.close()
+
+
+def _short(e: BaseException) -> str:
+    s = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return s[:200]
+
+
+def _array(npz: Any, key: str, p: str, layer: str, kind: str) -> np.ndarray:
+    try:
+        a = npz[key]
+    except ValueError as e:
+        if "pickle" in str(e).lower() or "object" in str(e).lower():
+            raise TraceError(f"{p}: layer {layer!r}: array {kind!r} holds Python objects "
+                             "(pickled data is never loaded)") from None
+        raise TraceError(f"{p}: layer {layer!r}: array {kind!r} is corrupt ({_short(e)})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as e:
+        raise TraceError(f"{p}: layer {layer!r}: array {kind!r} is truncated or corrupt ({_short(e)})") from None
+    except Exception as e:  # zlib.error and friends from a damaged member
+        raise TraceError(f"{p}: layer {layer!r}: array {kind!r} is truncated or corrupt ({_short(e)})") from None
+    return a
+
+
+def _manifest(npz: Any, p: str) -> dict[str, Any]:
+    if "manifest" not in npz.files:
+        raise TraceError(f"{p}: no 'manifest' member: not an accelsim trace")
+    try:
+        m = npz["manifest"]
+    except Exception as e:
+        raise TraceError(f"{p}: field 'manifest' is unreadable ({_short(e)})") from None
+    if m.dtype.kind != "U" or m.ndim != 0:
+        raise TraceError(f"{p}: field 'manifest' must be a 0-d unicode array holding JSON, "
+                         f"got dtype {m.dtype} with shape {m.shape}")
+    try:
+        man = json.loads(str(m))
+    except json.JSONDecodeError as e:
+        raise TraceError(f"{p}: field 'manifest' is not valid JSON ({e.msg} at char {e.pos})") from None
+    if not isinstance(man, dict):
+        raise TraceError(f"{p}: field 'manifest' must be a JSON object")
+    if man.get("format") != FORMAT_NAME:
+        raise TraceError(f"{p}: field 'format' must be {FORMAT_NAME!r}, got {man.get('format')!r}")
+    if man.get("version") != FORMAT_VERSION:
+        raise TraceError(f"{p}: unknown trace format version {man.get('version')!r} "
+                         f"(this accelsim reads version {FORMAT_VERSION})")
+    if not isinstance(man.get("layers"), list) or not man["layers"]:
+        raise TraceError(f"{p}: field 'layers' must be a non-empty list")
+    if "source" in man and not isinstance(man["source"], dict):
+        raise TraceError(f"{p}: field 'source' must be a JSON object")
+    return man
