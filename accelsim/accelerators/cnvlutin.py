@@ -1,0 +1,141 @@
+"""Cnvlutin (Albericio et al., ISCA 2016): DaDianNao with zero-skipping neuron lanes.
+
+Each tile's 16x16 NFU is split into 16 subunits; subunit (neuron lane) u owns a contiguous 1/16 slice of
+the input channels and processes one non-zero neuron x 16 filters per cycle.  Neurons are stored in the
+zero-free neuron array format (ZFNAf): each brick keeps its non-zero values with 4-bit offsets, written
+by the encoder at the output of the previous layer.  Lanes are decoupled within a window; the next window
+starts when every lane is done, so a window costs its slowest lane.
+
+Cycle rules, following the authors' simulator MIsim (iniverno/MIsim, ZF=1: Ti=1, 16 units per cluster):
+* lane u's sub-window is flattened channel-fastest and cut into 16-value chunks; a chunk costs
+  max(1, nnz) steps (``zero_brick_cycles`` = 1: an all-zero chunk still takes a cycle in MIsim's unit);
+* a step costs one cycle per 16-filter group the tile holds (ceil(Mg/256), as in DaDianNao);
+* the pipeline (8 stages) fills once per layer.
+See accelsim/kernels/lanes.py for the exact traversal.
+
+Where accelsim differs from MIsim, and why:
+* MIsim's dispatcher reads NM through 2 ports x 32 B/cycle; accelsim assumes the dispatcher keeps every
+  lane fed (16 lanes x 1 neuron + offset per cycle is 16 x 20 bits, within one port) and counts its work
+  (``dispatcher.select``) for energy instead of timing it;
+* near-zero pruning (CNV+pruning): an input whose magnitude is below the layer's threshold counts as zero
+  (``threshold`` for all layers, ``thresholds`` per layer name), in the trace's own units;
+* grouped convolutions, off-chip weights and neurons: as for DaDianNao (see dadiannao.py).  Off-chip
+  neurons travel in ZFNAf with fixed brick slots (``zfnaf_layout``), so they cost 25% more bits than
+  DaDianNao's, one of the format overheads that make Cnvlutin on dense inputs slightly slower.
+
+Format overheads relative to DaDianNao on all-dense inputs: none in cycles when Cg is a multiple of
+16 * 16 (every lane chunk is full); when a lane's last chunk of a window is short (fu*R*S not a multiple
+of 16) a lane needs ceil(R*S*fu/16) chunks but takes only its R*S*fu non-zeros -- never more than the
+baseline's R*S*ceil(Cg/16) steps.  Energy adds offset reads/writes and dispatcher work.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from accelsim.accelerators.base import ceil_div
+from accelsim.accelerators.dadiannao import DaDianNao, DaDianNaoConfig, DaDianNaoPlan, input_mask
+from accelsim.accelerators.registry import register
+from accelsim.config import doc, require
+from accelsim import fixedpoint
+from accelsim.functional import layer_outputs
+from accelsim.kernels.lanes import lane_work
+from accelsim.trace.format import LayerTrace
+
+
+@dataclass(frozen=True)
+class CnvlutinConfig(DaDianNaoConfig):
+    lanes_per_tile: int = doc("neuron lanes (subunits) per tile, each 1 neuron x 16 filters/cycle", default=16)
+    offset_bits: int = doc("ZFNAf offset width in bits (4 for 16-neuron bricks)", default=4)
+    zero_brick_cycles: int = doc("cycles an all-zero lane chunk costs (MIsim: 1)", default=1)
+    threshold: float = doc("near-zero pruning: inputs with |x| below this count as zero (0 = off)", default=0.0)
+    thresholds: dict[str, float] = doc("per-layer near-zero thresholds {layer name: value}; override "
+                                       "`threshold`", default_factory=dict)
+    zfnaf_layout: str = doc("off-chip ZFNAf layout: fixed (every brick keeps 16 slots) or compact",
+                            default="fixed")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        n = type(self).__name__
+        require(self.lanes_per_tile > 0, n, "lanes_per_tile must be > 0")
+        require(self.brick_size % self.lanes_per_tile == 0 or self.lanes_per_tile == self.brick_size, n,
+                "lanes_per_tile must equal brick_size (16)")
+        require(self.offset_bits > 0, n, "offset_bits must be > 0")
+        require(self.zero_brick_cycles >= 0, n, "zero_brick_cycles must be >= 0")
+        require(self.threshold >= 0, n, f"threshold must be >= 0, got {self.threshold}")
+        for k, v in self.thresholds.items():
+            require(v >= 0, n, f"thresholds[{k}] must be >= 0, got {v}")
+        require(self.zfnaf_layout in ("fixed", "compact"), n, "zfnaf_layout must be 'fixed' or 'compact'")
+
+    def threshold_for(self, layer: str) -> float:
+        return float(self.thresholds.get(layer, self.threshold))
+
+
+@register
+class Cnvlutin(DaDianNao):
+    name = "cnvlutin"
+    config_cls = CnvlutinConfig
+    description = "Cnvlutin (ISCA 2016): DaDianNao with decoupled zero-skipping neuron lanes (ZFNAf)"
+    actions_emitted = DaDianNao.actions_emitted + (("offset", "read"), ("offset", "write"),
+                                                   ("dispatcher", "select"), ("mac", "skipped"))
+
+    def window_steps(self, plan: DaDianNaoPlan, layer: LayerTrace) -> dict[str, Any]:
+        c = self.config
+        s = plan.spec
+        thr = c.threshold_for(s.name)
+        m = input_mask(layer, c.word_bits, thr)
+        p = s.padding
+        mask = np.zeros((s.N, s.groups, plan.cpad, s.H + 2 * p, s.W + 2 * p), dtype=np.uint8)
+        mask[:, :, :s.Cg, p:p + s.H, p:p + s.W] = m.reshape(s.N, s.groups, s.Cg, s.H, s.W)
+        wq, _ = fixedpoint.quantize(layer.weights_mcrs(), c.word_bits)
+        wnz = (wq != 0).reshape(s.groups, s.Mg, s.Cg, s.R, s.S).sum(axis=1)
+        wcount = np.zeros((s.groups, plan.cpad, s.R, s.S), dtype=np.int64)
+        wcount[:, :s.Cg] = wnz
+        out = lane_work(mask, wcount, s.R, s.S, s.stride, s.E, s.F, c.lanes_per_tile, c.brick_size,
+                        c.zero_brick_cycles)
+        nnz_total = int(out["nnz"].sum())
+        return {"max_steps": out["max_steps"], "lane_steps": out["lane_steps"], "nnz": out["nnz"],
+                "neurons_read": out["nnz"], "macs_executed": nnz_total * s.Mg, "tile_name": "row",
+                "x_zero_chunks": int(out["zero_chunks"].sum()), "x_macs_effectual": int(out["effectual"].sum()),
+                "x_threshold": thr, "x_nnz_read": nnz_total, "x_input_density": float(m.mean()) if m.size else 0.0}
+
+    def count(self, plan: DaDianNaoPlan, layer: LayerTrace):
+        counts = super().count(plan, layer)
+        a, x = counts.actions, counts.extra
+        # offsets travel with every non-zero neuron: read from NM once per window, and from NBin with
+        # every lane step of every filter group; the dispatcher selects each non-zero neuron once per window
+        a.add("offset", "read", x["x_nnz_read"] + x["lane_steps"] * x["filter_groups16"])
+        a.add("dispatcher", "select", x["x_nnz_read"])
+        a.add("mac", "skipped", counts.macs_skipped)
+        return counts
+
+    # ---- hooks ----------------------------------------------------------------------------------------
+    def _products(self, plan: DaDianNaoPlan, w: dict[str, Any]) -> int:
+        # only non-zero neurons are multiplied, each by the tile's filter slots
+        return int(w["nnz"].sum()) * plan.filter_slots
+
+    def _nbin_reads(self, plan: DaDianNaoPlan, w: dict[str, Any]) -> int:
+        return int(w["lane_steps"].sum())
+
+    def _output_words(self, layer: LayerTrace) -> tuple[int, dict[tuple[str, str], int]]:
+        out = layer_outputs(layer)
+        nz = int(fixedpoint.nonzero_mask(out, self.config.word_bits).sum())
+        # the ZFNAf encoder writes non-zero values and their offsets
+        return nz, {("offset", "write"): nz}
+
+    def _output_row_bits(self, plan: DaDianNaoPlan, layer: LayerTrace) -> np.ndarray:
+        c = self.config
+        s = plan.spec
+        if c.zfnaf_layout == "fixed":
+            bits = s.Mg * s.F * (c.word_bits + c.offset_bits)
+            return np.full(s.N * s.groups * s.E, bits, dtype=np.int64)
+        out = layer_outputs(layer).reshape(s.N, s.groups, s.Mg, s.E, s.F)
+        nz = fixedpoint.nonzero_mask(out, c.word_bits).sum(axis=(2, 4)).reshape(-1)
+        bricks = ceil_div(s.Mg, c.brick_size) * s.F
+        return nz * (c.word_bits + c.offset_bits) + bricks * 5
+
+    def _input_row_bits(self, plan: DaDianNaoPlan) -> np.ndarray:
+        c = self.config
+        return super()._input_row_bits(plan) * (c.word_bits + c.offset_bits) // c.word_bits

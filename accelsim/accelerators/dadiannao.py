@@ -1,0 +1,219 @@
+"""DaDianNao (Chen et al., MICRO 2014), the baseline of Cnvlutin, as its authors' simulator models it.
+
+Node: 16 tiles; each tile's NFU multiplies a brick of 16 input neurons (16 consecutive channels at one
+(x, y)) by 16 filters per cycle (256 MACs/cycle/tile, 4096 per node), 16-bit fixed point, 606 MHz.
+Synapses live in each tile's eDRAM (SB, 2 MB); neurons in the central eDRAM (NM, 4 MB), each brick being
+broadcast to every tile.
+
+Cycle rules (MIsim, github iniverno/MIsim: options.py, director.py, cluster.py, unit.py, with ZF=0):
+* one output window at a time; its R*S*Cg inputs (channels zero-padded to a multiple of 16) are streamed
+  brick by brick: R*S*ceil(Cg/16) bricks per window;
+* filters go round-robin to the tiles in groups of 16, so a tile holds ceil(Mg/256) filter groups and a
+  brick takes that many cycles;  a window costs R*S*ceil(Cg/16)*ceil(Mg/256) cycles;
+* the 8-stage pipeline fills once per layer (MIsim's latencyPipeline = 8): windows follow back to back;
+* FC layers are the 1x1-window case.
+
+Where accelsim goes beyond MIsim (which keeps everything on chip):
+* grouped convolutions (AlexNet conv2/4/5) run their groups one after another, because a broadcast brick
+  belongs to one group;  a group with fewer than 256 filters leaves multipliers idle (utilization < 1);
+* weights that do not fit in the SBs (16 x 2 MB, half of it kept free to prefetch the next chunk) are
+  streamed from DRAM in chunks of filters, each chunk serving every window of the whole batch;
+* a layer whose input and output neurons do not fit in the 4 MB NM streams its input rows from DRAM and
+  writes its output rows back; otherwise neurons stay on chip (the previous layer wrote them there);
+* DRAM (not part of the MICRO 2014 node, which uses HyperTransport links) is one DDR4-3200 channel,
+  25.6 GB/s, an assumption stated in the config.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from accelsim import fixedpoint
+from accelsim.accelerators.base import Accelerator, LayerCounts, ceil_div
+from accelsim.accelerators.registry import register
+from accelsim.config import doc, require
+from accelsim.counts import ActionCounts
+from accelsim.timeline import TileWork
+from accelsim.trace.format import LayerSpec, LayerTrace
+
+
+@dataclass(frozen=True)
+class DaDianNaoConfig:
+    tiles: int = doc("tiles per node (MICRO 2014: 16)", default=16)
+    filters_per_tile: int = doc("filters each tile's NFU serves per cycle, Tn (16)", default=16)
+    brick_size: int = doc("neurons per brick = neurons per cycle per tile, Ti (16)", default=16)
+    clock_hz: float = doc("core clock in Hz (MICRO 2014: 606 MHz)", default=606e6)
+    pipeline_latency_cycles: int = doc("NFU pipeline depth, filled once per layer (MIsim: 8)", default=8)
+    word_bits: int = doc("datapath width in bits (16-bit fixed point)", default=16)
+    sb_bytes_per_tile: int = doc("synapse buffer (eDRAM) per tile in bytes (2 MB)", default=2 * 1024 * 1024)
+    nm_bytes: int = doc("central neuron memory (eDRAM) in bytes (4 MB)", default=4 * 1024 * 1024)
+    dram_bw_bits_per_cycle: float = doc(
+        "off-chip bandwidth in bits per core cycle; assumption: one DDR4-3200 channel, 25.6 GB/s at 606 MHz",
+        default=25.6e9 * 8 / 606e6)
+    dram_latency_cycles: int = doc("DRAM access latency in core cycles (assumption: ~100 ns)", default=60)
+    energy_table: str = doc("energy table name or YAML path", default="dadiannao-45nm")
+
+    def __post_init__(self) -> None:
+        n = type(self).__name__
+        for f in ("tiles", "filters_per_tile", "brick_size", "word_bits", "sb_bytes_per_tile", "nm_bytes"):
+            require(getattr(self, f) > 0, n, f"{f} must be > 0, got {getattr(self, f)}")
+        require(self.pipeline_latency_cycles >= 0, n, "pipeline_latency_cycles must be >= 0")
+        require(self.clock_hz > 0, n, f"clock_hz must be > 0, got {self.clock_hz}")
+        require(self.dram_bw_bits_per_cycle > 0, n, "dram_bw_bits_per_cycle must be > 0")
+        require(self.dram_latency_cycles >= 0, n, "dram_latency_cycles must be >= 0")
+
+
+@dataclass(frozen=True)
+class DaDianNaoPlan:
+    spec: LayerSpec
+    cpad: int                # channels per group padded to a multiple of the brick size
+    bricks_per_window: int   # R*S*ceil(Cg/16)
+    filter_slots: int        # Mg rounded up to whole 16-filter groups
+    chunks: tuple[tuple[int, int], ...]  # filter chunks (first filter, count) resident in SB at once
+    weights_on_chip: bool
+    neurons_on_chip: bool
+
+    def filter_groups_per_tile(self, filters: int, tiles: int, tn: int) -> int:
+        return ceil_div(ceil_div(filters, tn), tiles)
+
+
+@register
+class DaDianNao(Accelerator):
+    name = "dadiannao"
+    config_cls = DaDianNaoConfig
+    description = "DaDianNao (MICRO 2014): 16 tiles x 16x16 NFU, dense; the Cnvlutin baseline"
+    actions_emitted = (("mult", "random"), ("add", "random"), ("sb", "read"), ("nbin", "read"),
+                       ("nbin", "write"), ("nbout", "read"), ("nbout", "write"), ("central_edram", "read"),
+                       ("central_edram", "write"), ("dram", "read_bits"), ("dram", "write_bits"))
+
+    def peak_macs_per_cycle(self) -> int:
+        c = self.config
+        return c.tiles * c.filters_per_tile * c.brick_size
+
+    def fill_cycles(self, plan: Any) -> int:
+        return self.config.pipeline_latency_cycles
+
+    # ---- plan ------------------------------------------------------------------------------------
+    def plan(self, spec: LayerSpec) -> DaDianNaoPlan:
+        c = self.config
+        cpad = ceil_div(spec.Cg, c.brick_size) * c.brick_size
+        bpw = spec.R * spec.S * (cpad // c.brick_size)
+        slots = ceil_div(spec.Mg, c.filters_per_tile) * c.filters_per_tile
+        wbits_per_filter = spec.Cg * spec.R * spec.S * c.word_bits
+        sb_bits = c.tiles * c.sb_bytes_per_tile * 8
+        on_chip = spec.M * wbits_per_filter <= sb_bits
+        if on_chip:
+            chunks: tuple[tuple[int, int], ...] = ((0, spec.Mg),)
+        else:  # half the SB is the prefetch buffer of the next chunk (double buffering)
+            per_chunk = max(c.filters_per_tile, (sb_bits // 2) // wbits_per_filter // c.filters_per_tile
+                            * c.filters_per_tile)
+            chunks = tuple((m0, min(per_chunk, spec.Mg - m0)) for m0 in range(0, spec.Mg, per_chunk))
+        nm_bits = c.nm_bytes * 8
+        in_bits = spec.N * spec.C * spec.H * spec.W * c.word_bits
+        out_bits = spec.N * spec.M * spec.E * spec.F * c.word_bits
+        return DaDianNaoPlan(spec, cpad, bpw, slots, chunks, on_chip, in_bits + out_bits <= nm_bits)
+
+    # ---- count -----------------------------------------------------------------------------------
+    def window_steps(self, plan: DaDianNaoPlan, layer: LayerTrace) -> dict[str, Any]:
+        """Per output row (n, g, e): brick steps summed over its windows, and what the steps read.
+
+        DaDianNao's work does not depend on the data: every window streams all its bricks."""
+        s = plan.spec
+        shape = (s.N, s.groups, s.E)
+        steps = np.full(shape, plan.bricks_per_window * s.F, dtype=np.int64)
+        return {"max_steps": steps, "lane_steps": steps * self.config.brick_size,
+                "neurons_read": np.full(shape, plan.bricks_per_window * self.config.brick_size * s.F,
+                                        dtype=np.int64),
+                "macs_executed": s.macs_dense, "tile_name": "row"}
+
+    def count(self, plan: DaDianNaoPlan, layer: LayerTrace) -> LayerCounts:
+        c = self.config
+        s = plan.spec
+        w = self.window_steps(plan, layer)
+        tn, ti, T = c.filters_per_tile, c.brick_size, c.tiles
+        a = ActionCounts()
+        total_steps = int(w["max_steps"].sum())
+        lane_steps = int(w["lane_steps"].sum())  # neuron-slot steps: brick_size per brick in the baseline
+        groups16 = plan.filter_slots // tn
+        # every neuron slot processed meets 16 filters of each filter group: one product each
+        products = self._products(plan, w)
+        a.add("mult", "random", products)
+        a.add("add", "random", products)
+        a.add("sb", "read", lane_steps * tn * groups16)
+        a.add("nbin", "read", self._nbin_reads(plan, w) * groups16)
+        a.add("nbout", "read", total_steps * tn * groups16)
+        a.add("nbout", "write", total_steps * tn * groups16)
+        neurons = int(w["neurons_read"].sum())
+        a.add("central_edram", "read", neurons)
+        a.add("nbin", "write", neurons * min(T, groups16))
+        out_words, out_extra = self._output_words(layer)
+        a.add("central_edram", "write", out_words)
+        for k, v in out_extra.items():
+            a.add(*k, v)
+        # ---- tiles for the timeline: filter chunk x output row
+        fg_per_chunk = [ceil_div(ceil_div(n, tn), T) for _, n in plan.chunks]
+        rows = w["max_steps"].reshape(-1)
+        compute = np.concatenate([rows * fg for fg in fg_per_chunk])
+        nrow = len(rows)
+        load = np.zeros(len(compute), dtype=np.int64)
+        store = np.zeros(len(compute), dtype=np.int64)
+        wbits = s.Cg * s.R * s.S * c.word_bits
+        dram_r = dram_w = 0
+        if not plan.weights_on_chip:
+            for i, (_, nf) in enumerate(plan.chunks):
+                load[i * nrow] += nf * s.groups * wbits
+        if not plan.neurons_on_chip:
+            in_row = self._input_row_bits(plan)  # per output row, per chunk pass
+            out_row = self._output_row_bits(plan, layer)
+            for i, (_, nf) in enumerate(plan.chunks):
+                load[i * nrow:(i + 1) * nrow] += in_row
+                store[i * nrow:(i + 1) * nrow] += (out_row * nf) // s.Mg
+        dram_r = int(load.sum())
+        dram_w = int(store.sum())
+        a.add("dram", "read_bits", dram_r)
+        a.add("dram", "write_bits", dram_w)
+        executed = int(w["macs_executed"])
+        extra = {"tile_name": w["tile_name"], "weights_on_chip": plan.weights_on_chip,
+                 "neurons_on_chip": plan.neurons_on_chip, "filter_chunks": len(plan.chunks),
+                 "brick_steps": total_steps, "lane_steps": lane_steps,
+                 "filter_groups16": groups16, "lane_utilization": lane_steps / max(1, total_steps * ti)}
+        extra.update({k: v for k, v in w.items() if k.startswith("x_")})
+        return LayerCounts(actions=a, macs_dense=s.macs_dense, macs_executed=executed,
+                           macs_skipped=s.macs_dense - executed, dram_read_bits=dram_r, dram_write_bits=dram_w,
+                           tiles=TileWork(load, compute, store), extra=extra)
+
+    # ---- hooks that Cnvlutin overrides -----------------------------------------------------------------
+    def _products(self, plan: DaDianNaoPlan, w: dict[str, Any]) -> int:
+        return int(w["lane_steps"].sum()) * plan.filter_slots
+
+    def _nbin_reads(self, plan: DaDianNaoPlan, w: dict[str, Any]) -> int:
+        return int(w["lane_steps"].sum())
+
+    def _output_words(self, layer: LayerTrace) -> tuple[int, dict[tuple[str, str], int]]:
+        s = layer.spec
+        return s.N * s.M * s.E * s.F, {}
+
+    def _input_row_bits(self, plan: DaDianNaoPlan) -> np.ndarray:
+        """Input bits brought on chip for each output row: the first row of an image needs R input rows,
+        later rows ``stride`` new ones (rows are kept while windows slide down)."""
+        s = plan.spec
+        per_in_row = s.Cg * s.W * self.config.word_bits
+        rows = np.full((s.N, s.groups, s.E), min(s.stride, s.R), dtype=np.int64)
+        rows[:, :, 0] = s.R
+        return (rows * per_in_row).reshape(-1)
+
+    def _output_row_bits(self, plan: DaDianNaoPlan, layer: LayerTrace) -> np.ndarray:
+        s = plan.spec
+        return np.full(s.N * s.groups * s.E, s.Mg * s.F * self.config.word_bits, dtype=np.int64)
+
+
+def input_mask(layer: LayerTrace, word_bits: int, threshold: float = 0.0) -> np.ndarray:
+    """(N, C, H, W) bool: inputs non-zero on the fixed-point datapath and at least ``threshold`` in
+    magnitude (Cnvlutin's near-zero pruning; threshold in the trace's units, 0 = exact zeros only)."""
+    x = layer.inputs_nchw()
+    m = fixedpoint.nonzero_mask(x, word_bits)
+    if threshold > 0:
+        m &= np.abs(x) >= threshold
+    return m

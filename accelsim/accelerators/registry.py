@@ -1,0 +1,49 @@
+"""Accelerator models by name: ``@register`` on a class, ``create(name)`` to build one."""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from accelsim.errors import ConfigError
+
+_REGISTRY: dict[str, type] = {}
+# modules that define models; imported lazily so ``import accelsim`` stays cheap
+_MODULES = ("dadiannao", "cnvlutin", "eyeriss", "ucnn")
+
+
+def register(cls: type) -> type:
+    name = getattr(cls, "name", "")
+    assert name and name not in _REGISTRY, f"bad or duplicate accelerator name {name!r}"
+    _REGISTRY[name] = cls
+    return cls
+
+
+def _load_all() -> None:
+    for m in _MODULES:
+        try:
+            importlib.import_module(f"accelsim.accelerators.{m}")
+        except ModuleNotFoundError as e:
+            if e.name != f"accelsim.accelerators.{m}":
+                raise
+
+
+def available() -> list[str]:
+    _load_all()
+    return sorted(_REGISTRY)
+
+
+def get(name: str) -> type:
+    _load_all()
+    if name not in _REGISTRY:
+        raise ConfigError(f"unknown accelerator {name!r} (available: {', '.join(sorted(_REGISTRY))})")
+    return _REGISTRY[name]
+
+
+def create(name: str, config: Any = None, energy: Any = None, **overrides: Any) -> Any:
+    """Build accelerator ``name`` from a config (dataclass, YAML path, preset name or dict) and overrides."""
+    cls = get(name)
+    acc = cls(config=config, energy=energy)
+    if overrides:
+        from accelsim.accelerators.base import with_overrides
+        acc = cls(config=with_overrides(acc.config, overrides), energy=energy)
+    return acc

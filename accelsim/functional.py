@@ -1,0 +1,34 @@
+"""Functional (numerical) layer evaluation, for models that need a layer's outputs when a trace has none.
+
+Outputs are computed as ReLU(conv(inputs, weights)) with zero bias in float32 (numpy, single thread),
+the convention of the trace format (outputs are post-activation, pre-pooling).  A trace exported from a
+real model carries its true outputs, which are used instead.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from accelsim.trace.format import LayerTrace
+
+
+def layer_outputs(layer: LayerTrace, relu: bool = True) -> np.ndarray:
+    """The layer's outputs, shape ``spec.output_shape``: from the trace if present, else computed."""
+    if layer.outputs is not None:
+        return layer.outputs
+    s = layer.spec
+    x = layer.inputs_nchw()
+    w = layer.weights_mcrs()
+    p = s.padding
+    out = np.empty((s.N, s.M, s.E, s.F), dtype=np.float32)
+    for n in range(s.N):
+        xp = np.pad(x[n], ((0, 0), (p, p), (p, p))) if p else x[n]
+        for g in range(s.groups):
+            xg = xp[g * s.Cg:(g + 1) * s.Cg]
+            win = sliding_window_view(xg, (s.R, s.S), axis=(1, 2))[:, ::s.stride, ::s.stride][:, :s.E, :s.F]
+            # win: (Cg, E, F, R, S); weights (Mg, Cg, R, S)
+            wg = w[g * s.Mg:(g + 1) * s.Mg]
+            out[n, g * s.Mg:(g + 1) * s.Mg] = np.tensordot(wg, win, axes=([1, 2, 3], [0, 3, 4]))
+    if relu:
+        np.maximum(out, 0, out=out)
+    return out.reshape(s.output_shape)
