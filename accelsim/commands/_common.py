@@ -1,0 +1,76 @@
+"""Options and printing shared by the simulate and compare commands."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from accelsim.errors import ConfigError
+from accelsim.results import NetworkResult
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("design options (each maps to a config key; error if the design lacks it)")
+    g.add_argument("--config", metavar="FILE",
+                   help="YAML config for the design (a preset name such as 'cnvlutin' also works); "
+                        "unknown keys are an error")
+    g.add_argument("--energy", metavar="TABLE",
+                   help="energy table: a shipped name (e.g. dadiannao-45nm, eyeriss-normalized) or a YAML path")
+    g.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one config key (repeatable), e.g. --set dram_bw_bits_per_cycle=128")
+    g.add_argument("--threshold", type=float, metavar="T",
+                   help="Cnvlutin near-zero pruning: inputs with |x| < T count as zero (trace units)")
+    g.add_argument("--no-rlc", action="store_true", help="Eyeriss: move fmaps to/from DRAM uncompressed")
+    g.add_argument("--no-gating", action="store_true", help="Eyeriss: no zero-gating of MACs")
+    g.add_argument("--group-size", type=int, metavar="G", help="UCNN: filters processed together (1, 2, 4)")
+    p.add_argument("--layers", metavar="A,B", help="simulate only these layers (comma-separated names)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+
+
+def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    from accelsim.config import parse_overrides
+    over = parse_overrides(args.set)
+    if args.threshold is not None:
+        if args.threshold < 0:
+            raise ConfigError(f"--threshold must be >= 0, got {args.threshold}")
+        over["threshold"] = args.threshold
+    if args.no_rlc:
+        over["rlc"] = False
+    if args.no_gating:
+        over["gating"] = False
+    if args.group_size is not None:
+        over["group_size"] = args.group_size
+    return over
+
+
+def layer_list(args: argparse.Namespace) -> list[str] | None:
+    return [x.strip() for x in args.layers.split(",") if x.strip()] if args.layers else None
+
+
+def _si(x: float) -> str:
+    for unit, f in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(x) >= f:
+            return f"{x / f:.2f}{unit}"
+    return f"{x:.0f}"
+
+
+def print_result_table(res: NetworkResult, out=None) -> None:
+    out = out or sys.stdout
+    unit = res.layers[0].energy_unit if res.layers else "pJ"
+    eu = "uJ" if unit == "pJ" else unit
+    scale = 1e-6 if unit == "pJ" else 1.0
+    hdr = (f"{'layer':<12} {'cycles':>10} {'stall':>9} {'MACs dense':>11} {'executed':>10} {'gated':>9} "
+           f"{'skipped':>9} {'util':>5} {'DRAM rd':>9} {'DRAM wr':>9} {'energy ' + eu:>13}")
+    tag = " [SYNTHETIC trace]" if res.synthetic else ""
+    print(f"{res.arch} on {res.network}{tag}", file=out)
+    print(hdr, file=out)
+    print("-" * len(hdr), file=out)
+    for lr in res.layers + [res.total]:
+        if lr.name == "total":
+            print("-" * len(hdr), file=out)
+        print(f"{lr.name[:12]:<12} {lr.cycles:>10} {lr.stall_cycles:>9} {_si(lr.macs_dense):>11} "
+              f"{_si(lr.macs_executed):>10} {_si(lr.macs_gated):>9} {_si(lr.macs_skipped):>9} "
+              f"{lr.utilization:>5.2f} {_si(lr.dram_read_bits / 8) + 'B':>9} "
+              f"{_si(lr.dram_write_bits / 8) + 'B':>9} {lr.energy * scale:>13.2f}", file=out)
+    t = res.total
+    print(f"total latency {t.latency_s * 1e3:.3f} ms at {t.clock_hz / 1e6:.0f} MHz", file=out)

@@ -1,0 +1,66 @@
+"""``accelsim compare TRACE... --arch A,B --baseline A``: speedup and energy ratios, CSV and JSON."""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from accelsim.commands._common import add_model_options, layer_list, overrides_from_args
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compare", help="compare designs (and variants) against a baseline",
+        description="Simulate several designs on one or more traces; report per-layer and per-network "
+                    "speedup (baseline cycles / cycles) and energy ratio (energy / baseline energy), and "
+                    "the geometric mean over networks. Variants carry overrides: "
+                    "--arch dadiannao,cnvlutin,cnvlutin:threshold=0.05 --baseline dadiannao.")
+    p.add_argument("traces", nargs="+", metavar="TRACE", help="trace files (.npz)")
+    p.add_argument("--arch", required=True, metavar="A,B,...", help="comma-separated designs or variants")
+    p.add_argument("--baseline", required=True, metavar="A", help="the design the others are compared to")
+    add_model_options(p)
+    p.add_argument("--out", metavar="DIR", help="write compare.csv, compare.json, compare_summary.csv and every "
+                                                "run's full result (runs/*.json, for `accelsim figures`)")
+    p.add_argument("--per-layer", action="store_true", help="print per-layer rows, not only network totals")
+    p.set_defaults(func=run)
+
+
+def run_label(trace: str, arch: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.=+-]+", "_", f"{Path(trace).stem}__{arch}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from accelsim import compare, runner
+    from accelsim.errors import ConfigError
+    from accelsim.trace import load_trace
+    specs = runner.parse_arch_list(args.arch)
+    labels = [s.label for s in specs]
+    if args.baseline not in labels:
+        raise ConfigError(f"--baseline {args.baseline!r} is not one of --arch {labels}")
+    over = overrides_from_args(args)
+    results = []
+    show = not args.quiet and sys.stderr.isatty()
+    for t in args.traces:
+        trace = load_trace(t)
+        for s in specs:
+            # generic options apply only to designs that have the key
+            cls_fields = runner.get(s.name).config_cls.__dataclass_fields__
+            res = runner.simulate(trace, s, args.config if len(specs) == 1 else None, args.energy,
+                                  {k: v for k, v in over.items() if k in cls_fields}, layers=layer_list(args),
+                                  progress=show)
+            results.append(res)
+            if args.out:
+                res.write_json(Path(args.out) / "runs" / f"{run_label(t, s.label)}.json")
+    rows = compare.compare_rows(results, args.baseline)
+    if not args.quiet:
+        print(compare.format_table(rows, per_layer=args.per_layer))
+        for g in compare.geomean_rows(rows):
+            print(f"{g['arch']}: speedup geomean {g['speedup_geomean']:.3f}x over {g['networks']} trace(s) "
+                  f"(min {g['speedup_min']:.3f}, max {g['speedup_max']:.3f}); "
+                  f"energy reduction geomean {g['energy_reduction_geomean']:.3f}x")
+    if args.out:
+        paths = compare.write_compare(rows, args.out)
+        if not args.quiet:
+            print(f"wrote {paths['csv']}, {paths['json']}, {paths['summary_csv']}")
+    return 0

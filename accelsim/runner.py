@@ -1,0 +1,69 @@
+"""Running designs on traces: the one code path behind simulate, compare, demo and sweep.
+
+An *arch spec* names a registered design plus optional config overrides, so variants are easy to
+compare: ``cnvlutin``, ``cnvlutin:threshold=0.05``, ``eyeriss:rlc=false:gating=false``.  The spec
+string is the variant's label in tables and files.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from accelsim.accelerators import create, get
+from accelsim.config import from_dict, load_config, parse_overrides
+from accelsim.errors import ConfigError
+from accelsim.results import NetworkResult
+from accelsim.trace import Trace, load_trace
+
+
+@dataclass(frozen=True)
+class ArchSpec:
+    label: str
+    name: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str) -> "ArchSpec":
+        text = text.strip()
+        if not text:
+            raise ConfigError("empty accelerator name")
+        name, *rest = text.split(":")
+        get(name)  # unknown names fail here with the list of known ones
+        return cls(label=text, name=name, overrides=parse_overrides(rest))
+
+
+def parse_arch_list(text: str) -> list[ArchSpec]:
+    specs = [ArchSpec.parse(t) for t in re.split(r",(?![^:,]*=)", text) if t.strip()] if text else []
+    labels = [s.label for s in specs]
+    if len(set(labels)) != len(labels):
+        raise ConfigError(f"--arch lists a design twice: {text}")
+    return specs
+
+
+def build(spec: ArchSpec, config_file: str | None = None, energy: str | None = None,
+          extra_overrides: dict[str, Any] | None = None) -> Any:
+    cls = get(spec.name)
+    cfg = load_config(cls.config_cls, config_file)
+    over = {**(extra_overrides or {}), **spec.overrides}
+    if over:
+        cfg = from_dict(cls.config_cls, over, where=f"--arch {spec.label}", base=cfg)
+    acc = create(spec.name, config=cfg, energy=energy)
+    acc.label = spec.label
+    return acc
+
+
+def simulate(trace: Trace | str | Path, spec: ArchSpec | str, config_file: str | None = None,
+             energy: str | None = None, extra_overrides: dict[str, Any] | None = None,
+             layers: list[str] | None = None, progress: bool = False) -> NetworkResult:
+    if isinstance(spec, str):
+        spec = ArchSpec.parse(spec)
+    if not isinstance(trace, Trace):
+        trace = load_trace(trace)
+    acc = build(spec, config_file, energy, extra_overrides)
+    res = acc.simulate(trace, progress=progress, layers=layers)
+    res.arch = spec.label
+    for lr in res.layers:
+        lr.arch = spec.label
+    return res
