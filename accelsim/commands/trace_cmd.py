@@ -1,0 +1,262 @@
+"""``accelsim trace SUBCOMMAND``: look at and make trace files.
+
+- ``accelsim trace synth``: a seeded synthetic trace with real layer shapes (accelsim.trace.synth);
+- ``accelsim trace inspect``: per-layer shapes, MACs, densities and unique weight values of a trace.
+
+More subcommands (``import``, ``quantize``) go in this module: write a ``_register_<name>(sub)`` function
+that adds a parser to the ``trace`` sub-subparsers and sets ``func``, and append it to ``SUBCOMMANDS``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Callable
+
+import numpy as np
+
+from accelsim.errors import AccelsimError, ConfigError
+from accelsim.fixedpoint import frac_bits_for, quantize
+from accelsim.trace.format import LayerTrace, Trace
+from accelsim.trace.io import load_trace, save_trace
+from accelsim.trace.networks import NETWORKS
+from accelsim.trace.synth import ACT_PROFILES, WEIGHT_PROFILES, parse_density, synth_trace
+
+DATAPATH_BITS = 16
+_CHUNK = 1 << 22
+_FMT = argparse.RawDescriptionHelpFormatter
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "trace", help="synthesize or inspect trace files (.npz)", formatter_class=_FMT,
+        description="Work with trace files: one .npz per network holding each layer's shape, weights, "
+                    "input activations and optionally outputs (format v1, DESIGN.md section 3).")
+    sub = p.add_subparsers(dest="trace_command", metavar="SUBCOMMAND")
+
+    def no_subcommand(args: argparse.Namespace) -> int:
+        p.print_help(sys.stderr)
+        return 2
+
+    p.set_defaults(func=no_subcommand)
+    for add in SUBCOMMANDS:
+        add(sub)
+
+
+# ---- argument types (argparse turns ArgumentTypeError into a usage error, exit 2) -------------------
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
+    return v
+
+
+def _nonnegative_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {v}")
+    return v
+
+
+def _density_type(profiles: tuple[str, ...]) -> Callable[[str], str | float]:
+    def parse(text: str) -> str | float:
+        try:
+            return parse_density(text, profiles)
+        except ConfigError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    parse.__name__ = "density"
+    return parse
+
+
+# ---- trace synth -------------------------------------------------------------------------------------
+
+def _register_synth(sub: Any) -> None:
+    nets = "\n".join(f"  {n:8s} {net.description}" for n, net in NETWORKS.items())
+    p = sub.add_parser(
+        "synth", help="write a seeded synthetic trace with real layer shapes", formatter_class=_FMT,
+        description="Write a synthetic trace: the real layer shapes of a network with seeded random weights "
+                    "and inputs whose per-layer densities (fractions of non-zeros) are exact. The trace is "
+                    "labelled synthetic in its manifest. Non-zeros are placed iid, so zero runs are shorter "
+                    "than in real activations (which cluster spatially).",
+        epilog=f"networks:\n{nets}\n\n"
+               "weight density profiles:\n"
+               "  dense     every weight kept\n"
+               "  han2015   kept fraction per layer from Han et al., NIPS 2015 (alexnet, vgg16, lenet5 only)\n"
+               "  FLOAT     the same fraction in [0, 1] for every layer\n\n"
+               "input (activation) density profiles:\n"
+               "  dense            every input non-zero\n"
+               "  han2015          layer i's input = Han et al.'s Act% of layer i-1; first layer dense\n"
+               "  eyeriss-alexnet  AlexNet conv inputs measured by Eyeriss (JSSC 2017), fc from han2015\n"
+               "  cnvlutin44       0.56 for every layer but the first (Cnvlutin's 44% average zeros)\n"
+               "  FLOAT            that density for every layer but the network's first (the image, dense)")
+    p.add_argument("--network", required=True, choices=list(NETWORKS), metavar="NAME",
+                   help=f"network whose layer shapes to use: {', '.join(NETWORKS)}")
+    p.add_argument("--batch", type=_positive_int, default=1, metavar="N",
+                   help="batch size N of every layer's inputs (default 1)")
+    p.add_argument("--seed", type=_nonnegative_int, default=0, metavar="S",
+                   help="random seed; a layer's tensors depend only on the seed, the layer and the densities "
+                        "(default 0)")
+    p.add_argument("--weight-density", type=_density_type(WEIGHT_PROFILES), default="dense",
+                   metavar="{" + ",".join(WEIGHT_PROFILES) + ",FLOAT}",
+                   help="fraction of non-zero weights per layer: a profile name or a number (default dense)")
+    p.add_argument("--act-density", type=_density_type(ACT_PROFILES), default="dense",
+                   metavar="{" + ",".join(ACT_PROFILES) + ",FLOAT}",
+                   help="fraction of non-zero input activations per layer: a profile name or a number "
+                        "(default dense)")
+    p.add_argument("--layers", choices=("conv", "all"), default="conv",
+                   help="which layers to include: conv layers only, or all layers (default conv)")
+    p.add_argument("--outputs", action="store_true",
+                   help="also store each layer's outputs, computed from its own inputs and weights "
+                        "(convolution then ReLU, none after the last layer)")
+    p.add_argument("--out", required=True, metavar="FILE", help="trace file to write (.npz is appended if missing)")
+    p.set_defaults(func=_run_synth)
+
+
+def _run_synth(args: argparse.Namespace) -> int:
+    tr = synth_trace(args.network, batch=args.batch, seed=args.seed, weight_density=args.weight_density,
+                     act_density=args.act_density, layers=args.layers, with_outputs=args.outputs)
+    try:
+        path = save_trace(tr, args.out)
+    except OSError as e:
+        raise AccelsimError(f"{args.out}: cannot write the trace ({e.strerror or e})") from None
+    print(f"wrote {path}: synthetic {args.network}, {len(tr.layers)} layers "
+          f"({', '.join(lt.name for lt in tr.layers)}), batch {args.batch}, seed {args.seed}, "
+          f"weights {_describe(args.weight_density)}, inputs {_describe(args.act_density)}")
+    return 0
+
+
+def _describe(d: str | float) -> str:
+    return d if isinstance(d, str) else f"density {d:g}"
+
+
+# ---- trace inspect -----------------------------------------------------------------------------------
+
+def _register_inspect(sub: Any) -> None:
+    p = sub.add_parser(
+        "inspect", help="per-layer shapes, MACs, densities and unique weights of a trace",
+        formatter_class=_FMT,
+        description="Print each layer of a trace: shape (N,C,H,W -> M,E,F, RxS, stride, padding, groups), "
+                    "dense MACs, weight and input densities and unique weight values, then totals and how "
+                    "the trace was made. Densities and unique values are measured after quantizing each "
+                    "tensor to 16-bit fixed point with a per-tensor binary point (accelsim.fixedpoint), "
+                    "since that decides which values are zero on the hardware.")
+    p.add_argument("trace", metavar="TRACE", help="trace file (.npz) to read")
+    p.add_argument("--json", action="store_true",
+                   help='print one JSON object {"trace", "network", "synthetic", "source", "quantization", '
+                        '"layers": [...], "total": {...}} instead of a table')
+    p.set_defaults(func=_run_inspect)
+
+
+def _codes16(x: np.ndarray) -> np.ndarray:
+    """16-bit fixed-point codes of ``x`` (int16, same shape), quantized chunk by chunk to bound memory."""
+    f = frac_bits_for(x, DATAPATH_BITS)
+    flat = x.reshape(-1)
+    out = np.empty(flat.size, dtype=np.int16)
+    for s in range(0, flat.size, _CHUNK):
+        out[s:s + _CHUNK] = quantize(flat[s:s + _CHUNK], DATAPATH_BITS, frac_bits=f)[0]
+    return out.reshape(x.shape)
+
+
+def _unique_nonzero_per_row(q: np.ndarray) -> np.ndarray:
+    """Distinct non-zero values in each row of a 2-D int16 array."""
+    qs = np.sort(q, axis=1, kind="stable")
+    distinct = 1 + np.count_nonzero(qs[:, 1:] != qs[:, :-1], axis=1)
+    return distinct - (qs == 0).any(axis=1)
+
+
+def layer_stats(lt: LayerTrace) -> dict[str, Any]:
+    """Shape, MACs, densities and unique non-zero weight values of one layer (after 16-bit quantization)."""
+    s = lt.spec
+    qw = _codes16(lt.weights)
+    per_filter = _unique_nonzero_per_row(qw.reshape(s.M, -1))
+    counts = np.bincount(qw.reshape(-1).astype(np.int64) + 32768, minlength=65536)
+    w_nz = int(np.count_nonzero(qw))
+    x_nz = int(np.count_nonzero(_codes16(lt.inputs)))
+    d: dict[str, Any] = {
+        "name": s.name, "kind": s.kind, "N": s.N, "C": s.C, "H": s.H, "W": s.W, "M": s.M, "E": s.E, "F": s.F,
+        "R": s.R, "S": s.S, "stride": s.stride, "padding": s.padding, "groups": s.groups,
+        "macs_dense": s.macs_dense,
+        "weights": int(lt.weights.size), "weights_nonzero": w_nz, "weight_density": w_nz / lt.weights.size,
+        "inputs": int(lt.inputs.size), "inputs_nonzero": x_nz, "input_density": x_nz / lt.inputs.size,
+        "unique_nonzero_weights": int(np.count_nonzero(counts) - (counts[32768] > 0)),
+        "unique_nonzero_per_filter_mean": float(per_filter.mean()),
+        "unique_nonzero_per_filter_max": int(per_filter.max()),
+        "outputs_present": lt.outputs is not None,
+        "output_density": None,
+    }
+    if lt.outputs is not None:
+        d["output_density"] = int(np.count_nonzero(_codes16(lt.outputs))) / lt.outputs.size
+    return d
+
+
+def inspect_trace(tr: Trace) -> dict[str, Any]:
+    """The ``accelsim trace inspect --json`` object for a loaded trace."""
+    layers = [layer_stats(lt) for lt in tr.layers]
+    w = sum(d["weights"] for d in layers)
+    wn = sum(d["weights_nonzero"] for d in layers)
+    x = sum(d["inputs"] for d in layers)
+    xn = sum(d["inputs_nonzero"] for d in layers)
+    total = {"layers": len(layers), "macs_dense": sum(d["macs_dense"] for d in layers),
+             "weights": w, "weights_nonzero": wn, "weight_density": wn / w,
+             "inputs": x, "inputs_nonzero": xn, "input_density": xn / x,
+             "layers_with_outputs": sum(d["outputs_present"] for d in layers)}
+    return {"trace": tr.path, "network": tr.network, "synthetic": tr.synthetic, "source": tr.source,
+            "source_summary": source_summary(tr.source),
+            "quantization": f"{DATAPATH_BITS}-bit fixed point, per-tensor binary point (accelsim.fixedpoint)",
+            "layers": layers, "total": total}
+
+
+def source_summary(src: dict[str, Any]) -> str:
+    """One line saying how a trace was made."""
+    if src.get("synthetic"):
+        parts = [f"synthetic ({src.get('generator', 'unknown generator')}"]
+        for key, label in (("seed", "seed"), ("batch", "batch")):
+            if key in src:
+                parts.append(f"{label} {src[key]}")
+        for key, label in (("weight_density", "weights"), ("act_density", "inputs")):
+            v = src.get(key)
+            if isinstance(v, dict) and "profile" in v:
+                parts.append(f"{label} {v['profile']}")
+        return ", ".join(parts) + ")"
+    if not src:
+        return "unknown (the manifest has no source record)"
+    keys = ("model", "dataset", "method", "pruning", "sparsity", "accuracy")
+    shown = [f"{k} {src[k]}" for k in keys if k in src and not isinstance(src[k], (dict, list))]
+    return "real tensors" + (f" ({', '.join(shown)})" if shown else "")
+
+
+def _run_inspect(args: argparse.Namespace) -> int:
+    tr = load_trace(args.trace)
+    info = inspect_trace(tr)
+    if args.json:
+        print(json.dumps(info, indent=1))
+        return 0
+    print(f"trace {args.trace}: network {tr.network}, {len(tr.layers)} layers")
+    print(f"source: {info['source_summary']}")
+    head = (f"{'layer':10s} {'kind':4s} {'N,C,H,W':>18s} -> {'M,E,F':>14s} {'RxS':>5s} {'str':>3s} {'pad':>3s} "
+            f"{'grp':>3s} {'MACs':>14s} {'w.dens':>7s} {'in.dens':>7s} {'uniq.w':>6s} {'uniq/filt':>11s} out")
+    print(head)
+    for d in info["layers"]:
+        nchw = f"{d['N']},{d['C']},{d['H']},{d['W']}"
+        mef = f"{d['M']},{d['E']},{d['F']}"
+        uf = f"{d['unique_nonzero_per_filter_mean']:.1f}/{d['unique_nonzero_per_filter_max']}"
+        out = "-" if not d["outputs_present"] else f"yes ({d['output_density']:.3f})"
+        print(f"{d['name']:10s} {d['kind']:4s} {nchw:>18s} -> {mef:>14s} {d['R']}x{d['S']:<3d} {d['stride']:>3d} "
+              f"{d['padding']:>3d} {d['groups']:>3d} {d['macs_dense']:>14,d} {d['weight_density']:>7.4f} "
+              f"{d['input_density']:>7.4f} {d['unique_nonzero_weights']:>6d} {uf:>11s} {out}")
+    t = info["total"]
+    print(f"{'total':10s} {t['layers']} layers, {t['macs_dense']:,d} dense MACs, weight density "
+          f"{t['weight_density']:.4f}, input density {t['input_density']:.4f}, "
+          f"{t['layers_with_outputs']} layer(s) with outputs")
+    print(f"densities and unique (non-zero) weight values measured after {info['quantization']}")
+    return 0
+
+
+SUBCOMMANDS: list[Callable[[Any], None]] = [_register_synth, _register_inspect]

@@ -1,0 +1,266 @@
+"""Synthetic traces: real layer shapes with seeded random tensors of chosen per-layer densities.
+
+``synth_trace("alexnet", batch=4, weight_density="han2015", act_density="eyeriss-alexnet")`` gives a
+:class:`Trace` whose layers have AlexNet's shapes, whose weights keep exactly Han et al.'s fraction per
+layer and whose inputs have exactly Eyeriss's measured fraction of non-zeros.  The manifest's ``source``
+says ``"synthetic": true`` with every parameter, so figures made from it can say so.
+
+How tensors are drawn
+---------------------
+- Each layer gets its own generators, seeded from ``(seed, index of the layer in the network, stream)``,
+  so a layer's tensors do not depend on which other layers are selected, nor its inputs on the weight
+  density (weights and inputs use separate streams).
+- A tensor of ``n`` values with density ``d`` has exactly ``k = floor(d * n + 0.5)`` non-zeros, placed
+  uniformly at random without replacement (chunked: a multivariate hypergeometric split of ``k`` over
+  chunks of 2^20 values, then ``Generator.choice`` inside each chunk, so memory stays bounded).
+- Weights: normal with He's std ``sqrt(2 / (C/groups * R * S))``.  Inputs: for the network's first layer,
+  signed standard normal (a mean-subtracted image); for later layers, non-negative half-normal (the output
+  of a ReLU of a normal pre-activation).
+- Magnitudes are clipped to ``[4 * 2**-8, 4]`` standard deviations, so every non-zero value is at least
+  2^-8 of the tensor's largest magnitude and none rounds to zero in 16-bit fixed point
+  (:mod:`accelsim.fixedpoint` keeps at least 14 bits below the largest magnitude): densities measured
+  after quantization equal the requested ones exactly.
+- Outputs (``with_outputs=True``) are computed from the layer's own inputs and weights (convolution, then
+  ReLU except for the network's last layer); they are not the next layer's inputs, which are drawn
+  independently.
+
+Limitations: real activation zeros cluster spatially (whole channels and regions go dark after ReLU) and
+real pruned weights lose their small magnitudes first; iid placement makes zero runs shorter than real ones,
+so RLC and zero-skipping results on synthetic traces are estimates, not measurements.
+
+Density profiles (see :mod:`accelsim.trace.networks` for the data and sources)
+-----------------------------------------------------------------------------
+Weights: ``"dense"`` (1.0), ``"han2015"`` (alexnet, vgg16, lenet5 only: the seed nets were not in Han's
+paper, so asking for them raises ConfigError; pass a float instead), a float in [0, 1] for every layer,
+or a mapping ``{layer name: density}`` covering every selected layer.
+Inputs: ``"dense"``; ``"han2015"`` (layer i's input = Act% of layer i-1, first layer 1.0);
+``"eyeriss-alexnet"`` (alexnet only: conv inputs measured by Eyeriss, fc inputs from han2015);
+``"cnvlutin44"`` (0.56 for every layer but the first, which is dense); a float (every layer but the
+network's first, which stays dense: it is the image); or a mapping ``{layer name: density}``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from accelsim.errors import ConfigError
+from accelsim.trace.format import LayerSpec, LayerTrace, Trace
+from accelsim.trace.networks import (CNVLUTIN_CONV_INPUT_DENSITY, EYERISS_ALEXNET_INPUTS, HAN2015_ACTS,
+                                     HAN2015_WEIGHTS, get_network)
+
+WEIGHT_PROFILES = ("dense", "han2015")
+ACT_PROFILES = ("dense", "han2015", "eyeriss-alexnet", "cnvlutin44")
+GENERATOR = "accelsim trace synth"
+CHUNK = 1 << 20
+MAG_MAX = 4.0                      # magnitudes are clipped to MAG_MAX standard deviations ...
+MAG_MIN = MAG_MAX * 2.0 ** -8      # ... and to at least 2^-8 of that, so no value quantizes to zero
+_WEIGHT_STREAM, _INPUT_STREAM = 0, 1
+
+DensityArg = str | float | Mapping[str, float]
+
+
+def parse_density(text: str, profiles: Sequence[str]) -> str | float:
+    """A profile name from ``profiles`` or a float in [0, 1] (for command-line options)."""
+    if text in profiles:
+        return text
+    try:
+        v = float(text)
+    except ValueError:
+        raise ConfigError(f"density {text!r} is neither a number in [0, 1] nor one of "
+                          f"{', '.join(profiles)}") from None
+    _check_fraction(v, "density")
+    return v
+
+
+def _check_fraction(v: Any, what: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
+        raise ConfigError(f"{what} must be a number in [0, 1], got {v!r}")
+    f = float(v)
+    if not (0.0 <= f <= 1.0):
+        raise ConfigError(f"{what} must be in [0, 1], got {v!r}")
+    return f
+
+
+def _from_mapping(network: str, d: Mapping[str, float], names: list[str], what: str) -> dict[str, float]:
+    unknown = sorted(set(d) - set(names))
+    if unknown:
+        raise ConfigError(f"{what}: no layer(s) {unknown} in network {network!r}")
+    return {n: _check_fraction(v, f"{what} of layer {n!r}") for n, v in d.items()}
+
+
+def weight_densities(network: str, profile: DensityArg) -> dict[str, float]:
+    """Kept-weight fraction of every layer of ``network`` under ``profile`` (layers missing from a
+    mapping are left out: :func:`synth_trace` rejects a selection that needs them)."""
+    names = [d["name"] for d in get_network(network).layers]
+    if isinstance(profile, Mapping):
+        return _from_mapping(network, profile, names, "weight density")
+    if isinstance(profile, str):
+        if profile == "dense":
+            return {n: 1.0 for n in names}
+        if profile == "han2015":
+            if network not in HAN2015_WEIGHTS:
+                raise ConfigError(f"weight density profile 'han2015' has no values for network {network!r} "
+                                  f"(Han et al. 2015 prune {', '.join(HAN2015_WEIGHTS)}); pass a number instead")
+            return dict(HAN2015_WEIGHTS[network])
+        raise ConfigError(f"unknown weight density profile {profile!r}: use one of "
+                          f"{', '.join(WEIGHT_PROFILES)} or a number in [0, 1]")
+    v = _check_fraction(profile, "weight density")
+    return {n: v for n in names}
+
+
+def act_densities(network: str, profile: DensityArg) -> dict[str, float]:
+    """Input-activation density of every layer of ``network`` under ``profile``."""
+    names = [d["name"] for d in get_network(network).layers]
+    if isinstance(profile, Mapping):
+        return _from_mapping(network, profile, names, "input density")
+    if isinstance(profile, str):
+        if profile == "dense":
+            return {n: 1.0 for n in names}
+        if profile == "cnvlutin44":
+            return {n: 1.0 if i == 0 else CNVLUTIN_CONV_INPUT_DENSITY for i, n in enumerate(names)}
+        if profile in ("han2015", "eyeriss-alexnet"):
+            if profile == "eyeriss-alexnet" and network != "alexnet":
+                raise ConfigError(f"input density profile 'eyeriss-alexnet' is for network 'alexnet', "
+                                  f"not {network!r}")
+            if network not in HAN2015_ACTS:
+                raise ConfigError(f"input density profile 'han2015' has no values for network {network!r} "
+                                  f"(Han et al. 2015 report {', '.join(HAN2015_ACTS)}); pass a number instead")
+            acts = HAN2015_ACTS[network]
+            out = {n: 1.0 if i == 0 else acts[names[i - 1]] for i, n in enumerate(names)}
+            if profile == "eyeriss-alexnet":
+                out.update(EYERISS_ALEXNET_INPUTS)
+            return out
+        raise ConfigError(f"unknown input density profile {profile!r}: use one of "
+                          f"{', '.join(ACT_PROFILES)} or a number in [0, 1]")
+    v = _check_fraction(profile, "input density")
+    return {n: 1.0 if i == 0 else v for i, n in enumerate(names)}
+
+
+def exact_count(density: float, size: int) -> int:
+    """Number of non-zeros of a tensor of ``size`` values at ``density`` (round half up)."""
+    return min(size, int(math.floor(density * size + 0.5)))
+
+
+def sparse_tensor(rng: np.random.Generator, shape: tuple[int, ...], density: float, std: float = 1.0,
+                  signed: bool = True) -> np.ndarray:
+    """float32 tensor of ``shape`` with exactly ``exact_count(density, size)`` non-zeros at uniformly
+    random positions; values ~ N(0, std) (``signed``) or |N(0, std)|, magnitudes clipped to
+    [MAG_MIN, MAG_MAX] * std so none quantizes to zero in 16-bit fixed point."""
+    n = int(np.prod(shape, dtype=np.int64))
+    k = exact_count(_check_fraction(density, "density"), n)
+    out = np.zeros(n, dtype=np.float32)
+    if k == 0:
+        return out.reshape(shape)
+    starts = list(range(0, n, CHUNK))
+    sizes = np.array([min(CHUNK, n - s) for s in starts], dtype=np.int64)
+    per_chunk = (rng.multivariate_hypergeometric(sizes, k, method="marginals") if len(starts) > 1
+                 else np.array([k]))
+    for start, size, kc in zip(starts, sizes.tolist(), per_chunk.tolist()):
+        if kc == 0:
+            continue
+        vals = _values(rng, kc, std, signed)
+        if kc == size:
+            out[start:start + size] = vals
+        else:
+            idx = rng.choice(size, kc, replace=False, shuffle=False)
+            out[start + idx] = vals
+    return out.reshape(shape)
+
+
+def _values(rng: np.random.Generator, k: int, std: float, signed: bool) -> np.ndarray:
+    v = rng.standard_normal(k, dtype=np.float32)
+    mag = np.clip(np.abs(v), MAG_MIN, MAG_MAX) * np.float32(std)
+    return np.copysign(mag, v) if signed else mag
+
+
+def _layer_rng(seed: int, index: int, stream: int) -> np.random.Generator:
+    return np.random.default_rng([seed, index, stream])
+
+
+def forward(spec: LayerSpec, inputs: np.ndarray, weights: np.ndarray, relu: bool = True) -> np.ndarray:
+    """Functional output of a layer (float32, ``spec.output_shape``): convolution (or matrix product),
+    then ReLU if ``relu``.  Plain numpy: one BLAS product per filter tap and group."""
+    if spec.kind == "fc":
+        out = inputs.astype(np.float32) @ weights.astype(np.float32).T
+    else:
+        N, p, st, E, F = spec.N, spec.padding, spec.stride, spec.E, spec.F
+        x = np.pad(inputs, ((0, 0), (0, 0), (p, p), (p, p))) if p else inputs
+        out = np.zeros((spec.M, N, E, F), dtype=np.float32)
+        for g in range(spec.groups):
+            xg = x[:, g * spec.Cg:(g + 1) * spec.Cg]
+            wg = weights[g * spec.Mg:(g + 1) * spec.Mg]
+            og = out[g * spec.Mg:(g + 1) * spec.Mg]
+            for r in range(spec.R):
+                for s in range(spec.S):
+                    xs = xg[:, :, r:r + st * (E - 1) + 1:st, s:s + st * (F - 1) + 1:st]
+                    og += np.tensordot(wg[:, :, r, s], xs, axes=([1], [1]))
+        out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))
+    return np.maximum(out, 0, out=out) if relu else out
+
+
+def synth_trace(network: str, batch: int = 1, seed: int = 0, weight_density: DensityArg = "dense",
+                act_density: DensityArg = "dense", layers: str | Sequence[str] = "conv",
+                with_outputs: bool = False) -> Trace:
+    """A synthetic trace of ``network`` (see the module docstring for how tensors are drawn).
+
+    ``layers``: ``"conv"`` (conv layers only), ``"all"``, or a list of layer names (kept in network order).
+    Raises ConfigError for an unknown network, profile or layer, or a bad batch, seed or density.
+    """
+    net = get_network(network)
+    for what, v, lo in (("batch", batch, 1), ("seed", seed, 0)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+            raise ConfigError(f"{what} must be an integer >= {lo}, got {v!r}")
+    all_names = [d["name"] for d in net.layers]
+    if isinstance(layers, str):
+        if layers not in ("conv", "all"):
+            raise ConfigError(f"layers must be 'conv', 'all' or a list of layer names, got {layers!r}")
+        chosen = [d["name"] for d in net.layers if layers == "all" or d["kind"] == "conv"]
+    else:
+        wanted = list(layers)
+        unknown = [n for n in wanted if n not in all_names]
+        if unknown or not wanted:
+            raise ConfigError(f"no layer(s) {unknown} in network {network!r} (it has {', '.join(all_names)})")
+        chosen = [n for n in all_names if n in wanted]
+    wd, ad = weight_densities(network, weight_density), act_densities(network, act_density)
+    for what, d in (("weight density", wd), ("input density", ad)):
+        missing = [n for n in chosen if n not in d]
+        if missing:
+            raise ConfigError(f"{what} mapping has no value for layer(s) {missing}")
+    out: list[LayerTrace] = []
+    for index, d in enumerate(net.layers):
+        name = d["name"]
+        if name not in chosen:
+            continue
+        spec = LayerSpec.from_dict({**d, "N": int(batch)})
+        fan_in = spec.Cg * spec.R * spec.S
+        w = sparse_tensor(_layer_rng(int(seed), index, _WEIGHT_STREAM), spec.weight_shape, wd[name],
+                          std=math.sqrt(2.0 / fan_in), signed=True)
+        x = sparse_tensor(_layer_rng(int(seed), index, _INPUT_STREAM), spec.input_shape, ad[name],
+                          std=1.0, signed=(index == 0))
+        y = forward(spec, x, w, relu=index < len(net.layers) - 1) if with_outputs else None
+        out.append(LayerTrace(spec, w, x, y))
+    source = {
+        "synthetic": True,
+        "generator": GENERATOR,
+        "method": "seeded random tensors with real layer shapes and exact per-layer densities "
+                  "(iid non-zero positions; weights N(0, He std), inputs signed normal for the first "
+                  "layer, half-normal after)",
+        "network": network,
+        "seed": int(seed),
+        "batch": int(batch),
+        "layers": layers if isinstance(layers, str) else chosen,
+        "weight_density": {"profile": _profile_name(weight_density), "per_layer": {n: wd[n] for n in chosen}},
+        "act_density": {"profile": _profile_name(act_density), "per_layer": {n: ad[n] for n in chosen}},
+        "with_outputs": bool(with_outputs),
+    }
+    return Trace(network=network, layers=out, source=source)
+
+
+def _profile_name(p: DensityArg) -> str | float:
+    if isinstance(p, str):
+        return p
+    if isinstance(p, Mapping):
+        return "per-layer"
+    return float(p)
