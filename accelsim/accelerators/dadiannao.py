@@ -107,8 +107,10 @@ class DaDianNao(Accelerator):
         if on_chip:
             chunks: tuple[tuple[int, int], ...] = ((0, spec.Mg),)
         else:  # half the SB is the prefetch buffer of the next chunk (double buffering)
-            per_chunk = max(c.filters_per_tile, (sb_bits // 2) // wbits_per_filter // c.filters_per_tile
-                            * c.filters_per_tile)
+            # whole rounds of tiles x 16 filters, so that every tile holds the same number of groups
+            fit = (sb_bits // 2) // wbits_per_filter
+            unit = c.tiles * c.filters_per_tile if fit >= c.tiles * c.filters_per_tile else c.filters_per_tile
+            per_chunk = max(c.filters_per_tile, fit // unit * unit)
             chunks = tuple((m0, min(per_chunk, spec.Mg - m0)) for m0 in range(0, spec.Mg, per_chunk))
         nm_bits = c.nm_bytes * 8
         in_bits = spec.N * spec.C * spec.H * spec.W * c.word_bits
