@@ -31,8 +31,11 @@ def quantize(x: np.ndarray, bits: int = 16, frac_bits: int | None = None) -> tup
 
 def nonzero_mask(x: np.ndarray, bits: int = 16) -> np.ndarray:
     """Which values are non-zero on a ``bits``-wide fixed-point datapath (bool array of x's shape)."""
-    q, _ = quantize(x, bits)
-    return q != 0
+    # round-half-to-even (np.rint) sends |x| * 2**f <= 0.5 to 0, so a value is non-zero exactly when
+    # |x| > 2**-(f + 1); the threshold is a power of two, exact in float32 (f <= bits - 1)
+    x = np.asarray(x)
+    f = frac_bits_for(x, bits)
+    return np.abs(x) > np.float32(2.0 ** -(f + 1))
 
 
 def dequantize(q: np.ndarray, frac_bits: int) -> np.ndarray:

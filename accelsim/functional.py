@@ -1,7 +1,8 @@
 """Functional (numerical) layer evaluation, for models that need a layer's outputs when a trace has none.
 
 Outputs are computed as ReLU(conv(inputs, weights)) with zero bias in float32 (numpy, single thread),
-the convention of the trace format (outputs are post-activation, pre-pooling).  A trace exported from a
+the convention of the trace format (outputs are post-activation, pre-pooling).  Computed outputs are
+kept on the LayerTrace object (read-only), so comparing several designs computes them once.  A trace exported from a
 real model carries its true outputs, which are used instead.
 """
 from __future__ import annotations
@@ -16,6 +17,9 @@ def layer_outputs(layer: LayerTrace, relu: bool = True) -> np.ndarray:
     """The layer's outputs, shape ``spec.output_shape``: from the trace if present, else computed."""
     if layer.outputs is not None:
         return layer.outputs
+    cached = layer.__dict__.get("_computed_outputs")
+    if cached is not None and cached[0] == relu:
+        return cached[1]
     s = layer.spec
     x = layer.inputs_nchw()
     w = layer.weights_mcrs()
@@ -31,4 +35,7 @@ def layer_outputs(layer: LayerTrace, relu: bool = True) -> np.ndarray:
             out[n, g * s.Mg:(g + 1) * s.Mg] = np.tensordot(wg, win, axes=([1, 2, 3], [0, 3, 4]))
     if relu:
         np.maximum(out, 0, out=out)
-    return out.reshape(s.output_shape)
+    out = out.reshape(s.output_shape)
+    out.setflags(write=False)
+    layer.__dict__["_computed_outputs"] = (relu, out)  # several designs in one run share it
+    return out

@@ -87,8 +87,8 @@ class Cnvlutin(DaDianNao):
         thr = c.threshold_for(s.name)
         m = input_mask(layer, c.word_bits, thr)
         p = s.padding
-        mask = np.zeros((s.N, s.groups, plan.cpad, s.H + 2 * p, s.W + 2 * p), dtype=np.uint8)
-        mask[:, :, :s.Cg, p:p + s.H, p:p + s.W] = m.reshape(s.N, s.groups, s.Cg, s.H, s.W)
+        mask = np.zeros((s.N, s.groups, s.H + 2 * p, s.W + 2 * p, plan.cpad), dtype=np.uint8)
+        mask[:, :, p:p + s.H, p:p + s.W, :s.Cg] = m.reshape(s.N, s.groups, s.Cg, s.H, s.W).transpose(0, 1, 3, 4, 2)
         wq, _ = fixedpoint.quantize(layer.weights_mcrs(), c.word_bits)
         wnz = (wq != 0).reshape(s.groups, s.Mg, s.Cg, s.R, s.S).sum(axis=1)
         wcount = np.zeros((s.groups, plan.cpad, s.R, s.S), dtype=np.int64)

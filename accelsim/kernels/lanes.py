@@ -7,6 +7,13 @@ fastest, then filter column s, then filter row r, and cut into chunks of ``brick
 max(nnz, zero_brick_cycles) steps (one non-zero neuron per step; an all-zero chunk still costs
 ``zero_brick_cycles``, 1 in MIsim).  A window costs the slowest lane (the next window starts only when
 every lane is done).  One step is later multiplied by the number of filter groups a tile holds.
+
+Two kernels compute the same thing:
+* ``window_lane_work_bricks`` when fu is a multiple of ``brick`` (deep layers): every chunk is exactly
+  one brick of 16 channels at one (y, x), so per-brick non-zero counts (computed once per layer) replace
+  16 element visits by one;
+* ``window_lane_work_general`` otherwise (fu < 16: shallow layers), visiting every element, with the
+  mask laid out (N, G, Hp, Wp, Cpad) so the channel loop is contiguous.
 """
 import numpy as np
 
@@ -14,18 +21,41 @@ from accelsim.kernels._jit import jit
 
 
 @jit
-def window_lane_work(mask, wcount, R, S, stride, E, F, lanes, brick, zero_brick_cycles,
-                     out_max_steps, out_lane_steps, out_nnz, out_zero_chunks, out_effectual):
-    """mask : (N, G, Cpad, Hp, Wp) uint8, 1 where an input (after padding) is non-zero.
-    wcount : (G, Cpad, R, S) int64, non-zero weights over the group's filters at (c, r, s).
-    Outputs, all (N, G, E) int64, summed over the F windows of an output row:
-    out_max_steps  sum of per-window slowest-lane steps;
-    out_lane_steps sum over windows and lanes of lane steps (for lane utilization and SB reads);
-    out_nnz        non-zero inputs read (window by window, so overlapping windows count again);
-    out_zero_chunks all-zero chunks;
-    out_effectual  MACs whose input and weight are both non-zero.
-    """
-    N, G, Cpad = mask.shape[0], mask.shape[1], mask.shape[2]
+def window_lane_work_bricks(bnnz, R, S, stride, E, F, lanes, zero_brick_cycles,
+                            out_max_steps, out_lane_steps, out_zero_chunks):
+    """bnnz : (N, G, Hp, Wp, B) int32 non-zeros of brick b at (y, x); lane u owns bricks
+    [u*B/lanes, (u+1)*B/lanes).  Outputs (N, G, E) int64 summed over each output row's windows."""
+    N, G, B = bnnz.shape[0], bnnz.shape[1], bnnz.shape[4]
+    bu = B // lanes
+    for n in range(N):
+        for g in range(G):
+            for e in range(E):
+                y0 = e * stride
+                for f in range(F):
+                    x0 = f * stride
+                    wmax = 0
+                    for u in range(lanes):
+                        steps = 0
+                        for r in range(R):
+                            for s in range(S):
+                                for b in range(u * bu, u * bu + bu):
+                                    k = bnnz[n, g, y0 + r, x0 + s, b]
+                                    if k > 0:
+                                        steps += k
+                                    else:
+                                        steps += zero_brick_cycles
+                                        out_zero_chunks[n, g, e] += 1
+                        out_lane_steps[n, g, e] += steps
+                        if steps > wmax:
+                            wmax = steps
+                    out_max_steps[n, g, e] += wmax
+
+
+@jit
+def window_lane_work_general(mask, R, S, stride, E, F, lanes, brick, zero_brick_cycles,
+                             out_max_steps, out_lane_steps, out_zero_chunks):
+    """mask : (N, G, Hp, Wp, Cpad) uint8, 1 where an input (after padding) is non-zero."""
+    N, G, Cpad = mask.shape[0], mask.shape[1], mask.shape[4]
     fu = Cpad // lanes
     for n in range(N):
         for g in range(G):
@@ -42,10 +72,7 @@ def window_lane_work(mask, wcount, R, S, stride, E, F, lanes, brick, zero_brick_
                         for r in range(R):
                             for s in range(S):
                                 for c in range(c0, c0 + fu):
-                                    v = mask[n, g, c, y0 + r, x0 + s]
-                                    if v:
-                                        cnt += 1
-                                        out_effectual[n, g, e] += wcount[g, c, r, s]
+                                    cnt += mask[n, g, y0 + r, x0 + s, c]
                                     pos += 1
                                     if pos == brick:
                                         if cnt > 0:
@@ -53,7 +80,6 @@ def window_lane_work(mask, wcount, R, S, stride, E, F, lanes, brick, zero_brick_
                                         else:
                                             steps += zero_brick_cycles
                                             out_zero_chunks[n, g, e] += 1
-                                        out_nnz[n, g, e] += cnt
                                         cnt = 0
                                         pos = 0
                         if pos > 0:
@@ -62,22 +88,44 @@ def window_lane_work(mask, wcount, R, S, stride, E, F, lanes, brick, zero_brick_
                             else:
                                 steps += zero_brick_cycles
                                 out_zero_chunks[n, g, e] += 1
-                            out_nnz[n, g, e] += cnt
                         out_lane_steps[n, g, e] += steps
                         if steps > wmax:
                             wmax = steps
                     out_max_steps[n, g, e] += wmax
 
 
+def window_input_counts(mask: np.ndarray, R: int, S: int, stride: int, E: int, F: int) -> np.ndarray:
+    """(N, G, Cpad, R, S) int64: for each filter tap, how many of an image's windows see a non-zero
+    input there (numpy strided sums; mask (N, G, Hp, Wp, Cpad))."""
+    N, G, _, _, Cpad = mask.shape
+    out = np.empty((N, G, Cpad, R, S), dtype=np.int64)
+    for r in range(R):
+        for s in range(S):
+            v = mask[:, :, r:r + stride * (E - 1) + 1:stride, s:s + stride * (F - 1) + 1:stride, :]
+            out[:, :, :, r, s] = v.sum(axis=(2, 3), dtype=np.int64)
+    return out
+
+
 def lane_work(mask: np.ndarray, wcount: np.ndarray, R: int, S: int, stride: int, E: int, F: int,
               lanes: int, brick: int, zero_brick_cycles: int) -> dict[str, np.ndarray]:
-    """Validating wrapper around :func:`window_lane_work` (see its docstring for shapes)."""
+    """Lane work of a layer.  mask (N, G, Hp, Wp, Cpad) uint8 (padding applied); wcount (G, Cpad, R, S)
+    int64 non-zero weights over the group's filters per tap.  Returns (N, G, E) int64 arrays
+    ``max_steps``, ``lane_steps``, ``zero_chunks`` and (N, G) arrays ``nnz`` (non-zero inputs read, window
+    by window) and ``effectual`` (MACs with both operands non-zero)."""
     assert mask.ndim == 5 and mask.dtype == np.uint8 and mask.flags.c_contiguous
-    N, G, Cpad, Hp, Wp = mask.shape
-    assert Cpad % lanes == 0 and wcount.shape == (G, Cpad, R, S) and wcount.dtype == np.int64
+    N, G, Hp, Wp, Cpad = mask.shape
+    assert Cpad % lanes == 0 and wcount.shape == (G, Cpad, R, S)
     assert (E - 1) * stride + R <= Hp and (F - 1) * stride + S <= Wp
-    outs = {k: np.zeros((N, G, E), dtype=np.int64)
-            for k in ("max_steps", "lane_steps", "nnz", "zero_chunks", "effectual")}
-    window_lane_work(mask, np.ascontiguousarray(wcount), R, S, stride, E, F, lanes, brick, zero_brick_cycles,
-                     outs["max_steps"], outs["lane_steps"], outs["nnz"], outs["zero_chunks"], outs["effectual"])
+    outs = {k: np.zeros((N, G, E), dtype=np.int64) for k in ("max_steps", "lane_steps", "zero_chunks")}
+    fu = Cpad // lanes
+    if fu % brick == 0:
+        bnnz = mask.reshape(N, G, Hp, Wp, Cpad // brick, brick).sum(axis=5, dtype=np.int32)
+        window_lane_work_bricks(np.ascontiguousarray(bnnz), R, S, stride, E, F, lanes, zero_brick_cycles,
+                                outs["max_steps"], outs["lane_steps"], outs["zero_chunks"])
+    else:
+        window_lane_work_general(mask, R, S, stride, E, F, lanes, brick, zero_brick_cycles,
+                                 outs["max_steps"], outs["lane_steps"], outs["zero_chunks"])
+    taps = window_input_counts(mask, R, S, stride, E, F)
+    outs["nnz"] = taps.sum(axis=(2, 3, 4))
+    outs["effectual"] = (taps * wcount[None]).sum(axis=(2, 3, 4))
     return outs

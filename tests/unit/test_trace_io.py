@@ -157,3 +157,15 @@ def test_cli_usage_error_exits_2(capsys):
     with pytest.raises(SystemExit) as e:
         main(["simulate"])
     assert e.value.code == 2
+
+
+def test_fixedpoint_nonzero_mask_matches_quantize(rng):
+    """The fast comparison must agree with rounding to 16-bit codes, including the 0.5-LSB edge."""
+    from accelsim import fixedpoint
+    for scale in (1e-3, 1.0, 300.0):
+        x = (rng.standard_normal(10000) * scale).astype(np.float32)
+        f = fixedpoint.frac_bits_for(x)
+        lsb = np.float32(2.0 ** -f)
+        x[:4] = [0.5 * lsb, -0.5 * lsb, np.nextafter(np.float32(0.5 * lsb), np.float32(1)), 0.0]
+        q, _ = fixedpoint.quantize(x)
+        np.testing.assert_array_equal(fixedpoint.nonzero_mask(x), q != 0)
