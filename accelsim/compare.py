@@ -78,13 +78,15 @@ def write_compare(rows: list[dict[str, Any]], out_dir: str | Path) -> dict[str, 
 
 
 def format_table(rows: list[dict[str, Any]], per_layer: bool = True) -> str:
-    lines = [f"{'network':<14} {'layer':<10} {'design':<28} {'cycles':>12} {'speedup':>8} {'energy/base':>11} "
+    from pathlib import Path
+    lines = [f"{'trace':<26} {'layer':<10} {'design':<28} {'cycles':>12} {'speedup':>8} {'energy/base':>11} "
              f"{'DRAM MB':>9}"]
     for r in rows:
         if not per_layer and r["layer"] != "total":
             continue
         tag = "*" if r["synthetic"] else ""
-        lines.append(f"{(r['network'] + tag)[:14]:<14} {r['layer'][:10]:<10} {r['arch'][:28]:<28} {r['cycles']:>12} "
+        name = Path(str(r["trace"])).stem if r.get("trace") else r["network"]
+        lines.append(f"{(name + tag)[:26]:<26} {r['layer'][:10]:<10} {r['arch'][:28]:<28} {r['cycles']:>12} "
                      f"{r['speedup']:>7.2f}x {r['energy_ratio']:>11.3f} "
                      f"{(r['dram_read_bits'] + r['dram_write_bits']) / 8e6:>9.2f}")
     if any(r["synthetic"] for r in rows):

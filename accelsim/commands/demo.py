@@ -1,0 +1,81 @@
+"""``accelsim demo``: the main job end to end on the traces shipped in traces/ plus a synthetic AlexNet.
+
+1. load every shipped trace (real pruned LeNet-family networks, see traces/README.md) and synthesize
+   AlexNet conv1-5 at batch 4 with Eyeriss's measured activation densities (seeded, labelled synthetic);
+2. inspect them and measure how each format compresses their input activations (compression.csv);
+3. simulate every registered design on every trace and compare them with DaDianNao as the baseline
+   (compare.csv / compare.json, runs/*.json);
+4. draw every figure from the saved results (figures/*.png|pdf).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_TRACES = Path(__file__).resolve().parents[2] / "traces"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="run the whole job on the shipped traces (results + figures)",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default="demo_out", metavar="DIR", help="output folder (default demo_out)")
+    p.add_argument("--traces", default=str(DEFAULT_TRACES), metavar="DIR",
+                   help="folder of .npz traces to run (default: the repository's traces/)")
+    p.add_argument("--arch", metavar="A,B", help="designs to run (default: every registered design)")
+    p.add_argument("--baseline", default="dadiannao", metavar="A", help="baseline design (default dadiannao)")
+    p.add_argument("--no-synthetic", action="store_true", help="skip the synthetic AlexNet trace")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from accelsim import compare, runner
+    from accelsim.accelerators import available
+    from accelsim.errors import ConfigError
+    from accelsim.progress import progress_iter
+    from accelsim.report.compression import FIELDS, compression_rows
+    from accelsim.report.make import make_all_figures
+    from accelsim.results import to_csv, write_text_atomic
+    from accelsim.trace import load_trace, save_trace
+    from accelsim.trace.synth import synth_trace
+
+    t0 = time.monotonic()
+    out = Path(args.out)
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+    show = not args.quiet
+    paths = sorted(Path(args.traces).glob("*.npz")) if Path(args.traces).is_dir() else []
+    traces = [load_trace(p) for p in paths]
+    if not args.no_synthetic:
+        syn = synth_trace("alexnet", batch=4, seed=0, weight_density="han2015", act_density="eyeriss-alexnet",
+                          layers="conv")
+        syn_path = save_trace(syn, out / "traces" / "alexnet_conv_b4_synthetic.npz")
+        syn.path = str(syn_path)
+        traces.append(syn)
+    if not traces:
+        raise ConfigError(f"no traces in {args.traces} and --no-synthetic given: nothing to run")
+    say(f"accelsim demo: {len(traces)} trace(s): " + ", ".join(Path(t.path).stem for t in traces))
+
+    comp = []
+    for t in progress_iter(traces, "compression", enabled=show):
+        comp += compression_rows(t)
+    write_text_atomic(to_csv(comp, FIELDS), out / "compression.csv")
+
+    specs = runner.parse_arch_list(args.arch or ",".join(available()))
+    if args.baseline not in [s.label for s in specs]:
+        raise ConfigError(f"--baseline {args.baseline!r} is not among the designs {[s.label for s in specs]}")
+    results = []
+    jobs = [(t, s) for t in traces for s in specs]
+    for t, s in progress_iter(jobs, "simulate", enabled=show):
+        res = runner.simulate(t, s)
+        results.append(res)
+        res.write_json(out / "runs" / f"{Path(t.path).stem}__{s.label}.json")
+    rows = compare.compare_rows(results, args.baseline)
+    compare.write_compare(rows, out)
+    say(compare.format_table(rows, per_layer=False))
+    figs = make_all_figures(out, out / "figures")
+    say(f"\nresults: {out / 'compare.csv'}, {out / 'compare.json'}, {out / 'compression.csv'}, "
+        f"{out / 'runs'}/*.json\nfigures: {len(figs)} files in {out / 'figures'}\n"
+        f"done in {time.monotonic() - t0:.1f} s")
+    return 0

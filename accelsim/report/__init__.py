@@ -1,0 +1,1 @@
+"""Results tables and figures: figures are pure functions of saved results (never of live simulations)."""

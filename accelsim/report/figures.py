@@ -1,0 +1,145 @@
+"""Figures as pure functions: results in, matplotlib Figure out (the caller saves it).
+
+Every figure made from a synthetic trace says so in its title.  Styles are applied with a context
+manager, never at import time.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from accelsim.results import NetworkResult  # noqa: E402
+
+STYLE = {"figure.dpi": 110, "axes.titlesize": 9, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
+         "axes.spines.right": False, "font.size": 9, "legend.fontsize": 8}
+CATEGORY_ORDER = ["ALU", "RF", "NoC", "SRAM", "GLB", "eDRAM", "Dispatch", "DRAM"]
+
+
+def _tag(synthetic: bool) -> str:
+    return "\n[synthetic trace]" if synthetic else ""
+
+
+def trace_name(r: Any) -> str:
+    """Display name of a run or compare row: its trace file's stem (several traces may share a network)."""
+    t = r.get("trace") if isinstance(r, dict) else r.trace
+    n = r.get("network") if isinstance(r, dict) else r.network
+    return Path(str(t)).stem if t else str(n)
+
+
+def fig_speedup(rows: Sequence[dict[str, Any]], baseline: str, per_layer: bool = False,
+                network: str | None = None) -> Figure:
+    """Speedup over ``baseline`` per network (layer == total) or per layer of one network
+    (Cnvlutin Fig. 9 style).  ``rows`` are compare rows (see accelsim.compare)."""
+    with plt.style.context(STYLE):
+        sel = [r for r in rows if r["arch"] != baseline and
+               ((r["layer"] != "total") if per_layer else (r["layer"] == "total")) and
+               (network is None or trace_name(r) == network)]
+        xs = list(dict.fromkeys((r["layer"] if per_layer else trace_name(r)) for r in sel))
+        archs = list(dict.fromkeys(r["arch"] for r in sel))
+        fig, ax = plt.subplots(figsize=(max(4.0, 0.55 * len(xs) * max(1, len(archs)) + 2), 3.2))
+        w = 0.8 / max(1, len(archs))
+        for i, a in enumerate(archs):
+            vals = {(r["layer"] if per_layer else trace_name(r)): r["speedup"] for r in sel if r["arch"] == a}
+            ax.bar([j + i * w for j in range(len(xs))], [vals.get(x, 0) for x in xs], w, label=a)
+        ax.axhline(1.0, color="k", lw=0.8)
+        ax.set_xticks([j + w * (len(archs) - 1) / 2 for j in range(len(xs))], xs, rotation=30, ha="right")
+        ax.set_ylabel(f"speedup over {baseline}")
+        ax.set_xlabel("layer" if per_layer else "trace")
+        synthetic = any(r["synthetic"] for r in sel)
+        what = f"per layer, {network}" if per_layer else "per network"
+        ax.set_title(f"Speedup over {baseline} ({what}){_tag(synthetic)}")
+        ax.legend()
+        fig.tight_layout()
+        return fig
+
+
+def fig_energy_breakdown(results: Sequence[NetworkResult], network: str) -> Figure:
+    """Energy by category (ALU, RF, NoC, GLB, DRAM, ...) stacked per layer, one bar per design."""
+    with plt.style.context(STYLE):
+        runs = [r for r in results if trace_name(r) == network]
+        layers = list(dict.fromkeys(lr.name for r in runs for lr in r.layers))
+        cats = sorted({c for r in runs for lr in r.layers for c in lr.energy_by_category},
+                      key=lambda c: (CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else 99, c))
+        fig, ax = plt.subplots(figsize=(max(4.5, 0.6 * len(layers) * len(runs) + 2), 3.4))
+        w = 0.8 / max(1, len(runs))
+        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        unit = runs[0].layers[0].energy_unit if runs and runs[0].layers else "pJ"
+        scale, label = (1e-6, "energy (uJ)") if unit == "pJ" else (1.0, f"energy ({unit})")
+        for i, r in enumerate(runs):
+            by = {lr.name: lr for lr in r.layers}
+            bottom = [0.0] * len(layers)
+            for k, c in enumerate(cats):
+                v = [by[n].energy_by_category.get(c, 0.0) * scale if n in by else 0.0 for n in layers]
+                ax.bar([j + i * w for j in range(len(layers))], v, w, bottom=bottom, color=colors[k % len(colors)],
+                       label=c if i == 0 else None, edgecolor="white", lw=0.3)
+                bottom = [b + x for b, x in zip(bottom, v)]
+            for j, n in enumerate(layers):
+                ax.text(j + i * w, bottom[j], r.arch[:10], rotation=90, va="bottom", ha="center", fontsize=6)
+        ax.set_xticks([j + w * (len(runs) - 1) / 2 for j in range(len(layers))], layers, rotation=30, ha="right")
+        ax.set_ylabel(label)
+        ax.set_title(f"Energy by component, {network}{_tag(any(r.synthetic for r in runs))}")
+        ax.legend(ncol=4)
+        fig.tight_layout()
+        return fig
+
+
+def fig_compression(rows: Sequence[dict[str, Any]], network: str) -> Figure:
+    """Per layer: dense, RLC, ZFNAf and CSR sizes of the input fmaps, and the order-0 entropy bound."""
+    with plt.style.context(STYLE):
+        sel = [r for r in rows if trace_name(r) == network]
+        layers = [r["layer"] for r in sel]
+        keys = [("dense_bits", "dense 16-bit"), ("rlc_bits", "Eyeriss RLC"), ("zfnaf_bits", "ZFNAf (compact)"),
+                ("csr_bits", "CSR"), ("entropy_bits", "entropy bound")]
+        fig, ax = plt.subplots(figsize=(max(4.5, 0.9 * len(layers) + 2), 3.2))
+        w = 0.8 / len(keys)
+        for i, (k, lab) in enumerate(keys):
+            ax.bar([j + i * w for j in range(len(layers))], [r[k] / 8e3 for r in sel], w, label=lab)
+        ax.set_xticks([j + 0.4 - w / 2 for j in range(len(layers))], layers, rotation=30, ha="right")
+        ax.set_ylabel("input fmap size (kB)")
+        ax.set_title(f"Input activations compressed, {network}{_tag(any(r['synthetic'] for r in sel))}")
+        ax.legend(ncol=3)
+        fig.tight_layout()
+        return fig
+
+
+def fig_macs(results: Sequence[NetworkResult], network: str) -> Figure:
+    """Executed / gated / skipped / reused MACs per layer and design (the vocabulary of DESIGN.md)."""
+    with plt.style.context(STYLE):
+        runs = [r for r in results if trace_name(r) == network]
+        layers = list(dict.fromkeys(lr.name for r in runs for lr in r.layers))
+        kinds = [("macs_executed", "executed"), ("macs_gated", "gated"), ("macs_skipped", "skipped"),
+                 ("macs_reused", "reused")]
+        fig, ax = plt.subplots(figsize=(max(4.5, 0.6 * len(layers) * len(runs) + 2), 3.2))
+        w = 0.8 / max(1, len(runs))
+        colors = ["#3b75af", "#ef8636", "#c5c5c5", "#519e3e"]
+        for i, r in enumerate(runs):
+            by = {lr.name: lr for lr in r.layers}
+            bottom = [0.0] * len(layers)
+            for k, (f, lab) in enumerate(kinds):
+                v = [getattr(by[n], f) / by[n].macs_dense if n in by and by[n].macs_dense else 0 for n in layers]
+                ax.bar([j + i * w for j in range(len(layers))], v, w, bottom=bottom, color=colors[k],
+                       label=lab if i == 0 else None, edgecolor="white", lw=0.3)
+                bottom = [b + x for b, x in zip(bottom, v)]
+            for j in range(len(layers)):
+                ax.text(j + i * w, 1.01, r.arch[:10], rotation=90, va="bottom", ha="center", fontsize=6)
+        ax.set_xticks([j + w * (len(runs) - 1) / 2 for j in range(len(layers))], layers, rotation=30, ha="right")
+        ax.set_ylim(0, 1.35)
+        ax.set_ylabel("fraction of dense MACs")
+        ax.set_title(f"MACs executed / gated / skipped, {network}{_tag(any(r.synthetic for r in runs))}")
+        ax.legend(ncol=4, loc="upper left")
+        fig.tight_layout()
+        return fig
+
+
+def group_by_network(results: Sequence[NetworkResult]) -> dict[str, list[NetworkResult]]:
+    out: dict[str, list[NetworkResult]] = defaultdict(list)
+    for r in results:
+        out[trace_name(r)].append(r)
+    return out

@@ -1,0 +1,44 @@
+"""Reading a results folder written by ``compare --out`` / ``demo`` / ``sweep``: runs/*.json and CSVs."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from accelsim.errors import FormatError
+from accelsim.results import NetworkResult
+
+
+def load_runs(results_dir: str | Path) -> list[NetworkResult]:
+    d = Path(results_dir)
+    if not d.is_dir():
+        raise FormatError(f"{d}: no such results folder")
+    out = []
+    for p in sorted(d.rglob("runs/*.json")):
+        try:
+            data = json.loads(p.read_text())
+            out.append(NetworkResult.from_dict(data))
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise FormatError(f"{p}: not an accelsim result file ({e})") from None
+    return out
+
+
+def load_csv(path: str | Path) -> list[dict[str, Any]]:
+    p = Path(path)
+    with open(p, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        for k, v in list(r.items()):
+            r[k] = _num(v)
+    return rows
+
+
+def _num(v: str) -> Any:
+    if v in ("True", "False"):
+        return v == "True"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return v
+    return int(f) if f.is_integer() and "." not in v and "e" not in v.lower() else f

@@ -1,0 +1,56 @@
+"""Regenerate every figure of a results folder, from saved results only (``accelsim figures``).
+
+A results folder holds ``runs/*.json`` (one NetworkResult per trace x design), ``compare.csv`` (rows of
+accelsim.compare) and optionally ``compression.csv``.  Each figure is written as PNG and PDF.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from accelsim.errors import FormatError
+from accelsim.report import figures as F
+from accelsim.report.load import load_csv, load_runs
+
+
+def _save(fig, out_dir: Path, name: str) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for ext in ("png", "pdf"):
+        p = out_dir / f"{name}.{ext}"
+        fig.savefig(p)
+        paths.append(p)
+    plt.close(fig)
+    return paths
+
+
+def _slug(s: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", s)
+
+
+def make_all_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
+    rd, od = Path(results_dir), Path(out_dir)
+    runs = load_runs(rd)
+    written: list[Path] = []
+    cmp_csv = rd / "compare.csv"
+    if not runs and not cmp_csv.exists() and not (rd / "compression.csv").exists():
+        raise FormatError(f"{rd}: no results (runs/*.json, compare.csv or compression.csv) to draw")
+    if cmp_csv.exists():
+        rows = load_csv(cmp_csv)
+        baseline = rows[0]["baseline"] if rows else ""
+        if rows:
+            written += _save(F.fig_speedup(rows, baseline), od, "speedup_per_network")
+            for net in dict.fromkeys(F.trace_name(r) for r in rows):
+                written += _save(F.fig_speedup(rows, baseline, per_layer=True, network=net), od,
+                                 f"speedup_per_layer_{_slug(net)}")
+    for net, rs in F.group_by_network(runs).items():
+        written += _save(F.fig_energy_breakdown(rs, net), od, f"energy_breakdown_{_slug(net)}")
+        written += _save(F.fig_macs(rs, net), od, f"macs_{_slug(net)}")
+    comp = rd / "compression.csv"
+    if comp.exists():
+        rows = load_csv(comp)
+        for net in dict.fromkeys(F.trace_name(r) for r in rows):
+            written += _save(F.fig_compression(rows, net), od, f"compression_{_slug(net)}")
+    return written
