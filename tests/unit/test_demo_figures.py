@@ -1,0 +1,70 @@
+"""The users' jobs end to end on a tiny trace: demo writes results and figures; figures regenerate from
+saved results alone; compare's ratios are consistent with the runs it saved."""
+import json
+import math
+
+import numpy as np
+
+from accelsim.cli import main
+from accelsim.compare import compare_rows, geomean_rows
+from accelsim.report.load import load_runs
+from accelsim.trace import LayerSpec, LayerTrace, Trace, save_trace
+
+
+def tiny_traces(tmp_path):
+    rng = np.random.default_rng(1)
+    d = tmp_path / "traces"
+    for k, dens in enumerate((0.3, 0.8)):
+        layers = []
+        for name, s in (("conv1", LayerSpec("conv1", "conv", 2, 3, 10, 10, 16, 3, 3, 1, 1)),
+                        ("conv2", LayerSpec("conv2", "conv", 2, 16, 10, 10, 32, 3, 3, 1, 1)),
+                        ("fc1", LayerSpec("fc1", "fc", 2, 64, 1, 1, 10, 1, 1))):
+            x = (rng.random(s.input_shape) + 0.1).astype(np.float32)
+            if name != "conv1":
+                x[rng.random(s.input_shape) > dens] = 0
+            layers.append(LayerTrace(s, rng.standard_normal(s.weight_shape).astype(np.float32), x))
+        save_trace(Trace(f"net{k}", layers, {"synthetic": True}), d / f"net{k}.npz")
+    return d
+
+
+def test_demo_then_figures_from_saved_results_only(tmp_path, capsys):
+    d = tiny_traces(tmp_path)
+    out = tmp_path / "demo"
+    assert main(["demo", "--traces", str(d), "--no-synthetic", "--out", str(out), "--quiet"]) == 0
+    for f in ("compare.csv", "compare.json", "compare_summary.csv", "compression.csv"):
+        assert (out / f).exists(), f
+    runs = load_runs(out)
+    assert {r.arch for r in runs} >= {"dadiannao", "cnvlutin"} and len({r.trace for r in runs}) == 2
+    assert any(p.suffix == ".png" for p in (out / "figures").iterdir())
+    # remove the traces: figures must come from the saved results alone
+    for p in d.iterdir():
+        p.unlink()
+    assert main(["figures", "--results", str(out), "--out", str(tmp_path / "figs")]) == 0
+    names = {p.name for p in (tmp_path / "figs").iterdir()}
+    assert {"speedup_per_network.png", "speedup_per_network.pdf", "energy_breakdown_net0.png",
+            "compression_net1.png", "macs_net0.png"} <= names
+
+
+def test_compare_rows_are_ratios_of_saved_runs(tmp_path):
+    d = tiny_traces(tmp_path)
+    assert main(["compare", *map(str, sorted(d.glob("*.npz"))), "--arch", "dadiannao,cnvlutin",
+                 "--baseline", "dadiannao", "--out", str(tmp_path / "c"), "--quiet"]) == 0
+    runs = load_runs(tmp_path / "c")
+    rows = compare_rows(runs, "dadiannao")
+    by = {(r.trace, r.arch): r for r in runs}
+    for row in rows:
+        a, b = by[(row["trace"], row["arch"])], by[(row["trace"], "dadiannao")]
+        la = a.total if row["layer"] == "total" else next(x for x in a.layers if x.name == row["layer"])
+        lb = b.total if row["layer"] == "total" else next(x for x in b.layers if x.name == row["layer"])
+        assert math.isclose(row["speedup"], lb.cycles / la.cycles)
+        assert math.isclose(row["energy_ratio"], la.energy / lb.energy)
+    g = {x["arch"]: x for x in geomean_rows(rows)}["cnvlutin"]
+    sp = [r["speedup"] for r in rows if r["arch"] == "cnvlutin" and r["layer"] == "total"]
+    assert math.isclose(g["speedup_geomean"], math.sqrt(sp[0] * sp[1]))
+    saved = json.loads((tmp_path / "c" / "compare.json").read_text())
+    assert saved["summary"][1]["arch"] == "cnvlutin"
+
+
+def test_figures_on_empty_folder_is_bad_input(tmp_path, capsys):
+    assert main(["figures", "--results", str(tmp_path), "--out", str(tmp_path / "f")]) == 3
+    assert main(["figures", "--results", str(tmp_path / "none"), "--out", str(tmp_path / "f")]) == 3
