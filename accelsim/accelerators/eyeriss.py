@@ -1,0 +1,384 @@
+"""Eyeriss v1 (Chen et al., ISSCC 2016; JSSC 52(1) 2017; ISCA 2016 for the row-stationary dataflow).
+
+12 x 14 PEs, 16-bit fixed point, 200 MHz core; per PE a 224-entry filter spad, 12-entry ifmap spad (with a
+12-bit zero buffer), 24-entry psum spad; a 108 kB global buffer (100 kB ifmaps/psums, 8 kB filters); a
+64-bit DRAM link on its own clock (60 MHz in the paper's measurements).  The mapping (which PEs compute
+what, in which passes) is in :mod:`accelsim.accelerators.eyeriss_mapping`.
+
+What is counted, per processing pass (every number is exact for the mapping; ``dense`` = all MACs):
+
+* a PE's 1-D row convolution: for each image, ofmap column f, filter k (p_b of them), channel c (q_b) and
+  tap s: one MAC, one ifmap-spad read, one psum-spad read and write, and -- unless the ifmap value is zero
+  and gating is on -- one filter-spad read.  A zero ifmap value (after 16-bit quantization; padding is
+  zero) gates the filter-spad read and the MAC (``weight_spad.gated_read``, ``mac.gated``) and saves no
+  cycle (JSSC V-C).  With gating on, every MAC also reads the zero buffer;
+* spad fills: at the start of a pass every active PE gets its p_b*q_b*S filter values; for every image it
+  gets the q_b*((F-1)*stride+S) ifmap values of its rows (padding zeros included, generated at the GLB);
+* psum accumulation up a column: the R*nc PEs of a column (nc = active channel sets of the pass, stacked
+  so their psums add up) take R*nc - 1 psum transfers over the local network, each an ``add`` with a
+  psum-spad read and write; after the first channel pass the previous psum comes in from the GLB (a GLB
+  read, a NoC transfer and one more add);  the top PE sends each psum to the GLB (GON transfer, GLB write);
+* NoC transfers (``noc.transfer``) are 16-bit words received: spad fills, psum moves, psums out;
+* GLB reads: a pass's filters once (multicast), its ifmap rows once per image (multicast to every set that
+  needs them), psums as above and every finished ofmap value once more on its way to DRAM;  GLB writes:
+  whatever DRAM delivers (decompressed words) and the psums;
+* DRAM (per the mapping's tiling): filters uncompressed (once, or once per image block and strip pass when
+  they do not fit the 8 kB filter buffer); ifmaps once per strip pass (ifmap-resident) or per filter pass
+  (streamed); ofmaps once, when their last channel pass ends.
+
+RLC streams (the unit the Foundation codec sizes, accelsim.compression.rlc): for a conv layer, one stream
+per (image, channel, rows of a strip pass) for ifmaps and per (image, filter, ofmap rows of a strip pass)
+for ofmaps -- rows re-read by the next strip (the halo) are read and compressed again; for FC layers (1x1
+fmaps) one stream per (image, channels of one channel pass) and (image, filters of one filter pass).  The
+first layer's input is read uncompressed (JSSC IV-B): a conv layer with at most ``raw_input_max_channels``
+input channels (3: an RGB image) is taken to be the first layer, since a model sees one layer at a time.
+With ``rlc: false`` every fmap moves uncompressed.
+
+Timing: a pass costs the filter load (filter GIN, 4 words/cycle) plus, per image, the slowest of the PE's
+row convolution (F*S*p*q cycles, 1 MAC/cycle, pipelined), the ifmap GIN (1 word/cycle) and the psum
+GIN/GON (4 words/cycle).  ``latency_processing_s`` is the sum of pass cycles (no DRAM, as JSSC's
+"processing latency"); ``latency_total_s`` runs the passes as tiles through the simpy timeline with the
+DRAM link at 64 bits x 60 MHz / 200 MHz = 19.2 bits per core cycle, double-buffered.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generator
+
+import numpy as np
+
+from accelsim import fixedpoint
+from accelsim.accelerators.base import Accelerator, LayerCounts, ceil_div
+from accelsim.accelerators.eyeriss_mapping import ArrayShape, RsMapping, map_layer
+from accelsim.accelerators.registry import register
+from accelsim.config import doc, require
+from accelsim.counts import ActionCounts
+from accelsim.functional import layer_outputs
+from accelsim.kernels.eyeriss import effectual_input_macs, rlc_stream_bits
+from accelsim.timeline import TileWork, Timeline
+from accelsim.trace.format import LayerSpec, LayerTrace
+
+
+@dataclass(frozen=True)
+class EyerissConfig:
+    pe_rows: int = doc("PE array rows (JSSC III-A: 12)", default=12)
+    pe_cols: int = doc("PE array columns (JSSC III-A: 14)", default=14)
+    filter_spad_words: int = doc("filter spad entries per PE, 16-bit (JSSC V-C: 224)", default=224)
+    ifmap_spad_words: int = doc("ifmap spad entries per PE, 16-bit (JSSC V-C: 12)", default=12)
+    psum_spad_words: int = doc("psum spad entries per PE, 16-bit (JSSC V-C: 24)", default=24)
+    glb_fmap_bytes: int = doc("global buffer for ifmaps and psums in bytes (JSSC V-A: 25 x 4 kB = 100 kB)",
+                              default=25 * 4096)
+    glb_filter_bytes: int = doc("global buffer for filters in bytes (JSSC V-A: 2 x 512 x 64 b = 8 kB)",
+                                default=8192)
+    word_bits: int = doc("datapath width in bits (16-bit fixed point)", default=16)
+    clock_hz: float = doc("core clock in Hz (JSSC Table V/VI: 200 MHz)", default=200e6)
+    dram_bus_bits: int = doc("DRAM data bus width in bits (JSSC III-A: 64)", default=64)
+    dram_clock_hz: float = doc("DRAM link clock in Hz (JSSC Table V/VI: 60 MHz)", default=60e6)
+    dram_latency_cycles: int = doc("DRAM access latency in core cycles (assumption: 100 ns at 200 MHz)",
+                                   default=20)
+    ifmap_gin_words_per_cycle: int = doc("ifmap GIN width in 16-bit words per cycle (JSSC V-B: 16 b)", default=1)
+    filter_gin_words_per_cycle: int = doc("filter GIN width in words per cycle (JSSC V-B: 64 b)", default=4)
+    psum_gin_words_per_cycle: int = doc("psum GIN/GON width in words per cycle (JSSC V-B: 64 b)", default=4)
+    rlc: bool = doc("RLC-compress fmaps moved to/from DRAM (JSSC IV-B); false: uncompressed", default=True)
+    gating: bool = doc("zero-gate the filter-spad read and MAC of zero ifmap values (JSSC V-C)", default=True)
+    raw_input_max_channels: int = doc(
+        "a conv layer with at most this many input channels is the network's first layer, whose input "
+        "Eyeriss reads uncompressed (JSSC IV-B); 0 compresses every input", default=3)
+    energy_table: str = doc("energy table name or YAML path", default="eyeriss-45nm")
+
+    def __post_init__(self) -> None:
+        n = type(self).__name__
+        for f in ("pe_rows", "pe_cols", "filter_spad_words", "ifmap_spad_words", "psum_spad_words",
+                  "glb_fmap_bytes", "glb_filter_bytes", "word_bits", "dram_bus_bits",
+                  "ifmap_gin_words_per_cycle", "filter_gin_words_per_cycle", "psum_gin_words_per_cycle"):
+            require(getattr(self, f) > 0, n, f"{f} must be > 0, got {getattr(self, f)}")
+        require(self.clock_hz > 0, n, f"clock_hz must be > 0, got {self.clock_hz}")
+        require(self.dram_clock_hz > 0, n, f"dram_clock_hz must be > 0, got {self.dram_clock_hz}")
+        require(self.dram_latency_cycles >= 0, n, "dram_latency_cycles must be >= 0")
+        require(self.raw_input_max_channels >= 0, n, "raw_input_max_channels must be >= 0")
+
+    @property
+    def dram_bw_bits_per_cycle(self) -> float:
+        """Bits the DRAM link moves per core cycle: 64 x 60 MHz / 200 MHz = 19.2."""
+        return self.dram_bus_bits * self.dram_clock_hz / self.clock_hz
+
+    @property
+    def array(self) -> ArrayShape:
+        wb = self.word_bits // 8 if self.word_bits % 8 == 0 else self.word_bits / 8
+        return ArrayShape(self.pe_rows, self.pe_cols, self.filter_spad_words, self.ifmap_spad_words,
+                          self.psum_spad_words, int(self.glb_fmap_bytes // wb), int(self.glb_filter_bytes // wb))
+
+
+@dataclass(frozen=True)
+class PassTable:
+    """Per-dimension block structure of a mapping; every per-pass quantity broadcasts over
+    (G, IB, SP, FP, CP) from these 1-D arrays."""
+
+    nbi: np.ndarray      # (IB,) images in each image block
+    rows_out: np.ndarray  # (SP,) ofmap rows computed in the strip pass
+    rows_in: np.ndarray   # (SP,) real input rows read in the strip pass
+    pmax: np.ndarray      # (FP,) largest filter block of the pass
+    psum: np.ndarray      # (FP,) filters in the pass
+    nf: np.ndarray        # (FP,) active filter blocks (sets along t)
+    qmax: np.ndarray      # (CP,)
+    qsum: np.ndarray      # (CP,) channels in the pass
+    nc: np.ndarray        # (CP,) active channel blocks (sets along r)
+
+
+def pass_table(m: RsMapping) -> PassTable:
+    s = m.spec
+    fb = np.minimum(m.p, s.Mg - m.p * np.arange(m.filter_blocks))
+    cb = np.minimum(m.q, s.Cg - m.q * np.arange(m.channel_blocks))
+    fpad = np.zeros(m.filter_passes * m.t, dtype=np.int64)
+    fpad[:len(fb)] = fb
+    cpad = np.zeros(m.channel_passes * m.r, dtype=np.int64)
+    cpad[:len(cb)] = cb
+    fpad = fpad.reshape(m.filter_passes, m.t)
+    cpad = cpad.reshape(m.channel_passes, m.r)
+    rows_out = np.array([b - a for a, b in (m.pass_rows(i) for i in range(m.strip_passes))], dtype=np.int64)
+    rows_in = np.array([b - a for a, b in (m.pass_input_rows(i) for i in range(m.strip_passes))],
+                       dtype=np.int64)
+    nbi = np.minimum(m.nb, s.N - m.nb * np.arange(m.image_blocks)).astype(np.int64)
+    return PassTable(nbi, rows_out, rows_in, fpad.max(1), fpad.sum(1), (fpad > 0).sum(1),
+                     cpad.max(1), cpad.sum(1), (cpad > 0).sum(1))
+
+
+def _grid(tab: PassTable, groups: int) -> dict[str, np.ndarray]:
+    """Broadcastable (G, IB, SP, FP, CP) views of the pass table."""
+    def ax(a: np.ndarray, i: int) -> np.ndarray:
+        shape = [1] * 5
+        shape[i] = len(a)
+        return a.astype(np.int64).reshape(shape)
+    cp_idx = np.arange(len(tab.qsum))
+    return {"nbi": ax(tab.nbi, 1), "rows_out": ax(tab.rows_out, 2), "rows_in": ax(tab.rows_in, 2),
+            "pmax": ax(tab.pmax, 3), "psum": ax(tab.psum, 3), "nf": ax(tab.nf, 3),
+            "qmax": ax(tab.qmax, 4), "qsum": ax(tab.qsum, 4), "nc": ax(tab.nc, 4),
+            "later": ax((cp_idx > 0).astype(np.int64), 4), "shape": np.array(
+                [groups, len(tab.nbi), len(tab.rows_out), len(tab.psum), len(tab.qsum)])}
+
+
+def input_cols(s: LayerSpec) -> int:
+    x1 = (s.F - 1) * s.stride + s.S - s.padding
+    return min(s.W, x1) - max(0, -s.padding)
+
+
+def dense_pass_counts(m: RsMapping, word_gins: tuple[int, int, int] = (1, 4, 4)) -> dict[str, np.ndarray]:
+    """Data-independent per-pass numbers, each a (G, IB, SP, FP, CP) int64 array."""
+    s = m.spec
+    g = _grid(pass_table(m), s.groups)
+    shape = tuple(int(x) for x in g["shape"])
+    full = lambda a: np.broadcast_to(a, shape).astype(np.int64)  # noqa: E731
+    R, S, F = s.R, s.S, s.F
+    wused = (F - 1) * s.stride + S
+    outs = g["nbi"] * F * g["rows_out"] * g["psum"]
+    igin, fgin, pgin = word_gins
+    filt = g["psum"] * g["qsum"] * R * S
+    compute = F * S * g["pmax"] * g["qmax"]               # the PE's row convolution, per image
+    ifmap_words = g["qsum"] * g["rows_in"] * input_cols(s)  # distinct ifmap words on the GIN, per image
+    psum_words = g["psum"] * g["rows_out"] * F              # psums out (and in) per image
+    per_img = np.maximum(np.maximum(compute, -(-ifmap_words // igin)), -(-psum_words // pgin))
+    return {
+        "cycles": full(-(-filt // fgin) + g["nbi"] * per_img),
+        "compute_cycles": full(g["nbi"] * compute),
+        "macs": full(g["nbi"] * R * F * S * g["psum"] * g["qsum"] * g["rows_out"]),
+        "filter_spad_write": full(R * g["rows_out"] * g["psum"] * g["qsum"] * S),
+        "ifmap_spad_write": full(g["nbi"] * R * g["rows_out"] * g["qsum"] * wused * g["nf"]),
+        "accumulations": full(outs * (R * g["nc"] - 1 + g["later"])),
+        "outputs": full(outs),
+        "psum_in": full(outs * g["later"]),
+        "glb_filter_read": full(filt),
+        "glb_ifmap_read": full(g["nbi"] * ifmap_words),
+        "active_pes": full(R * g["rows_out"] * g["nf"] * g["nc"]),
+    }
+
+
+def _reduce_blocks(a: np.ndarray, axis: int, size: int, block: int) -> np.ndarray:
+    """Sum consecutive blocks of ``block`` entries along ``axis`` (the last block may be short)."""
+    return np.add.reduceat(a, np.arange(0, size, block), axis=axis)
+
+
+@register
+class Eyeriss(Accelerator):
+    name = "eyeriss"
+    config_cls = EyerissConfig
+    description = "Eyeriss v1 (ISSCC/JSSC 2016-17): 12x14 row-stationary PEs, zero-gating, RLC DRAM I/O"
+    actions_emitted = (("mac", "random"), ("mac", "gated"), ("weight_spad", "read"), ("weight_spad", "write"),
+                       ("weight_spad", "gated_read"), ("ifmap_spad", "read"), ("ifmap_spad", "write"),
+                       ("psum_spad", "read"), ("psum_spad", "write"), ("zero_buffer", "read"),
+                       ("noc", "transfer"), ("glb", "read"), ("glb", "write"), ("dram", "read_bits"),
+                       ("dram", "write_bits"), ("add", "random"))
+
+    def peak_macs_per_cycle(self) -> int:
+        return self.config.pe_rows * self.config.pe_cols
+
+    def plan(self, spec: LayerSpec) -> RsMapping:
+        return map_layer(spec, self.config.array)
+
+    def is_first_layer(self, spec: LayerSpec) -> bool:
+        return spec.kind == "conv" and spec.C <= self.config.raw_input_max_channels
+
+    # ---- count -------------------------------------------------------------------------------------
+    def count(self, plan: RsMapping, layer: LayerTrace) -> LayerCounts:
+        c = self.config
+        m = plan
+        s = m.spec
+        wb = c.word_bits
+        d = dense_pass_counts(m, (c.ifmap_gin_words_per_cycle, c.filter_gin_words_per_cycle,
+                                  c.psum_gin_words_per_cycle))
+        dense = s.macs_dense
+        assert int(d["macs"].sum()) == dense, (int(d["macs"].sum()), dense)
+        x_codes, _ = fixedpoint.quantize(layer.inputs_nchw(), wb)
+        if c.gating:
+            eff = effectual_input_macs((x_codes != 0).astype(np.uint8), s.R, s.S, s.stride, s.padding,
+                                       s.E, s.F, s.groups)
+            executed = int(eff.sum()) * s.Mg
+        else:
+            executed = dense
+        gated = dense - executed
+
+        # ---- DRAM: filters, ifmaps, ofmaps per pass (G, IB, SP, FP, CP)
+        shape = d["cycles"].shape
+        G, IB, SP, FP, CP = shape
+        weights_words = s.M * s.Cg * s.R * s.S
+        filt_words = np.zeros(shape, dtype=np.int64)
+        if m.filters_resident:
+            filt_words.flat[0] = weights_words
+        else:
+            filt_words[...] = d["glb_filter_read"]
+        raw_in = (not c.rlc) or self.is_first_layer(s)
+        in_c, in_u = self._ifmap_bits(m, x_codes, raw_in)        # (G, IB, SP, CP)
+        y_codes, _ = fixedpoint.quantize(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb)
+        out_c, out_u = self._ofmap_bits(m, y_codes, not c.rlc)   # (G, IB, SP, FP)
+        ifm_c = np.zeros(shape, dtype=np.int64)
+        ifm_u = np.zeros(shape, dtype=np.int64)
+        if m.ifmap_resident:
+            ifm_c[:, :, :, 0, 0] = in_c.sum(axis=3)
+            ifm_u[:, :, :, 0, 0] = in_u.sum(axis=3)
+        else:
+            ifm_c[...] = in_c[:, :, :, None, :]
+            ifm_u[...] = in_u[:, :, :, None, :]
+        ofm_c = np.zeros(shape, dtype=np.int64)
+        ofm_u = np.zeros(shape, dtype=np.int64)
+        ofm_c[..., CP - 1] = out_c
+        ofm_u[..., CP - 1] = out_u
+        load = filt_words * wb + ifm_c
+        dram_r = int(load.sum())
+        dram_w = int(ofm_c.sum())
+
+        # ---- actions
+        a = ActionCounts()
+        acc = int(d["accumulations"].sum())
+        outs = int(d["outputs"].sum())
+        a.add("mac", "random", executed)
+        a.add("mac", "gated", gated)
+        a.add("weight_spad", "read", executed)
+        a.add("weight_spad", "gated_read", gated)
+        a.add("weight_spad", "write", int(d["filter_spad_write"].sum()))
+        a.add("ifmap_spad", "read", dense)
+        a.add("ifmap_spad", "write", int(d["ifmap_spad_write"].sum()))
+        a.add("zero_buffer", "read", dense if c.gating else 0)
+        a.add("psum_spad", "read", dense + acc)
+        a.add("psum_spad", "write", dense + acc)
+        a.add("add", "random", acc)
+        a.add("noc", "transfer", int(d["filter_spad_write"].sum()) + int(d["ifmap_spad_write"].sum()) + acc + outs)
+        ofmap_words = s.N * s.M * s.E * s.F
+        a.add("glb", "read", int(d["glb_filter_read"].sum()) + int(d["glb_ifmap_read"].sum())
+              + int(d["psum_in"].sum()) + ofmap_words)
+        a.add("glb", "write", int(filt_words.sum()) + int(ifm_u.sum()) // wb + outs)
+        a.add("dram", "read_bits", dram_r)
+        a.add("dram", "write_bits", dram_w)
+
+        cycles = int(d["cycles"].sum())
+        fmap_c = int(ifm_c.sum()) + int(ofm_c.sum())
+        fmap_u = int(ifm_u.sum()) + int(ofm_u.sum())
+        extra: dict[str, Any] = {
+            "tile_name": "pass", "mapping": m.to_dict(),
+            "latency_processing_s": cycles / c.clock_hz,
+            "pe_utilization": dense / (cycles * self.peak_macs_per_cycle()) if cycles else 0.0,
+            "active_pes_avg": float((d["active_pes"] * d["cycles"]).sum() / cycles) if cycles else 0.0,
+            "row_conv_cycles": int(d["compute_cycles"].sum()),
+            "noc_bound_cycles": cycles - int(d["compute_cycles"].sum()),
+            "dram_filter_read_bits": int(filt_words.sum()) * wb,
+            "dram_ifmap_read_bits": int(ifm_c.sum()),
+            "dram_ofmap_write_bits": dram_w,
+            "dram_ifmap_read_bits_uncompressed": int(ifm_u.sum()),
+            "dram_ofmap_write_bits_uncompressed": int(ofm_u.sum()),
+            "input_compressed": not raw_in,
+            "rlc_reduction": fmap_u / fmap_c if fmap_c else 1.0,
+            "dram_access_reduction": (int(filt_words.sum()) * wb + fmap_u) / (dram_r + dram_w)
+            if dram_r + dram_w else 1.0,
+            "gating": c.gating, "rlc": c.rlc,
+        }
+        tiles = TileWork(load.reshape(-1), d["cycles"].reshape(-1), ofm_c.reshape(-1))
+        return LayerCounts(actions=a, macs_dense=dense, macs_executed=executed, macs_gated=gated,
+                           dram_read_bits=dram_r, dram_write_bits=dram_w, tiles=tiles, extra=extra)
+
+    # ---- DRAM streams ---------------------------------------------------------------------------------
+    def _ifmap_bits(self, m: RsMapping, codes: np.ndarray, raw: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Compressed and uncompressed ifmap bits per (G, IB, SP, CP) (streams: module docstring)."""
+        s = m.spec
+        wb = self.config.word_bits
+        N, C, H, W = codes.shape
+        blk = m.q * m.r
+        if H * W == 1:  # FC / 1x1 fmaps: one stream per (image, channels of a channel pass)
+            cp_lo = np.arange(0, s.Cg, blk)
+            cp_hi = np.minimum(cp_lo + blk, s.Cg)
+            base = (np.arange(N)[:, None, None] * C + np.arange(s.groups)[None, :, None] * s.Cg)
+            starts = (base + cp_lo[None, None, :]).reshape(-1)
+            stops = (base + cp_hi[None, None, :]).reshape(-1)
+            unc = ((stops - starts) * wb).reshape(N, s.groups, 1, len(cp_lo))
+            comp = unc if raw else rlc_stream_bits(codes, starts, stops).reshape(unc.shape)
+        else:  # one stream per (image, channel, input rows of a strip pass)
+            rows = np.array([m.pass_input_rows(sp) for sp in range(m.strip_passes)], dtype=np.int64)
+            plane = (np.arange(N)[:, None] * C + np.arange(C)[None, :]) * (H * W)  # (N, C)
+            starts = (plane[:, :, None] + rows[None, None, :, 0] * W).reshape(-1)
+            stops = (plane[:, :, None] + rows[None, None, :, 1] * W).reshape(-1)
+            unc_ncs = ((stops - starts) * wb).reshape(N, C, -1)
+            comp_ncs = unc_ncs if raw else rlc_stream_bits(codes, starts, stops).reshape(unc_ncs.shape)
+            # (N, G, Cg, SP) -> channel passes -> (N, G, SP, CP)
+            def chans(a: np.ndarray) -> np.ndarray:
+                a = a.reshape(N, s.groups, s.Cg, -1)
+                return _reduce_blocks(a, 2, s.Cg, blk).transpose(0, 1, 3, 2)
+            unc, comp = chans(unc_ncs), chans(comp_ncs)
+        # images -> image blocks, then (G, IB, SP, CP)
+        fix = lambda a: _reduce_blocks(a, 0, N, m.nb).transpose(1, 0, 2, 3)  # noqa: E731
+        return np.ascontiguousarray(fix(comp)), np.ascontiguousarray(fix(unc))
+
+    def _ofmap_bits(self, m: RsMapping, codes: np.ndarray, raw: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Compressed and uncompressed ofmap bits per (G, IB, SP, FP)."""
+        s = m.spec
+        wb = self.config.word_bits
+        N, M, E, F = codes.shape
+        blk = m.p * m.t
+        if E * F == 1:  # one stream per (image, filters of a filter pass)
+            lo = np.arange(0, s.Mg, blk)
+            hi = np.minimum(lo + blk, s.Mg)
+            base = np.arange(N)[:, None, None] * M + np.arange(s.groups)[None, :, None] * s.Mg
+            starts = (base + lo[None, None, :]).reshape(-1)
+            stops = (base + hi[None, None, :]).reshape(-1)
+            unc = ((stops - starts) * wb).reshape(N, s.groups, 1, len(lo))
+            comp = unc if raw else rlc_stream_bits(codes, starts, stops).reshape(unc.shape)
+        else:  # one stream per (image, filter, ofmap rows of a strip pass)
+            rows = np.array([m.pass_rows(sp) for sp in range(m.strip_passes)], dtype=np.int64)
+            plane = (np.arange(N)[:, None] * M + np.arange(M)[None, :]) * (E * F)
+            starts = (plane[:, :, None] + rows[None, None, :, 0] * F).reshape(-1)
+            stops = (plane[:, :, None] + rows[None, None, :, 1] * F).reshape(-1)
+            unc_nms = ((stops - starts) * wb).reshape(N, M, -1)
+            comp_nms = unc_nms if raw else rlc_stream_bits(codes, starts, stops).reshape(unc_nms.shape)
+            def filts(a: np.ndarray) -> np.ndarray:
+                a = a.reshape(N, s.groups, s.Mg, -1)
+                return _reduce_blocks(a, 2, s.Mg, blk).transpose(0, 1, 3, 2)
+            unc, comp = filts(unc_nms), filts(comp_nms)
+        fix = lambda a: _reduce_blocks(a, 0, N, m.nb).transpose(1, 0, 2, 3)  # noqa: E731
+        return np.ascontiguousarray(fix(comp)), np.ascontiguousarray(fix(unc))
+
+    # ---- timeline --------------------------------------------------------------------------------------
+    def timeline(self, plan: RsMapping, counts: LayerCounts, tl: Timeline) -> Generator:
+        stats = yield from super().timeline(plan, counts, tl)
+        total_s = stats["cycles"] / self.config.clock_hz
+        counts.extra["latency_total_s"] = total_s
+        counts.extra["fps"] = plan.spec.N / total_s if total_s else 0.0
+        return stats
+
+
+__all__ = ["Eyeriss", "EyerissConfig", "PassTable", "dense_pass_counts", "pass_table"]

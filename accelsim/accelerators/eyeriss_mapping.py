@@ -1,0 +1,293 @@
+"""Row-stationary (RS) mapping of a conv or FC layer onto Eyeriss v1's PE array (data-independent).
+
+Sources: Chen, Emer, Sze, ISCA 2016 (the RS dataflow) and Chen et al., JSSC 52(1) 2017, section IV-A
+(PE sets, strip-mining, splitting, p/q/r/t).  The rules below are accsim's own; the Stanford nn_dataflow
+mapper (``MapStrategyEyeriss``: fold the logical set along its width, replicate it along the height) was
+read for the folding step.  Where a choice is not in the papers it is stated as an assumption.
+
+Vocabulary (JSSC IV-A)
+----------------------
+* A PE runs a 1-D row convolution: one filter row (S taps) over one ifmap row, giving one psum row (F).
+* The *logical PE set* of a layer is R rows (filter rows) x E columns (ofmap rows); the psums of a column
+  flow up the column and add into one ofmap row.
+* A *strip* is a slice of ``width`` consecutive ofmap rows (columns of the logical set); a logical set of E
+  columns has ``strips = ceil(E / width)`` strips (the last may be narrower).
+* The array (12 x 14) has ``slots = (12 // R) * (14 // width)`` places for an R x width strip.
+  - **split**: if a whole logical set fits (strips <= slots) its strips are placed as segments of one
+    physical set (AlexNet CONV2: 5x27 -> 5x14 + 5x13), and ``slots // strips`` whole sets fit;
+  - **strip-mining**: otherwise each physical set holds one strip and the strips are processed in turn
+    (AlexNet CONV1: 11x55 -> 11x7, two sets).
+* The physical sets of one pass differ in filter block (``t`` of them, ifmap multicast to them), channel
+  block (``r``, their psums add up the columns) and, when strip-mining, strip (``u``).
+* Within a PE, ``p`` filters and ``q`` channels share the spads: p*q*S filter entries <= 224, q*S ifmap
+  entries <= 12, p psum entries <= 24.
+* A *processing pass* is one assignment of blocks to the sets: (group, image block, strip pass, filter
+  pass, channel pass), in that loop order (outermost first).  All images of the image block run within the
+  pass, one after the other, while the filters stay in the spads.
+
+Rules (in the order they are applied)
+-------------------------------------
+1. Filters taller than the array (R > 12) or wider than the ifmap spad (S > 12) are not supported natively
+   (JSSC IV-A); :class:`~accelsim.errors.ConfigError` names the layer.  accelsim does not fold them.
+2. Base width (nn_dataflow's fold): ``w0 = ceil(E / ceil(E / 14))``.  Candidate widths are
+   ``w_j = ceil(E / (j * ceil(E / 14)))`` for j = 1, 2, ... (further strip-mining by an integer factor;
+   a narrower width that still splits, i.e. covers all E rows in one pass, is skipped: it would not
+   shrink the buffer tile).
+3. ``q = min(Cg, 12 // S)``, ``pmax = min(24, 224 // (q * S), Mg)``; sets go to filters first
+   (``t = min(sets, ceil(Mg / pmax))``), then channels (``r = min(sets // t, ceil(Cg / q))``), then strips
+   (``u``, strip-mining only).  p and q are then balanced over the passes
+   (``p = ceil(Mg / (t * ceil(Mg / (t * pmax))))``, the same for q), so that 96 filters in passes of two
+   sets give p = 16, not 20, 20, 20, 20, 16.
+4. Global buffer (100 kB for ifmaps and psums).  *ifmap-resident* tiling keeps the input rows of a strip
+   pass for all Cg channels and ``nb`` images, plus the psums of one filter pass, so each input row is read
+   from DRAM once per strip pass.  The mapper takes the first candidate width (widest first) for which this
+   fits with nb >= 1 images, and the largest such nb.  If no width fits, it keeps ``w0`` and *streams*
+   ifmaps: the buffer holds one channel pass's rows (double-buffered) plus the psums, and the rows are read
+   again for every filter pass; p (then t) shrinks until the psums fit.  If even p = t = 1 does not fit,
+   the mapping is kept and marked ``glb_overflow`` (a warning is issued).
+5. The filter buffer (8 kB) must hold one pass's filters; p shrinks until it does.  When the whole layer's
+   filters fit in it they are read from DRAM once, otherwise once per (image block, strip pass).
+
+An FC layer is the 1x1 case (H = W = R = S = E = F = 1): the logical set is one PE, so 168 single-PE sets
+fill the array, t over filters and r over channels, q = 12 channels and p = 18 filters per PE (p*q <= 224).
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+
+from accelsim.accelerators.base import ceil_div
+from accelsim.errors import ConfigError
+from accelsim.trace.format import LayerSpec
+
+
+@dataclass(frozen=True)
+class ArrayShape:
+    """The resources the mapper needs (a subset of EyerissConfig, hashable for caching)."""
+
+    rows: int = 12
+    cols: int = 14
+    filter_spad: int = 224
+    ifmap_spad: int = 12
+    psum_spad: int = 24
+    glb_fmap_words: int = 51200
+    glb_filter_words: int = 4096
+
+
+@dataclass(frozen=True)
+class RsMapping:
+    spec: LayerSpec
+    width: int            # strip width: ofmap rows per segment (PE columns)
+    strips: int           # ceil(E / width)
+    split: bool           # True: a whole logical set (all its strips) fits in the array
+    sets: int             # physical sets per array
+    t: int                # sets processing different filter blocks in a pass
+    r: int                # sets processing different channel blocks in a pass
+    u: int                # sets processing different strips in a pass (strip-mining only)
+    p: int                # filters per PE
+    q: int                # channels per PE
+    nb: int               # images per global-buffer tile
+    ifmap_resident: bool  # input rows of a strip pass stay in the GLB across filter passes
+    filters_resident: bool  # all the layer's filters fit in the filter GLB (read from DRAM once)
+    glb_overflow: bool = False
+
+    # ---- derived block structure -------------------------------------------------------------------
+    @property
+    def filter_blocks(self) -> int:
+        return ceil_div(self.spec.Mg, self.p)
+
+    @property
+    def channel_blocks(self) -> int:
+        return ceil_div(self.spec.Cg, self.q)
+
+    @property
+    def filter_passes(self) -> int:
+        return ceil_div(self.filter_blocks, self.t)
+
+    @property
+    def channel_passes(self) -> int:
+        return ceil_div(self.channel_blocks, self.r)
+
+    @property
+    def strip_passes(self) -> int:
+        return 1 if self.split else ceil_div(self.strips, self.u)
+
+    @property
+    def image_blocks(self) -> int:
+        return ceil_div(self.spec.N, self.nb)
+
+    @property
+    def passes(self) -> int:
+        return (self.spec.groups * self.image_blocks * self.strip_passes * self.filter_passes
+                * self.channel_passes)
+
+    @property
+    def segments(self) -> int:
+        """Segments per physical set: the strips of a split set, else 1."""
+        return self.strips if self.split else 1
+
+    def strip_rows(self, k: int) -> tuple[int, int]:
+        """Ofmap rows [lo, hi) of strip k."""
+        return k * self.width, min((k + 1) * self.width, self.spec.E)
+
+    def pass_rows(self, sp: int) -> tuple[int, int]:
+        """Ofmap rows [lo, hi) computed in strip pass sp (the strips of one pass are consecutive)."""
+        if self.split:
+            return 0, self.spec.E
+        k0 = sp * self.u
+        k1 = min(k0 + self.u, self.strips)
+        return self.strip_rows(k0)[0], self.strip_rows(k1 - 1)[1]
+
+    def pass_input_rows(self, sp: int) -> tuple[int, int]:
+        """Real (unpadded) input rows [lo, hi) that strip pass sp reads."""
+        s = self.spec
+        lo, hi = self.pass_rows(sp)
+        y0 = lo * s.stride - s.padding
+        y1 = (hi - 1) * s.stride + s.R - s.padding
+        return max(0, y0), min(s.H, y1)
+
+    @property
+    def pe_set_shape(self) -> tuple[int, int]:
+        """(rows, columns) of one segment: R x width (the paper's PE set after strip-mining/splitting)."""
+        return self.spec.R, self.width
+
+    @property
+    def segment_widths(self) -> tuple[int, ...]:
+        """Widths of the segments of a split set (e.g. (14, 13)), or (width,) when strip-mining."""
+        if not self.split:
+            return (self.width,)
+        return tuple(self.strip_rows(k)[1] - self.strip_rows(k)[0] for k in range(self.strips))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"pe_set": f"{self.spec.R}x{self.spec.E}", "pe_set_mapped": f"{self.spec.R}x{self.width}",
+                "segments": list(self.segment_widths), "split": self.split, "strips": self.strips,
+                "sets_per_array": self.sets, "t": self.t, "r": self.r, "u": self.u, "p": self.p,
+                "q": self.q, "images_per_tile": self.nb, "ifmap_resident": self.ifmap_resident,
+                "filters_resident": self.filters_resident, "passes": self.passes,
+                "filter_passes": self.filter_passes, "channel_passes": self.channel_passes,
+                "strip_passes": self.strip_passes, "image_blocks": self.image_blocks,
+                "glb_overflow": self.glb_overflow}
+
+
+def _balanced(total: int, per_set_max: int, sets: int) -> int:
+    """Block size so ceil(total / (block * sets)) passes are as full as possible."""
+    passes = ceil_div(total, per_set_max * sets)
+    return ceil_div(total, sets * passes)
+
+
+def _input_cols(spec: LayerSpec) -> int:
+    """Real input columns a PE row reads: [-P, (F-1)*stride + S - P) clipped to [0, W)."""
+    x1 = (spec.F - 1) * spec.stride + spec.S - spec.padding
+    return min(spec.W, x1) - max(0, -spec.padding)
+
+
+def _shape(spec: LayerSpec, a: ArrayShape, width: int) -> tuple[int, bool, int]:
+    strips = ceil_div(spec.E, width)
+    slots = (a.rows // spec.R) * (a.cols // width)
+    if strips <= slots:
+        return strips, True, slots // strips
+    return strips, False, slots
+
+
+def _assign(spec: LayerSpec, a: ArrayShape, sets: int, split: bool, strips: int,
+            pmax_cap: int | None = None, tmax: int | None = None) -> tuple[int, int, int, int, int]:
+    q_max = min(spec.Cg, a.ifmap_spad // spec.S)
+    p_max = min(a.psum_spad, a.filter_spad // (q_max * spec.S), spec.Mg)
+    if pmax_cap is not None:
+        p_max = max(1, min(p_max, pmax_cap))
+    t = min(sets, ceil_div(spec.Mg, p_max), tmax if tmax is not None else sets)
+    r = min(sets // t, ceil_div(spec.Cg, q_max))
+    u = 1 if split else max(1, min(sets // (t * r), strips))
+    p = _balanced(spec.Mg, p_max, t)
+    q = _balanced(spec.Cg, q_max, r)
+    return t, r, u, p, q
+
+
+def _glb_words(spec: LayerSpec, m: RsMapping, nb: int, resident: bool) -> int:
+    """Peak GLB words of a tile: input rows (all channels, or one channel pass double-buffered) + psums."""
+    worst_in = max(m.pass_input_rows(sp)[1] - m.pass_input_rows(sp)[0] for sp in range(m.strip_passes))
+    worst_out = max(m.pass_rows(sp)[1] - m.pass_rows(sp)[0] for sp in range(m.strip_passes))
+    cols = _input_cols(spec)
+    chans = spec.Cg if resident else 2 * min(spec.Cg, m.q * m.r)
+    psums = min(spec.Mg, m.p * m.t) * worst_out * spec.F
+    return nb * (chans * worst_in * cols + psums)
+
+
+def _with(m: RsMapping, **kw: object) -> RsMapping:
+    d = {f: getattr(m, f) for f in m.__dataclass_fields__}
+    d.update(kw)
+    return RsMapping(**d)  # type: ignore[arg-type]
+
+
+def _filters_fit(spec: LayerSpec, a: ArrayShape, m: RsMapping) -> bool:
+    return min(spec.Mg, m.p * m.t) * min(spec.Cg, m.q * m.r) * spec.R * spec.S <= a.glb_filter_words
+
+
+@lru_cache(maxsize=512)
+def map_layer(spec: LayerSpec, a: ArrayShape = ArrayShape()) -> RsMapping:
+    """The RS mapping of ``spec`` on array ``a`` (rules in the module docstring)."""
+    where = f"eyeriss: layer {spec.name!r}"
+    if spec.R > a.rows:
+        raise ConfigError(f"{where}: filter height R={spec.R} exceeds the {a.rows} PE rows; Eyeriss v1 does not "
+                          f"support it natively (JSSC 2017 IV-A) and accelsim does not fold it")
+    if spec.S > a.ifmap_spad:
+        raise ConfigError(f"{where}: filter width S={spec.S} exceeds the {a.ifmap_spad}-entry ifmap spad")
+    fold0 = ceil_div(spec.E, a.cols)
+    widths: list[int] = []
+    j = 1
+    while True:
+        w = ceil_div(spec.E, fold0 * j)
+        if w not in widths:
+            widths.append(w)
+        if w == 1:
+            break
+        j += 1
+
+    def build(w: int, pmax_cap: int | None = None, tmax: int | None = None) -> RsMapping:
+        strips, split, sets = _shape(spec, a, w)
+        t, r, u, p, q = _assign(spec, a, sets, split, strips, pmax_cap, tmax)
+        m = RsMapping(spec, w, strips, split, sets, t, r, u, p, q, 1, True, False)
+        # the filter buffer must hold one pass's filters
+        while not _filters_fit(spec, a, m) and m.p > 1:
+            strips, split, sets = _shape(spec, a, w)
+            t, r, u, p, q = _assign(spec, a, sets, split, strips, m.p - 1, tmax)
+            m = RsMapping(spec, w, strips, split, sets, t, r, u, p, q, 1, True, False)
+        return m
+
+    for j, w in enumerate(widths):
+        m = build(w)
+        if j > 0 and m.split:  # narrower segments of a split set still cover all E rows: no smaller tile
+            continue
+        if _glb_words(spec, m, 1, True) <= a.glb_fmap_words:
+            nb = 1
+            while nb < spec.N and _glb_words(spec, m, nb + 1, True) <= a.glb_fmap_words:
+                nb += 1
+            return _finish(spec, a, _with(m, nb=nb))
+    # no width keeps a strip's ifmaps resident: stream them, shrinking p then t until the psums fit
+    w = widths[0]
+    m = _with(build(w), ifmap_resident=False)
+    tmax = m.t
+    while _glb_words(spec, m, 1, False) > a.glb_fmap_words:
+        if m.p > 1:
+            m = _with(build(w, m.p - 1, tmax), ifmap_resident=False)
+        elif tmax > 1:
+            tmax -= 1
+            m = _with(build(w, None, tmax), ifmap_resident=False)
+            # restart p from its maximum with fewer filter sets
+        else:
+            warnings.warn(f"{where}: psums of one pass do not fit in the global buffer even with p = t = 1; "
+                          f"mapping kept, buffer overflow ignored", stacklevel=2)
+            return _finish(spec, a, _with(m, glb_overflow=True))
+    nb = 1
+    while nb < spec.N and _glb_words(spec, m, nb + 1, False) <= a.glb_fmap_words:
+        nb += 1
+    return _finish(spec, a, _with(m, nb=nb))
+
+
+def _finish(spec: LayerSpec, a: ArrayShape, m: RsMapping) -> RsMapping:
+    fits = spec.M * spec.Cg * spec.R * spec.S <= a.glb_filter_words
+    return _with(m, filters_resident=fits)
+
+
+__all__ = ["ArrayShape", "RsMapping", "map_layer"]
