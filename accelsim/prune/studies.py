@@ -1,0 +1,377 @@
+"""The pruning studies of the project's sources, each a function returning rows and a figure.
+
+- :func:`accuracy_study` -- test accuracy vs weight sparsity per method: magnitude without retraining,
+  direct (one-shot prune, then retrain), iterative (Han et al. 2015: prune/retrain in rounds with the same
+  total retraining budget as direct), OBD, global magnitude (Han et al. 2015, Fig. 5).
+- :func:`sensitivity_study` -- accuracy when one layer at a time is pruned, without retraining
+  (Han et al. 2015, Fig. 6).
+- :func:`size_study` -- model size vs sparsity for dense storage, CSR, Eyeriss RLC and Han's relative
+  index format, every index and pointer bit counted (see :func:`weight_sizes`).
+- :func:`cputime_study` -- CPU inference time of each layer with dense kernels (the pruned weights still
+  stored densely) vs ``torch.sparse`` CSR kernels, and whether sparse is actually faster.
+
+Each study trains the network it needs from scratch (seeded; models/nets.py of the source checkout) on the
+digits data (:mod:`accelsim.prune.train`).  The command line (``accelsim prune study ...``) writes the rows
+as CSV and the figure as PNG.  Figures are built on ``matplotlib.figure.Figure`` with the Agg canvas: no
+pyplot state, no global backend change.
+"""
+from __future__ import annotations
+
+import csv
+import importlib
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from accelsim import fixedpoint
+from accelsim.errors import AccelsimError, ConfigError
+from accelsim.prune.iterative import iterative_prune
+from accelsim.prune.magnitude import magnitude_prune
+from accelsim.prune.masks import clone_model, effective_weight, prunable_layers, total_sparsity
+from accelsim.prune.obd import obd_prune
+from accelsim.prune.train import Data, evaluate, load_data, train
+
+Row = dict[str, Any]
+ACCURACY_METHODS = ("none", "direct", "iterative", "obd", "global")
+HAN_INDEX_BITS = {"conv": 8, "fc": 5}  # Han et al. 2015 Sec. 4 / Deep Compression: relative index widths
+
+
+# ---- networks ---------------------------------------------------------------------------------------
+def load_nets() -> Any:
+    """The ``models.nets`` module of the accelsim source checkout (the study networks live there)."""
+    try:
+        return importlib.import_module("models.nets")
+    except ModuleNotFoundError:
+        root = Path(__file__).resolve().parents[2]
+        if not (root / "models" / "nets.py").is_file():
+            raise AccelsimError("the pruning studies need the network definitions in models/nets.py of an "
+                                "accelsim source checkout") from None
+        sys.path.insert(0, str(root))
+        return importlib.import_module("models.nets")
+
+
+def trained_net(name: str, epochs: int, seed: int = 0) -> tuple[nn.Module, Data]:
+    """Network ``name`` trained from a seeded init on its digits data; returns (model, data)."""
+    nets = load_nets()
+    if name not in nets.NETS:
+        raise ConfigError(f"unknown network {name!r}; choose one of {sorted(nets.NETS)}")
+    data = load_data(nets.INPUT_SHAPES[name], seed=seed)
+    model = nets.build(name, seed=seed)
+    train(model, data, epochs=epochs, seed=seed)
+    return model, data
+
+
+# ---- studies ----------------------------------------------------------------------------------------
+def accuracy_study(net: str = "lenet5", sparsities: Sequence[float] = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98),
+                   methods: Sequence[str] = ("none", "direct", "iterative", "obd"), epochs: int = 12,
+                   retrain_epochs: int = 2, steps: int = 3, seed: int = 0) -> list[Row]:
+    """Accuracy vs sparsity per method.  ``direct`` and ``obd`` retrain ``retrain_epochs * steps`` epochs
+    after one pruning step; ``iterative`` prunes in ``steps`` rounds of ``retrain_epochs`` epochs each
+    (same budget); ``none`` is one-shot magnitude without retraining; ``global`` is global magnitude +
+    the same retraining as direct.  One row per (method, sparsity) plus the dense baseline."""
+    bad = [m for m in methods if m not in ACCURACY_METHODS]
+    if bad:
+        raise ConfigError(f"unknown method(s) {bad}; choose from {ACCURACY_METHODS}")
+    dense, data = trained_net(net, epochs, seed)
+    base = evaluate(dense, data)
+    rows: list[Row] = [{"network": net, "method": "dense", "target": 0.0, "achieved": 0.0, "accuracy": base,
+                        "retrain_epochs": 0}]
+    budget = retrain_epochs * steps
+    for method in methods:
+        for k, s in enumerate(sparsities):
+            m = clone_model(dense)
+            rseed = seed + 1000 * (k + 1)
+            if method == "iterative":
+                n = [0]
+
+                def tf(mm: nn.Module) -> None:
+                    n[0] += 1
+                    train(mm, data, epochs=retrain_epochs, lr=1e-3, seed=rseed + n[0])
+
+                iterative_prune(m, s, steps, tf, method="han")
+                spent = budget
+            else:
+                if method == "obd":
+                    obd_prune(m, s, data.batches(64, 256))
+                elif method == "global":
+                    magnitude_prune(m, s, scope="global")
+                else:
+                    magnitude_prune(m, s, scope="layer")
+                spent = 0 if method == "none" else budget
+                train(m, data, epochs=spent, lr=1e-3, seed=rseed)
+            rows.append({"network": net, "method": method, "target": s, "achieved": total_sparsity(m),
+                         "accuracy": evaluate(m, data), "retrain_epochs": spent})
+    return rows
+
+
+def sensitivity_study(net: str = "lenet5", sparsities: Sequence[float] = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8,
+                                                                          0.9, 0.95, 0.99),
+                      epochs: int = 12, seed: int = 0) -> list[Row]:
+    """Accuracy with one layer pruned (magnitude, no retraining), every layer and sparsity."""
+    dense, data = trained_net(net, epochs, seed)
+    rows: list[Row] = []
+    for name in prunable_layers(dense):
+        for s in sparsities:
+            m = clone_model(dense)
+            magnitude_prune(m, {name: s})
+            rows.append({"network": net, "layer": name, "sparsity": s, "accuracy": evaluate(m, data)})
+    return rows
+
+
+def han_relative_index_bits(codes: np.ndarray, value_bits: int, index_bits: int) -> int:
+    """Han et al.'s relative-index sparse format, exactly: each stored entry is (gap, value) with a
+    ``index_bits``-wide gap = the number of zeros skipped before it (0 .. 2^k - 1).  A gap g larger than
+    that is bridged by ``g // 2^k`` filler entries (a zero value with gap 2^k - 1: each covers 2^k
+    positions).  Trailing zeros are not stored (the decoder knows the length).  Entries are taken in C
+    order of the flattened tensor.  Size = entries x (value_bits + index_bits)."""
+    flat = np.asarray(codes).reshape(-1)
+    nz = np.flatnonzero(flat)
+    if nz.size == 0:
+        return 0
+    gaps = np.diff(np.concatenate([[-1], nz])) - 1
+    fillers = int(np.sum(gaps // (1 << index_bits)))
+    return (nz.size + fillers) * (value_bits + index_bits)
+
+
+def weight_sizes(weight: np.ndarray, kind: str, value_bits: int = 16) -> dict[str, int]:
+    """Bits to store one layer's weights in each format, after quantizing to ``value_bits`` fixed point
+    (:func:`accelsim.fixedpoint.quantize`; zero-ness is decided on the codes):
+
+    - ``dense``: ``n * value_bits``;
+    - ``csr``: rows = filters (M), cols = C/g*R*S: ``nnz*(value_bits + ceil(log2 cols)) + (M+1)*ceil(log2(nnz+1))``
+      (:func:`accelsim.compression.csr.csr_size_bits`);
+    - ``rlc``: Eyeriss's run-length code, 5-bit runs and 16-bit levels, 3 pairs per 64-bit word
+      (:func:`accelsim.compression.rlc.rlc_size_bits`; meant for feature maps, shown for comparison);
+    - ``relative``: Han et al.'s relative indices (8 bits for conv, 5 for fc), :func:`han_relative_index_bits`.
+    """
+    codes, _ = fixedpoint.quantize(weight, bits=value_bits)
+    n = codes.size
+    out = {"dense": n * value_bits, "nnz": int(np.count_nonzero(codes))}
+    try:
+        from accelsim.compression.csr import csr_size_bits
+        from accelsim.compression.rlc import rlc_size_bits
+    except ImportError:  # pragma: no cover - the compression package ships with accelsim
+        csr_size_bits = rlc_size_bits = None
+    if csr_size_bits is not None and value_bits == 16:
+        out["csr"] = int(csr_size_bits(codes, value_bits=value_bits))
+        out["rlc"] = int(rlc_size_bits(codes))
+    else:
+        rows, cols = codes.shape[0], n // codes.shape[0]
+        nnz = out["nnz"]
+        out["csr"] = nnz * (value_bits + max(1, (cols - 1).bit_length())) + (rows + 1) * max(1, nnz.bit_length())
+        gaps = np.diff(np.concatenate([[-1], np.flatnonzero(codes.reshape(-1))])) - 1
+        pairs = nnz + int(np.sum(gaps // 32)) + (1 if codes.reshape(-1)[-1] == 0 else 0)
+        out["rlc"] = 64 * -(-pairs // 3)
+    out["relative"] = han_relative_index_bits(codes, value_bits, HAN_INDEX_BITS[kind])
+    return out
+
+
+def size_study(net: str = "lenet5", sparsities: Sequence[float] = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98),
+               epochs: int = 12, value_bits: int = 16, seed: int = 0) -> list[Row]:
+    """Per-layer and total weight storage (bits) vs per-layer magnitude sparsity, every format."""
+    dense, _ = trained_net(net, epochs, seed)
+    rows: list[Row] = []
+    for s in sparsities:
+        m = clone_model(dense)
+        magnitude_prune(m, s)
+        tot: dict[str, int] = {}
+        for name, mod in prunable_layers(m).items():
+            kind = "conv" if isinstance(mod, nn.Conv2d) else "fc"
+            sz = weight_sizes(effective_weight(mod).numpy(), kind, value_bits)
+            rows.append({"network": net, "sparsity": s, "layer": name, "kind": kind, **sz})
+            for k, v in sz.items():
+                tot[k] = tot.get(k, 0) + v
+        rows.append({"network": net, "sparsity": s, "layer": "total", "kind": "", **tot})
+    return rows
+
+
+def _sparse_forward(mod: nn.Module, w_csr: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """The layer computed with a CSR weight matrix (conv via unfold/im2col)."""
+    if isinstance(mod, nn.Linear):
+        y = (w_csr @ x.t()).t()
+        return y + mod.bias if mod.bias is not None else y
+    n = x.shape[0]
+    cols = F.unfold(x, mod.kernel_size, padding=mod.padding, stride=mod.stride)  # (N, C*R*S, L)
+    L = cols.shape[2]
+    y = w_csr @ cols.permute(1, 0, 2).reshape(cols.shape[1], n * L)  # (M, N*L)
+    y = y.reshape(-1, n, L).permute(1, 0, 2)
+    if mod.bias is not None:
+        y = y + mod.bias[None, :, None]
+    H = (x.shape[2] + 2 * mod.padding[0] - mod.kernel_size[0]) // mod.stride[0] + 1
+    return y.reshape(n, -1, H, L // H)
+
+
+def _best_time(fn, repeats: int) -> float:
+    fn()  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def cputime_study(net: str = "lenet5", sparsities: Sequence[float] = (0.0, 0.5, 0.7, 0.9, 0.95, 0.99),
+                  epochs: int = 12, batch: int = 64, repeats: int = 20, seed: int = 0) -> list[Row]:
+    """Per-layer CPU time (best of ``repeats``, one thread) of the pruned model's layers: dense torch
+    kernels vs ``torch.sparse`` CSR kernels on the same inputs.  Grouped convs are not supported here."""
+    dense, data = trained_net(net, epochs, seed)
+    with torch.no_grad():
+        return _cputime_rows(net, dense, data.x_test[:batch], sparsities, repeats)
+
+
+def _cputime_rows(net: str, dense: nn.Module, x0: torch.Tensor, sparsities: Sequence[float],
+                  repeats: int) -> list[Row]:
+    rows: list[Row] = []
+    for s in sparsities:
+        m = clone_model(dense)
+        magnitude_prune(m, s)
+        m.eval()
+        inputs: dict[str, torch.Tensor] = {}
+        mods = prunable_layers(m)
+        hs = [mod.register_forward_hook(lambda mod_, i, o, n=n: inputs.__setitem__(n, i[0]))
+              for n, mod in mods.items()]
+        m(x0)
+        for h in hs:
+            h.remove()
+        for name, mod in mods.items():
+            if isinstance(mod, nn.Conv2d) and mod.groups != 1:
+                raise ConfigError(f"layer {name!r}: grouped convolutions are not timed")
+            x = inputs[name]
+            w = effective_weight(mod)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+                w_csr = w.reshape(w.shape[0], -1).to_sparse_csr()
+            ref = mod(x)
+            got = _sparse_forward(mod, w_csr, x)
+            assert torch.allclose(ref, got, atol=1e-4, rtol=1e-4), name
+            td = _best_time(lambda: mod(x), repeats)
+            ts = _best_time(lambda: _sparse_forward(mod, w_csr, x), repeats)
+            rows.append({"network": net, "sparsity": s, "layer": name,
+                         "weight_density": float((w != 0).float().mean()), "dense_ms": td * 1e3,
+                         "sparse_ms": ts * 1e3, "speedup": td / ts, "sparse_slower": ts > td})
+        td = _best_time(lambda: m(x0), repeats)
+        rows.append({"network": net, "sparsity": s, "layer": "total (dense kernels)",
+                     "weight_density": 1.0 - total_sparsity(m), "dense_ms": td * 1e3,
+                     "sparse_ms": sum(r["sparse_ms"] for r in rows[-len(mods):]),
+                     "speedup": None, "sparse_slower": None})
+        last = rows[-1]
+        last["speedup"] = last["dense_ms"] / last["sparse_ms"]
+        last["sparse_slower"] = last["sparse_ms"] > last["dense_ms"]
+    return rows
+
+
+# ---- output -----------------------------------------------------------------------------------------
+def write_csv(rows: list[Row], path: Path) -> Path:
+    """Rows as CSV (columns in first-seen order)."""
+    cols: list[str] = []
+    for r in rows:
+        cols += [k for k in r if k not in cols]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
+    return path
+
+
+def _figure(title: str):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 4.4), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    return fig, ax
+
+
+def fig_accuracy(rows: list[Row]):
+    net = rows[0]["network"]
+    fig, ax = _figure(f"{net}: accuracy vs weight sparsity (digits data)")
+    dense = [r for r in rows if r["method"] == "dense"]
+    labels = {"none": "magnitude, no retrain", "direct": "direct (one-shot + retrain)",
+              "iterative": "iterative (Han et al.)", "obd": "OBD + retrain", "global": "global magnitude + retrain"}
+    for method in dict.fromkeys(r["method"] for r in rows if r["method"] != "dense"):
+        pts = [(r["achieved"], r["accuracy"]) for r in rows if r["method"] == method]
+        ax.plot([p[0] * 100 for p in pts], [p[1] * 100 for p in pts], "o-", label=labels.get(method, method))
+    if dense:
+        ax.axhline(dense[0]["accuracy"] * 100, color="k", ls="--", lw=1, label="dense")
+    ax.set_xlabel("weights pruned (%)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def fig_sensitivity(rows: list[Row]):
+    fig, ax = _figure(f"{rows[0]['network']}: one layer pruned at a time, no retraining")
+    for layer in dict.fromkeys(r["layer"] for r in rows):
+        pts = [(r["sparsity"], r["accuracy"]) for r in rows if r["layer"] == layer]
+        ax.plot([p[0] * 100 for p in pts], [p[1] * 100 for p in pts], "o-", label=layer)
+    ax.set_xlabel("weights pruned in the layer (%)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def fig_size(rows: list[Row]):
+    tot = [r for r in rows if r["layer"] == "total"]
+    fig, ax = _figure(f"{rows[0]['network']}: weight storage vs sparsity (16-bit values, index bits included)")
+    xs = [r["sparsity"] * 100 for r in tot]
+    for key, label in (("dense", "dense"), ("csr", "CSR"), ("rlc", "Eyeriss RLC"),
+                       ("relative", "relative index (Han: 8b conv, 5b fc)")):
+        ax.plot(xs, [r[key] / 8192 for r in tot], "o-", label=label)
+    ax.plot(xs, [r["nnz"] * 16 / 8192 for r in tot], "k:", label="non-zero values only (no index)")
+    ax.set_xlabel("weights pruned (%)")
+    ax.set_ylabel("size (KiB)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def fig_cputime(rows: list[Row]):
+    fig, ax = _figure(f"{rows[0]['network']}: CPU time, dense kernels / torch.sparse CSR (1 thread)")
+    for layer in dict.fromkeys(r["layer"] for r in rows):
+        pts = [(r["sparsity"], r["speedup"]) for r in rows if r["layer"] == layer]
+        ax.plot([p[0] * 100 for p in pts], [p[1] for p in pts], "o-", label=layer)
+    ax.axhline(1.0, color="k", lw=1)
+    ax.text(0.01, 0.02, "below 1: sparse is slower than dense", transform=ax.transAxes, fontsize=8)
+    ax.set_xlabel("weights pruned (%)")
+    ax.set_ylabel("speedup of sparse over dense")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    return fig
+
+
+STUDIES = {
+    "accuracy": (accuracy_study, fig_accuracy),
+    "sensitivity": (sensitivity_study, fig_sensitivity),
+    "size": (size_study, fig_size),
+    "cputime": (cputime_study, fig_cputime),
+}
+
+
+def run_study(name: str, out: str | Path, **kwargs: Any) -> tuple[Path, Path, list[Row]]:
+    """Run study ``name`` and write ``OUT/<name>.csv`` and ``OUT/<name>.png``; returns (csv, png, rows)."""
+    if name not in STUDIES:
+        raise ConfigError(f"unknown study {name!r}; choose one of {sorted(STUDIES)}")
+    torch.set_num_threads(1)
+    fn, fig_fn = STUDIES[name]
+    rows = fn(**kwargs)
+    out = Path(out)
+    csv_path = write_csv(rows, out / f"{name}.csv")
+    png = out / f"{name}.png"
+    fig = fig_fn(rows)
+    fig.tight_layout()
+    fig.savefig(png)
+    return csv_path, png, rows
