@@ -13,7 +13,8 @@ What is counted, per processing pass (every number is exact for the mapping; ``d
   zero) gates the filter-spad read and the MAC (``weight_spad.gated_read``, ``mac.gated``) and saves no
   cycle (JSSC V-C).  With gating on, every MAC also reads the zero buffer;
 * spad fills: at the start of a pass every active PE gets its p_b*q_b*S filter values; for every image it
-  gets the q_b*((F-1)*stride+S) ifmap values of its rows (padding zeros included, generated at the GLB);
+  gets the q_b*(S + (F-1)*min(stride, S)) ifmap values its sliding window takes in (padding zeros
+  included, generated at the GLB; columns a stride skips are not sent);
 * psum accumulation up a column: the R*nc PEs of a column (nc = active channel sets of the pass, stacked
   so their psums add up) take R*nc - 1 psum transfers over the local network, each an ``add`` with a
   psum-spad read and write; after the first channel pass the previous psum comes in from the GLB (a GLB
@@ -27,7 +28,7 @@ What is counted, per processing pass (every number is exact for the mapping; ``d
   (streamed); ofmaps once, when their last channel pass ends.
 
 RLC streams (the unit the Foundation codec sizes, accelsim.compression.rlc): for a conv layer, one stream
-per (image, channel, rows of a strip pass) for ifmaps and per (image, filter, ofmap rows of a strip pass)
+per (image, channel, input rows of a strip pass: ``RsMapping.pass_dram_rows``) for ifmaps and per (image, filter, ofmap rows of a strip pass)
 for ofmaps -- rows re-read by the next strip (the halo) are read and compressed again; for FC layers (1x1
 fmaps) one stream per (image, channels of one channel pass) and (image, filters of one filter pass).  The
 first layer's input is read uncompressed (JSSC IV-B): a conv layer with at most ``raw_input_max_channels``
@@ -169,7 +170,7 @@ def dense_pass_counts(m: RsMapping, word_gins: tuple[int, int, int] = (1, 4, 4))
     shape = tuple(int(x) for x in g["shape"])
     full = lambda a: np.broadcast_to(a, shape).astype(np.int64)  # noqa: E731
     R, S, F = s.R, s.S, s.F
-    wused = (F - 1) * s.stride + S
+    wfill = S + (F - 1) * min(s.stride, S)  # ifmap values a PE's sliding window takes in, per channel
     outs = g["nbi"] * F * g["rows_out"] * g["psum"]
     igin, fgin, pgin = word_gins
     filt = g["psum"] * g["qsum"] * R * S
@@ -182,7 +183,7 @@ def dense_pass_counts(m: RsMapping, word_gins: tuple[int, int, int] = (1, 4, 4))
         "compute_cycles": full(g["nbi"] * compute),
         "macs": full(g["nbi"] * R * F * S * g["psum"] * g["qsum"] * g["rows_out"]),
         "filter_spad_write": full(R * g["rows_out"] * g["psum"] * g["qsum"] * S),
-        "ifmap_spad_write": full(g["nbi"] * R * g["rows_out"] * g["qsum"] * wused * g["nf"]),
+        "ifmap_spad_write": full(g["nbi"] * R * g["rows_out"] * g["qsum"] * wfill * g["nf"]),
         "accumulations": full(outs * (R * g["nc"] - 1 + g["later"])),
         "outputs": full(outs),
         "psum_in": full(outs * g["later"]),
@@ -329,7 +330,7 @@ class Eyeriss(Accelerator):
             unc = ((stops - starts) * wb).reshape(N, s.groups, 1, len(cp_lo))
             comp = unc if raw else rlc_stream_bits(codes, starts, stops).reshape(unc.shape)
         else:  # one stream per (image, channel, input rows of a strip pass)
-            rows = np.array([m.pass_input_rows(sp) for sp in range(m.strip_passes)], dtype=np.int64)
+            rows = np.array([m.pass_dram_rows(sp) for sp in range(m.strip_passes)], dtype=np.int64)
             plane = (np.arange(N)[:, None] * C + np.arange(C)[None, :]) * (H * W)  # (N, C)
             starts = (plane[:, :, None] + rows[None, None, :, 0] * W).reshape(-1)
             stops = (plane[:, :, None] + rows[None, None, :, 1] * W).reshape(-1)

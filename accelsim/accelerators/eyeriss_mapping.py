@@ -147,6 +147,17 @@ class RsMapping:
         y1 = (hi - 1) * s.stride + s.R - s.padding
         return max(0, y0), min(s.H, y1)
 
+    def pass_dram_rows(self, sp: int) -> tuple[int, int]:
+        """Input rows [lo, hi) strip pass sp reads from DRAM: its own rows, extended down to the next
+        pass's first row (the last pass: to the bottom; the first: from the top), so that every input
+        row is fetched at least once even when no output needs it (stride > R, or a bottom remainder):
+        an RLC stream is decoded sequentially, so the link reads whole row ranges."""
+        lo, hi = self.pass_input_rows(sp)
+        if sp == 0:
+            lo = 0
+        nxt = self.pass_input_rows(sp + 1)[0] if sp + 1 < self.strip_passes else self.spec.H
+        return lo, max(hi, nxt)
+
     @property
     def pe_set_shape(self) -> tuple[int, int]:
         """(rows, columns) of one segment: R x width (the paper's PE set after strip-mining/splitting)."""
