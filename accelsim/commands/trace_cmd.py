@@ -96,8 +96,14 @@ def _register_synth(sub: Any) -> None:
                "  eyeriss-alexnet  AlexNet conv inputs measured by Eyeriss (JSSC 2017), fc from han2015\n"
                "  cnvlutin44       0.56 for every layer but the first (Cnvlutin's 44% average zeros)\n"
                "  FLOAT            that density for every layer but the network's first (the image, dense)")
-    p.add_argument("--network", required=True, choices=list(NETWORKS), metavar="NAME",
-                   help=f"network whose layer shapes to use: {', '.join(NETWORKS)}")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--network", choices=list(NETWORKS), metavar="NAME",
+                     help=f"network whose layer shapes to use: {', '.join(NETWORKS)}")
+    src.add_argument("--topology", metavar="FILE.csv",
+                     help="take the layer shapes from a SCALE-Sim topology CSV instead (convolution form "
+                          "'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, "
+                          "Num Filter, Strides' with padding 0, or GEMM form 'Layer name, M, N, K' as FC "
+                          "layers with batch M); densities must then be 'dense' or numbers")
     p.add_argument("--batch", type=_positive_int, default=1, metavar="N",
                    help="batch size N of every layer's inputs (default 1)")
     p.add_argument("--seed", type=_nonnegative_int, default=0, metavar="S",
@@ -110,8 +116,9 @@ def _register_synth(sub: Any) -> None:
                    metavar="{" + ",".join(ACT_PROFILES) + ",FLOAT}",
                    help="fraction of non-zero input activations per layer: a profile name or a number "
                         "(default dense)")
-    p.add_argument("--layers", choices=("conv", "all"), default="conv",
-                   help="which layers to include: conv layers only, or all layers (default conv)")
+    p.add_argument("--layers", choices=("conv", "all"), default=None,
+                   help="which layers to include: conv layers only, or all layers (default: conv for "
+                        "--network, all for --topology)")
     p.add_argument("--outputs", action="store_true",
                    help="also store each layer's outputs, computed from its own inputs and weights "
                         "(convolution then ReLU, none after the last layer)")
@@ -120,13 +127,22 @@ def _register_synth(sub: Any) -> None:
 
 
 def _run_synth(args: argparse.Namespace) -> int:
-    tr = synth_trace(args.network, batch=args.batch, seed=args.seed, weight_density=args.weight_density,
-                     act_density=args.act_density, layers=args.layers, with_outputs=args.outputs)
+    scale = None
+    network = args.network
+    if args.topology:
+        from accelsim.trace.topology import read_topology
+        network, batches = read_topology(args.topology)
+        scale = {d["name"]: b for d, b in zip(network.layers, batches)}
+    layers = args.layers or ("all" if args.topology else "conv")
+    tr = synth_trace(network, batch=args.batch, seed=args.seed, weight_density=args.weight_density,
+                     act_density=args.act_density, layers=layers, with_outputs=args.outputs, batch_scale=scale)
+    if args.topology:
+        tr.source["topology"] = str(args.topology)
     try:
         path = save_trace(tr, args.out)
     except OSError as e:
         raise AccelsimError(f"{args.out}: cannot write the trace ({e.strerror or e})") from None
-    print(f"wrote {path}: synthetic {args.network}, {len(tr.layers)} layers "
+    print(f"wrote {path}: synthetic {tr.network}, {len(tr.layers)} layers "
           f"({', '.join(lt.name for lt in tr.layers)}), batch {args.batch}, seed {args.seed}, "
           f"weights {_describe(args.weight_density)}, inputs {_describe(args.act_density)}")
     return 0

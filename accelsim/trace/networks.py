@@ -144,7 +144,11 @@ def network_names() -> list[str]:
     return list(NETWORKS)
 
 
-def get_network(name: str) -> Network:
+def get_network(name: "str | Network") -> Network:
+    """A shipped network by name, or ``name`` itself when it already is a Network (e.g. an imported
+    SCALE-Sim topology, see accelsim.trace.topology)."""
+    if isinstance(name, Network):
+        return name
     try:
         return NETWORKS[name]
     except KeyError:

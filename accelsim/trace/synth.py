@@ -93,7 +93,8 @@ def _from_mapping(network: str, d: Mapping[str, float], names: list[str], what: 
 def weight_densities(network: str, profile: DensityArg) -> dict[str, float]:
     """Kept-weight fraction of every layer of ``network`` under ``profile`` (layers missing from a
     mapping are left out: :func:`synth_trace` rejects a selection that needs them)."""
-    names = [d["name"] for d in get_network(network).layers]
+    net = get_network(network)
+    network, names = net.name, [d["name"] for d in net.layers]
     if isinstance(profile, Mapping):
         return _from_mapping(network, profile, names, "weight density")
     if isinstance(profile, str):
@@ -112,7 +113,8 @@ def weight_densities(network: str, profile: DensityArg) -> dict[str, float]:
 
 def act_densities(network: str, profile: DensityArg) -> dict[str, float]:
     """Input-activation density of every layer of ``network`` under ``profile``."""
-    names = [d["name"] for d in get_network(network).layers]
+    net = get_network(network)
+    network, names = net.name, [d["name"] for d in net.layers]
     if isinstance(profile, Mapping):
         return _from_mapping(network, profile, names, "input density")
     if isinstance(profile, str):
@@ -200,15 +202,17 @@ def forward(spec: LayerSpec, inputs: np.ndarray, weights: np.ndarray, relu: bool
     return np.maximum(out, 0, out=out) if relu else out
 
 
-def synth_trace(network: str, batch: int = 1, seed: int = 0, weight_density: DensityArg = "dense",
+def synth_trace(network: "str | Network", batch: int = 1, seed: int = 0, weight_density: DensityArg = "dense",
                 act_density: DensityArg = "dense", layers: str | Sequence[str] = "conv",
-                with_outputs: bool = False) -> Trace:
+                with_outputs: bool = False, batch_scale: Mapping[str, int] | None = None) -> Trace:
     """A synthetic trace of ``network`` (see the module docstring for how tensors are drawn).
 
     ``layers``: ``"conv"`` (conv layers only), ``"all"``, or a list of layer names (kept in network order).
+    ``batch_scale``: per-layer multiplier of ``batch`` (a SCALE-Sim GEMM row's M becomes its layer's N).
     Raises ConfigError for an unknown network, profile or layer, or a bad batch, seed or density.
     """
     net = get_network(network)
+    network = net.name
     for what, v, lo in (("batch", batch, 1), ("seed", seed, 0)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise ConfigError(f"{what} must be an integer >= {lo}, got {v!r}")
@@ -223,7 +227,7 @@ def synth_trace(network: str, batch: int = 1, seed: int = 0, weight_density: Den
         if unknown or not wanted:
             raise ConfigError(f"no layer(s) {unknown} in network {network!r} (it has {', '.join(all_names)})")
         chosen = [n for n in all_names if n in wanted]
-    wd, ad = weight_densities(network, weight_density), act_densities(network, act_density)
+    wd, ad = weight_densities(net, weight_density), act_densities(net, act_density)
     for what, d in (("weight density", wd), ("input density", ad)):
         missing = [n for n in chosen if n not in d]
         if missing:
@@ -233,7 +237,7 @@ def synth_trace(network: str, batch: int = 1, seed: int = 0, weight_density: Den
         name = d["name"]
         if name not in chosen:
             continue
-        spec = LayerSpec.from_dict({**d, "N": int(batch)})
+        spec = LayerSpec.from_dict({**d, "N": int(batch) * int((batch_scale or {}).get(name, 1))})
         fan_in = spec.Cg * spec.R * spec.S
         w = sparse_tensor(_layer_rng(int(seed), index, _WEIGHT_STREAM), spec.weight_shape, wd[name],
                           std=math.sqrt(2.0 / fan_in), signed=True)
