@@ -41,9 +41,10 @@ Rules (in the order they are applied)
 4. Global buffer (100 kB for ifmaps and psums).  *ifmap-resident* tiling keeps the input rows of a strip
    pass for all Cg channels and ``nb`` images, plus the psums of one filter pass, so each input row is read
    from DRAM once per strip pass.  The mapper takes the first candidate width (widest first) for which this
-   fits with nb >= 1 images, and the largest such nb.  If no width fits, it keeps ``w0`` and *streams*
-   ifmaps: the buffer holds one channel pass's rows (double-buffered) plus the psums, and the rows are read
-   again for every filter pass; p (then t) shrinks until the psums fit.  If even p = t = 1 does not fit,
+   fits with nb >= 1 images, and the largest such nb.  If no width fits, it *streams* ifmaps: the buffer
+   holds one channel pass's rows (double-buffered) plus the psums, and the rows are read again for every
+   filter pass; p (then t) shrinks until the psums fit, and the candidate width with the least estimated
+   DRAM traffic (dense words, one image per tile) is taken, the widest on a tie.  If even p = t = 1 does not fit,
    the mapping is kept and marked ``glb_overflow`` (a warning is issued).
 5. The filter buffer (8 kB) must hold one pass's filters; p shrinks until it does.  When the whole layer's
    filters fit in it they are read from DRAM once, otherwise once per (image block, strip pass).
@@ -56,6 +57,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from accelsim.accelerators.base import ceil_div
 from accelsim.errors import ConfigError
@@ -275,25 +277,48 @@ def map_layer(spec: LayerSpec, a: ArrayShape = ArrayShape()) -> RsMapping:
             while nb < spec.N and _glb_words(spec, m, nb + 1, True) <= a.glb_fmap_words:
                 nb += 1
             return _finish(spec, a, _with(m, nb=nb))
-    # no width keeps a strip's ifmaps resident: stream them, shrinking p then t until the psums fit
-    w = widths[0]
+    # no width keeps a strip's ifmaps resident: stream them, shrinking p then t until the psums fit, and
+    # take the width with the least estimated DRAM traffic (ifmap rows x filter passes + filter refetch)
+    best: tuple[int, int, RsMapping] | None = None
+    for j, w in enumerate(widths):
+        m = _streamed(spec, a, w, build)
+        if j > 0 and m.split:
+            continue
+        if best is None or (_dram_words(spec, a, m), j) < best[:2]:
+            best = (_dram_words(spec, a, m), j, m)
+    assert best is not None
+    m = best[2]
+    if m.glb_overflow:
+        warnings.warn(f"{where}: psums of one pass do not fit in the global buffer even with p = t = 1; "
+                      f"mapping kept, buffer overflow ignored", stacklevel=2)
+        return _finish(spec, a, m)
+    nb = 1
+    while nb < spec.N and _glb_words(spec, m, nb + 1, False) <= a.glb_fmap_words:
+        nb += 1
+    return _finish(spec, a, _with(m, nb=nb))
+
+
+def _streamed(spec: LayerSpec, a: ArrayShape, w: int, build: Any) -> RsMapping:
     m = _with(build(w), ifmap_resident=False)
     tmax = m.t
     while _glb_words(spec, m, 1, False) > a.glb_fmap_words:
         if m.p > 1:
             m = _with(build(w, m.p - 1, tmax), ifmap_resident=False)
-        elif tmax > 1:
+        elif tmax > 1:  # fewer filter sets, p back to its maximum
             tmax -= 1
             m = _with(build(w, None, tmax), ifmap_resident=False)
-            # restart p from its maximum with fewer filter sets
         else:
-            warnings.warn(f"{where}: psums of one pass do not fit in the global buffer even with p = t = 1; "
-                          f"mapping kept, buffer overflow ignored", stacklevel=2)
-            return _finish(spec, a, _with(m, glb_overflow=True))
-    nb = 1
-    while nb < spec.N and _glb_words(spec, m, nb + 1, False) <= a.glb_fmap_words:
-        nb += 1
-    return _finish(spec, a, _with(m, nb=nb))
+            return _with(m, glb_overflow=True)
+    return m
+
+
+def _dram_words(spec: LayerSpec, a: ArrayShape, m: RsMapping) -> int:
+    """Dense DRAM words of a streamed mapping with one image per tile (used only to rank widths)."""
+    rows = sum(m.pass_input_rows(sp)[1] - m.pass_input_rows(sp)[0] for sp in range(m.strip_passes))
+    ifmaps = spec.N * spec.C * rows * spec.W * m.filter_passes
+    weights = spec.M * spec.Cg * spec.R * spec.S
+    filters = weights if weights <= a.glb_filter_words else weights * spec.N * m.strip_passes
+    return ifmaps + filters + int(m.glb_overflow) * 10**15
 
 
 def _finish(spec: LayerSpec, a: ArrayShape, m: RsMapping) -> RsMapping:
