@@ -276,3 +276,11 @@ def _run_inspect(args: argparse.Namespace) -> int:
 
 
 SUBCOMMANDS: list[Callable[[Any], None]] = [_register_synth, _register_inspect]
+
+
+def _register_import(sub: Any) -> None:
+    from accelsim.commands.trace_import import register
+    register(sub)
+
+
+SUBCOMMANDS.append(_register_import)

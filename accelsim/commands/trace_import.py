@@ -1,0 +1,34 @@
+"""``accelsim trace import --format dnnsim|misim DIR --out FILE``: traces in the peers' layouts."""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    from accelsim.trace import importers
+    p = sub.add_parser("import", help="convert a DNNsim or MIsim trace folder into an accelsim trace",
+                       description=importers.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("folder", metavar="DIR", help="the folder holding the parameter CSV and .npy arrays")
+    p.add_argument("--format", required=True, choices=("dnnsim", "misim"),
+                   help="dnnsim: trace_params.csv + wgt-L.npy + act-L-B.npy; misim: NET_trace_params.csv + L-0.npy")
+    p.add_argument("--network", metavar="NAME", help="network name (default: the folder's name; for MIsim "
+                                                      "also the parameter file's prefix)")
+    p.add_argument("--batch", type=int, default=0, metavar="B",
+                   help="DNNsim: which act-L-B.npy batch file to read (default 0)")
+    p.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="MIsim: seed of the random dense weights filled in (MIsim traces have none)")
+    p.add_argument("--out", required=True, metavar="FILE", help="trace file to write (.npz)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from accelsim.trace import importers, save_trace
+    if args.format == "dnnsim":
+        tr = importers.import_dnnsim(args.folder, batch=args.batch, network=args.network)
+    else:
+        tr = importers.import_misim(args.folder, network=args.network, seed=args.seed)
+    path = save_trace(tr, args.out)
+    print(f"wrote {path}: {tr.network} from {args.format}, {len(tr.layers)} layers "
+          f"({', '.join(lt.name for lt in tr.layers)})")
+    return 0
