@@ -39,7 +39,9 @@ Timing: a pass costs the filter load (filter GIN, 4 words/cycle) plus, per image
 row convolution (F*S*p*q cycles, 1 MAC/cycle, pipelined), the ifmap GIN (1 word/cycle) and the psum
 GIN/GON (4 words/cycle).  ``latency_processing_s`` is the sum of pass cycles (no DRAM, as JSSC's
 "processing latency"); ``latency_total_s`` runs the passes as tiles through the simpy timeline with the
-DRAM link at 64 bits x 60 MHz / 200 MHz = 19.2 bits per core cycle, double-buffered.
+DRAM link at 64 bits x 60 MHz / 200 MHz = 19.2 bits per core cycle, double-buffered.  Timeline tiles are
+GLB refills: a pass that reads nothing from DRAM joins the tile before it; beyond ``max_tiles`` (512)
+consecutive tiles are merged (totals kept), which bounds the simpy events per layer.
 """
 from __future__ import annotations
 
@@ -193,6 +195,16 @@ def dense_pass_counts(m: RsMapping, word_gins: tuple[int, int, int] = (1, 4, 4))
     }
 
 
+def glb_tiles(load: np.ndarray, cycles: np.ndarray, store: np.ndarray) -> TileWork:
+    """Timeline tiles from passes: a pass that reads nothing from DRAM joins the tile before it, so a tile
+    is a GLB refill and the passes it feeds (its ofmap writes start when the whole tile ends)."""
+    starts = np.flatnonzero(load > 0)
+    if len(starts) == 0 or starts[0] != 0:
+        starts = np.concatenate([[0], starts])
+    return TileWork(np.add.reduceat(load, starts), np.add.reduceat(cycles, starts),
+                    np.add.reduceat(store, starts))
+
+
 def _reduce_blocks(a: np.ndarray, axis: int, size: int, block: int) -> np.ndarray:
     """Sum consecutive blocks of ``block`` entries along ``axis`` (the last block may be short)."""
     return np.add.reduceat(a, np.arange(0, size, block), axis=axis)
@@ -203,6 +215,7 @@ class Eyeriss(Accelerator):
     name = "eyeriss"
     config_cls = EyerissConfig
     description = "Eyeriss v1 (ISSCC/JSSC 2016-17): 12x14 row-stationary PEs, zero-gating, RLC DRAM I/O"
+    max_tiles = 512  # passes are merged into at most this many timeline tiles (simpy events per layer)
     actions_emitted = (("mac", "random"), ("mac", "gated"), ("weight_spad", "read"), ("weight_spad", "write"),
                        ("weight_spad", "gated_read"), ("ifmap_spad", "read"), ("ifmap_spad", "write"),
                        ("psum_spad", "read"), ("psum_spad", "write"), ("zero_buffer", "read"),
@@ -310,7 +323,7 @@ class Eyeriss(Accelerator):
             if dram_r + dram_w else 1.0,
             "gating": c.gating, "rlc": c.rlc,
         }
-        tiles = TileWork(load.reshape(-1), d["cycles"].reshape(-1), ofm_c.reshape(-1))
+        tiles = glb_tiles(load.reshape(-1), d["cycles"].reshape(-1), ofm_c.reshape(-1))
         return LayerCounts(actions=a, macs_dense=dense, macs_executed=executed, macs_gated=gated,
                            dram_read_bits=dram_r, dram_write_bits=dram_w, tiles=tiles, extra=extra)
 
