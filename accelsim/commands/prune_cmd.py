@@ -29,6 +29,7 @@ Studies:
   size         weight storage vs sparsity: dense, CSR, Eyeriss RLC and Han's relative-index format,
                16-bit values, every index/pointer/filler bit counted.
   cputime      per-layer CPU time of the pruned layers with dense kernels vs torch.sparse CSR kernels
+               (row "network": the whole dense forward vs the sum of the sparse layers)
                (speedup < 1 means sparse is SLOWER; the CSV says so in the column sparse_slower).
 """
 

@@ -259,7 +259,7 @@ def _cputime_rows(net: str, dense: nn.Module, x0: torch.Tensor, sparsities: Sequ
                          "weight_density": float((w != 0).float().mean()), "dense_ms": td * 1e3,
                          "sparse_ms": ts * 1e3, "speedup": td / ts, "sparse_slower": ts > td})
         td = _best_time(lambda: m(x0), repeats)
-        rows.append({"network": net, "sparsity": s, "layer": "total (dense kernels)",
+        rows.append({"network": net, "sparsity": s, "layer": "network",
                      "weight_density": 1.0 - total_sparsity(m), "dense_ms": td * 1e3,
                      "sparse_ms": sum(r["sparse_ms"] for r in rows[-len(mods):]),
                      "speedup": None, "sparse_slower": None})
