@@ -6,16 +6,20 @@ for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_
 
 import pytest  # noqa: E402
 
-torch = pytest.importorskip("torch")
-torch.set_num_threads(1)
+try:  # each test module skips itself without torch (pytest.importorskip); the fixtures need it
+    import torch
+except ImportError:
+    torch = None
+else:
+    torch.set_num_threads(1)
 
 from collections import OrderedDict  # noqa: E402
 
-from torch import nn  # noqa: E402
 
-
-def _tiny_net() -> nn.Sequential:
+def _tiny_net():
     """1x14x14 -> conv1 4c3 -> relu -> pool -> conv2 6c3 -> relu -> pool -> flatten (24) -> fc1 16 -> fc2 5."""
+    from torch import nn
+
     return nn.Sequential(OrderedDict([
         ("conv1", nn.Conv2d(1, 4, 3)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
         ("conv2", nn.Conv2d(4, 6, 3)), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)),
