@@ -37,7 +37,7 @@ def tiny_net():
 
 @pytest.fixture
 def tiny_factory():
-    def make(seed: int = 0) -> nn.Sequential:
+    def make(seed: int = 0):
         torch.manual_seed(seed)
         return _tiny_net()
     return make
