@@ -143,3 +143,36 @@ def group_by_network(results: Sequence[NetworkResult]) -> dict[str, list[Network
     for r in results:
         out[trace_name(r)].append(r)
     return out
+
+
+def fig_dram_rlc(results: Sequence[NetworkResult], network: str) -> Figure:
+    """DRAM traffic per layer before and after RLC, split into filters / ifmaps / ofmaps (Eyeriss JSSC
+    Fig. 9 style), from an Eyeriss run's per-tensor DRAM counts."""
+    with plt.style.context(STYLE):
+        runs = [r for r in results if trace_name(r) == network and r.layers
+                and "dram_ifmap_read_bits_uncompressed" in r.layers[0].extra]
+        fig, ax = plt.subplots(figsize=(5.5, 3.2))
+        if not runs:
+            ax.text(0.5, 0.5, "no Eyeriss run", ha="center")
+            return fig
+        r = runs[0]
+        names = [lr.name for lr in r.layers]
+        x = range(len(names))
+        parts = [("dram_filter_read_bits", "dram_filter_read_bits", "filters"),
+                 ("dram_ifmap_read_bits_uncompressed", "dram_ifmap_read_bits", "ifmaps"),
+                 ("dram_ofmap_write_bits_uncompressed", "dram_ofmap_write_bits", "ofmaps")]
+        colors = ["#7f7f7f", "#3b75af", "#ef8636"]
+        for j, (label_off, w) in enumerate((("uncompressed", -0.2), ("RLC", 0.2))):
+            bottom = [0.0] * len(names)
+            for k, (raw, comp, lab) in enumerate(parts):
+                key = raw if j == 0 else comp
+                v = [lr.extra.get(key, 0) / 8e6 for lr in r.layers]
+                ax.bar([i + w for i in x], v, 0.38, bottom=bottom, color=colors[k], alpha=1.0 if j else 0.45,
+                       label=f"{lab} ({label_off})", edgecolor="white", lw=0.3)
+                bottom = [b + y for b, y in zip(bottom, v)]
+        ax.set_xticks(list(x), names, rotation=30, ha="right")
+        ax.set_ylabel("DRAM traffic (MB)")
+        ax.set_title(f"Eyeriss DRAM traffic before/after RLC, {network}{_tag(r.synthetic)}")
+        ax.legend(ncol=2)
+        fig.tight_layout()
+        return fig

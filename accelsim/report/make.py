@@ -48,6 +48,8 @@ def make_all_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path]
     for net, rs in F.group_by_network(runs).items():
         written += _save(F.fig_energy_breakdown(rs, net), od, f"energy_breakdown_{_slug(net)}")
         written += _save(F.fig_macs(rs, net), od, f"macs_{_slug(net)}")
+        if any(r.layers and "dram_ifmap_read_bits_uncompressed" in r.layers[0].extra for r in rs):
+            written += _save(F.fig_dram_rlc(rs, net), od, f"dram_rlc_{_slug(net)}")
     comp = rd / "compression.csv"
     if comp.exists():
         rows = load_csv(comp)
