@@ -25,14 +25,18 @@ def layer_outputs(layer: LayerTrace, relu: bool = True) -> np.ndarray:
     w = layer.weights_mcrs()
     p = s.padding
     out = np.empty((s.N, s.M, s.E, s.F), dtype=np.float32)
+    # im2col in blocks of output rows (about 4 MB each) so the copy stays in cache
+    rows = max(1, (4 << 20) // max(1, 4 * s.Cg * s.R * s.S * s.F))
     for n in range(s.N):
         xp = np.pad(x[n], ((0, 0), (p, p), (p, p))) if p else x[n]
         for g in range(s.groups):
             xg = xp[g * s.Cg:(g + 1) * s.Cg]
+            wg = w[g * s.Mg:(g + 1) * s.Mg].reshape(s.Mg, -1)
             win = sliding_window_view(xg, (s.R, s.S), axis=(1, 2))[:, ::s.stride, ::s.stride][:, :s.E, :s.F]
-            # win: (Cg, E, F, R, S); weights (Mg, Cg, R, S)
-            wg = w[g * s.Mg:(g + 1) * s.Mg]
-            out[n, g * s.Mg:(g + 1) * s.Mg] = np.tensordot(wg, win, axes=([1, 2, 3], [0, 3, 4]))
+            for e0 in range(0, s.E, rows):
+                blk = win[:, e0:e0 + rows]  # (Cg, e, F, R, S)
+                cols = np.ascontiguousarray(blk.transpose(0, 3, 4, 1, 2)).reshape(s.Cg * s.R * s.S, -1)
+                out[n, g * s.Mg:(g + 1) * s.Mg, e0:e0 + rows] = (wg @ cols).reshape(s.Mg, blk.shape[1], s.F)
     if relu:
         np.maximum(out, 0, out=out)
     out = out.reshape(s.output_shape)
