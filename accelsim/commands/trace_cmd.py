@@ -3,7 +3,9 @@
 - ``accelsim trace synth``: a seeded synthetic trace with real layer shapes (accelsim.trace.synth);
 - ``accelsim trace inspect``: per-layer shapes, MACs, densities and unique weight values of a trace.
 
-More subcommands (``import``, ``quantize``) go in this module: write a ``_register_<name>(sub)`` function
+- ``accelsim trace quantize``: a copy of a trace with quantized weights (accelsim.quantize).
+
+More subcommands (``import``) go in this module: write a ``_register_<name>(sub)`` function
 that adds a parser to the ``trace`` sub-subparsers and sets ``func``, and append it to ``SUBCOMMANDS``.
 """
 from __future__ import annotations
@@ -29,7 +31,7 @@ _FMT = argparse.RawDescriptionHelpFormatter
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "trace", help="synthesize or inspect trace files (.npz)", formatter_class=_FMT,
+        "trace", help="synthesize, import, quantize or inspect trace files (.npz)", formatter_class=_FMT,
         description="Work with trace files: one .npz per network holding each layer's shape, weights, "
                     "input activations and optionally outputs (format v1, DESIGN.md section 3).")
     sub = p.add_subparsers(dest="trace_command", metavar="SUBCOMMAND")
@@ -275,7 +277,51 @@ def _run_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
-SUBCOMMANDS: list[Callable[[Any], None]] = [_register_synth, _register_inspect]
+# ---- trace quantize ----------------------------------------------------------------------------------
+
+def _register_quantize(sub: Any) -> None:
+    p = sub.add_parser(
+        "quantize", help="quantize every layer's weights (inq, ttq, uniform k-bit) into a new trace",
+        formatter_class=_FMT,
+        description="Write a copy of TRACE whose weights are quantized layer by layer, one scale per layer "
+                    "(accelsim.quantize), so that weights repeat (what UCNN exploits). Zero weights stay zero; "
+                    "small weights may become zero. Inputs are kept; stored outputs are dropped (they were "
+                    "computed with the old weights; models recompute them). The manifest's source record "
+                    "gains 'quantization': scheme, bits and per-layer unique-value counts.",
+        epilog="schemes:\n"
+               "  inq      power-of-two levels {0, +-2^n2..+-2^n1} (INQ, Zhou et al. 2017); bits 3-8, "
+               "default 5 = 17 values\n"
+               "  ttq      ternary {-Wn, 0, +Wp} (TTQ, Zhu et al. 2017), threshold 0.05 max|W|; bits must be 2\n"
+               "  uniform  symmetric uniform k-bit grid, step max|W|/(2^(k-1)-1); bits 2-15, default 8")
+    p.add_argument("trace", metavar="TRACE", help="trace file (.npz) to read")
+    p.add_argument("--scheme", required=True, choices=("inq", "ttq", "uniform"),
+                   help="quantization scheme: inq, ttq or uniform (see below)")
+    p.add_argument("--bits", type=_positive_int, default=None, metavar="K",
+                   help="bit width: inq 3-8 (default 5: 17 values with zero), ttq 2 (the default), "
+                        "uniform 2-15 (default 8: at most 255 values)")
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help="trace file to write (.npz is appended if missing)")
+    p.set_defaults(func=_run_quantize)
+
+
+def _run_quantize(args: argparse.Namespace) -> int:
+    from accelsim.quantize import check_scheme, quantize_trace
+    bits = check_scheme(args.scheme, args.bits)  # ConfigError -> exit 3 with one line
+    tr = load_trace(args.trace)
+    q = quantize_trace(tr, args.scheme, bits)
+    try:
+        path = save_trace(q, args.out)
+    except OSError as e:
+        raise AccelsimError(f"{args.out}: cannot write the trace ({e.strerror or e})") from None
+    per = q.source["quantization"]["layers"]
+    print(f"wrote {path}: {tr.network}, {len(q.layers)} layers, weights quantized {args.scheme} {bits}-bit")
+    for name, st in per.items():
+        print(f"  {name:10s} {st['unique']:>6d} unique values ({st['unique_nonzero']} non-zero), "
+              f"non-zeros {st['nonzero_before']} -> {st['nonzero_after']}")
+    return 0
+
+
+SUBCOMMANDS: list[Callable[[Any], None]] = [_register_synth, _register_inspect, _register_quantize]
 
 
 def _register_import(sub: Any) -> None:
