@@ -35,8 +35,9 @@ field):
   Pass cycles = the slowest of: its slowest PE (sum over its filter groups of unit cycles, x its output
   positions), the table stream (filter GIN, 4 words/cycle, double-buffered), the ifmap GIN (1
   word/cycle) and the psum GON (4 words/cycle).  Passes run through the simpy timeline as tiles.
-* **Buffers**: a conv group's input rows for a strip of output rows stay in the 100 kB GLB with the
-  strip's psums of all filters (strips as tall as fit); the indirection tables of the whole layer are
+* **Buffers**: a conv group's input rows for a strip of output rows stay in the 100 kB GLB (strips as
+  tall as fit; with more than one channel pass the strip's psums of all filters must fit too -- with one,
+  each output value is complete when its pass reduces it and leaves through the GLB to DRAM); the indirection tables of the whole layer are
   read from DRAM once if they fit the 8 kB filter GLB, else once per (image, strip) pass.  A unit's
   tables must fit the PE's 224 x 16 b table spad (``table_overflow_units`` counts those that do not;
   not enforced).
@@ -222,7 +223,8 @@ class Ucnn(Accelerator):
             for lo, hi in lo_hi:
                 a = max(0, lo * spec.stride - spec.padding)
                 b = min(spec.H, (hi - 1) * spec.stride + spec.R - spec.padding)
-                need = max(need, spec.Cg * (b - a) * cols + spec.Mg * (hi - lo) * spec.F)
+                psums = spec.Mg * (hi - lo) * spec.F if T > tpp else 0   # else outputs leave when done
+                need = max(need, spec.Cg * (b - a) * cols + psums)
             if need <= words:
                 break
             if rows == 1:
