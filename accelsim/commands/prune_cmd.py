@@ -1,4 +1,4 @@
-"""``accelsim prune study accuracy|sensitivity|size|cputime --out DIR``: the pruning studies.
+"""``accelsim prune study accuracy|sensitivity|size|cputime|dynamic|threshold --out DIR``: the pruning studies.
 
 Each study trains a network of models/nets.py on the digits data, prunes it and writes ``DIR/<study>.csv``
 and ``DIR/<study>.png`` (see :mod:`accelsim.prune.studies`).  They need the optional PyTorch extra; this
@@ -31,6 +31,13 @@ Studies:
   cputime      per-layer CPU time of the pruned layers with dense kernels vs torch.sparse CSR kernels
                (row "network": the whole dense forward vs the sum of the sparse layers)
                (speedup < 1 means sparse is SLOWER; the CSV says so in the column sparse_slower).
+  dynamic      dynamic pruning level (TODAES 2021): a mildly and an aggressively filter-pruned net and a
+               learned selector on the aggressive net's conv features choose per input which net answers;
+               accuracy vs Eyeriss energy per image as the selector's threshold sweeps, with a softmax-
+               confidence baseline and each net alone (accelsim.prune.dynamic).
+  threshold    near-zero activation pruning (Cnvlutin Fig. 14 style): inputs with |x| < t x the layer's
+               max|input| zeroed; test accuracy vs Cnvlutin's speedup over DaDianNao, per net (default
+               lenet5 and seed2) (accelsim.prune.threshold_study).
 """
 
 
@@ -55,10 +62,11 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=lambda args: _usage(p))
     s = sub.add_parser("study", help="run one pruning study, writing CSV + PNG",
                        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    s.add_argument("study", choices=["accuracy", "sensitivity", "size", "cputime"], help="which study")
+    s.add_argument("study", choices=["accuracy", "sensitivity", "size", "cputime", "dynamic", "threshold"],
+                   help="which study")
     s.add_argument("--out", required=True, metavar="DIR", help="directory for <study>.csv and <study>.png")
-    s.add_argument("--net", default="lenet5", choices=["lenet5", "seed1", "seed2", "seed3", "seed4"],
-                   help="network of models/nets.py (default: lenet5)")
+    s.add_argument("--net", default=None, choices=["lenet5", "seed1", "seed2", "seed3", "seed4"],
+                   help="network of models/nets.py (default: lenet5; threshold study: lenet5 and seed2)")
     s.add_argument("--sparsities", type=_floats, metavar="S1,S2,...",
                    help="weight sparsities in [0, 1] (default: per study, e.g. 0.5,0.7,0.8,0.9,0.95,0.98)")
     s.add_argument("--epochs", type=int, default=12, metavar="N", help="epochs to train the dense net (12)")
@@ -75,6 +83,16 @@ def register(subparsers: Any) -> None:
     g = s.add_argument_group("cputime study")
     g.add_argument("--batch", type=int, default=64, metavar="N", help="test images per timed forward (64)")
     g.add_argument("--repeats", type=int, default=20, metavar="R", help="timings per kernel, best kept (20)")
+    g = s.add_argument_group("threshold and dynamic studies")
+    g.add_argument("--ts", type=_floats, metavar="T1,T2,...",
+                   help="threshold study: relative thresholds t (default 0,0.01,0.02,0.05,0.1,0.15,0.2,0.25,0.3)")
+    g.add_argument("--images", type=int, default=None, metavar="N",
+                   help="test images in the simulated traces (threshold: 128, dynamic: 32)")
+    g.add_argument("--levels", type=_floats, metavar="MILD,AGGRESSIVE",
+                   help="dynamic study: pruning levels (structured: filter fractions, default 0.3,0.9; "
+                        "magnitude: weight sparsities, default 0.5,0.95)")
+    g.add_argument("--method", default="structured", choices=["structured", "magnitude"],
+                   help="dynamic study: how the two nets are pruned (structured)")
     s.set_defaults(func=run_study)
 
 
@@ -92,10 +110,27 @@ def run_study(args: argparse.Namespace) -> int:
             raise ConfigError(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
     from accelsim.prune.studies import run_study as run
 
-    kw: dict[str, Any] = {"net": args.net, "epochs": args.epochs, "seed": args.seed}
-    if args.sparsities:
+    kw: dict[str, Any] = {"net": args.net or "lenet5", "epochs": args.epochs, "seed": args.seed}
+    if args.images is not None and args.images < 1:
+        raise ConfigError(f"--images must be positive, got {args.images}")
+    if args.study in ("dynamic", "threshold"):
+        if args.sparsities:
+            raise ConfigError(f"--sparsities does not apply to the {args.study} study (see --levels / --ts)")
+        if args.images is not None:
+            kw["images"] = args.images
+    elif args.sparsities:
         kw["sparsities"] = args.sparsities
-    if args.study == "accuracy":
+    if args.study == "threshold":
+        kw["net"] = args.net  # None: the study's default nets
+        if args.ts:
+            kw["ts"] = args.ts
+    elif args.study == "dynamic":
+        kw["method"] = args.method
+        if args.levels:
+            if len(args.levels) != 2:
+                raise ConfigError(f"--levels takes two values MILD,AGGRESSIVE, got {args.levels}")
+            kw["levels"] = args.levels
+    elif args.study == "accuracy":
         kw.update(retrain_epochs=args.retrain_epochs, steps=args.steps)
         if args.methods:
             kw["methods"] = args.methods
@@ -108,4 +143,21 @@ def run_study(args: argparse.Namespace) -> int:
     if args.study == "cputime":
         slower = [r for r in rows if r["sparse_slower"]]
         print(f"torch.sparse was slower than the dense kernels in {len(slower)} of {len(rows)} measurements")
+    elif args.study == "threshold":
+        for r in rows:
+            print(f"  {r['net']:7s} t={r['t']:<5g} accuracy {r['accuracy']:.4f}  speedup {r['speedup']:.3f}  "
+                  f"energy ratio {r['energy_ratio']:.3f}  input density {r['input_density']:.3f}")
+    elif args.study == "dynamic":
+        from accelsim.prune.dynamic import best_within
+
+        for r in rows:
+            if r["system"].endswith("alone"):
+                print(f"  {r['system']:17s} accuracy {r['accuracy']:.4f}  Eyeriss {r['energy_pj'] / 1e6:.3f} uJ/image "
+                      f"({r['energy_vs_mild']:.3f} x mild)")
+        for loss in (0.0, 0.01, 0.02, 0.03):
+            for system in ("learned selector", "confidence baseline"):
+                b = best_within(rows, system, loss)
+                if b is not None:
+                    print(f"  {system:19s} loss <= {loss:.0%}: accuracy {b['accuracy']:.4f}, "
+                          f"energy saved vs mild {b['energy_saved_vs_mild']:.1%}, escalated {b['escalated']:.1%}")
     return 0

@@ -353,11 +353,33 @@ def fig_cputime(rows: list[Row]):
     return fig
 
 
+def _dynamic(**kw: Any) -> list[Row]:
+    from accelsim.prune.dynamic import dynamic_study
+    return dynamic_study(**kw)
+
+
+def _fig_dynamic(rows: list[Row]):
+    from accelsim.prune.dynamic import fig_dynamic
+    return fig_dynamic(rows)
+
+
+def _threshold(**kw: Any) -> list[Row]:
+    from accelsim.prune.threshold_study import threshold_study
+    return threshold_study(**kw)
+
+
+def _fig_threshold(rows: list[Row]):
+    from accelsim.prune.threshold_study import fig_threshold
+    return fig_threshold(rows)
+
+
 STUDIES = {
     "accuracy": (accuracy_study, fig_accuracy),
     "sensitivity": (sensitivity_study, fig_sensitivity),
     "size": (size_study, fig_size),
     "cputime": (cputime_study, fig_cputime),
+    "dynamic": (_dynamic, _fig_dynamic),      # accelsim.prune.dynamic: dynamic pruning level (Eyeriss)
+    "threshold": (_threshold, _fig_threshold),  # accelsim.prune.threshold_study: near-zero pruning (Cnvlutin)
 }
 
 
