@@ -5,7 +5,9 @@
 2. inspect them and measure how each format compresses their input activations (compression.csv);
 3. simulate every registered design on every trace and compare them with DaDianNao as the baseline
    (compare.csv / compare.json, runs/*.json);
-4. draw every figure from the saved results (figures/*.png|pdf).
+4. UCNN: quantize a synthetic AlexNet (batch 1) with INQ, TTQ and uniform 8-bit weights and run the
+   Eyeriss baseline, a dense Eyeriss and UCNN with G = 1, 2, 4 (ucnn/compare.csv, baseline eyeriss);
+5. draw every figure from the saved results (figures/*.png|pdf).
 """
 from __future__ import annotations
 
@@ -74,6 +76,27 @@ def run(args: argparse.Namespace) -> int:
     rows = compare.compare_rows(results, args.baseline)
     compare.write_compare(rows, out)
     say(compare.format_table(rows, per_layer=False))
+    available_now = available()
+    if "ucnn" in available_now and "eyeriss" in available_now and not args.no_synthetic and not args.arch:
+        from accelsim.quantize import quantize_trace
+        base = synth_trace("alexnet", batch=1, seed=0, weight_density="han2015", act_density="eyeriss-alexnet",
+                           layers="conv")
+        qtraces = []
+        for scheme, bits in (("inq", 5), ("ttq", 2), ("uniform", 8)):
+            q = quantize_trace(base, scheme, bits)
+            q.path = str(save_trace(q, out / "traces" / f"alexnet_conv_b1_{scheme}{bits}_synthetic.npz"))
+            qtraces.append(q)
+        uspecs = runner.parse_arch_list("eyeriss,eyeriss:rlc=false:gating=false,ucnn:group_size=1,"
+                                        "ucnn:group_size=2,ucnn:group_size=4")
+        ures = []
+        for t, s in progress_iter([(t, s) for t in qtraces for s in uspecs], "ucnn study", enabled=show):
+            res = runner.simulate(t, s)
+            ures.append(res)
+            res.write_json(out / "ucnn" / "runs" / f"{Path(t.path).stem}__{s.label}.json")
+        urows = compare.compare_rows(ures, "eyeriss")
+        compare.write_compare(urows, out / "ucnn")
+        say("\nUCNN vs the Eyeriss baseline (quantized synthetic AlexNet conv, batch 1):")
+        say(compare.format_table(urows, per_layer=False))
     figs = make_all_figures(out, out / "figures")
     say(f"\nresults: {out / 'compare.csv'}, {out / 'compare.json'}, {out / 'compression.csv'}, "
         f"{out / 'runs'}/*.json\nfigures: {len(figs)} files in {out / 'figures'}\n"

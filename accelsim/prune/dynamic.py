@@ -335,23 +335,3 @@ def best_within(rows: list[Row], system: str, max_loss: float) -> Row | None:
     """The lowest-energy point of ``system`` whose accuracy loss vs the mild net is at most ``max_loss``."""
     ok = [r for r in rows if r["system"] == system and r["accuracy_loss_vs_mild"] <= max_loss + 1e-12]
     return min(ok, key=lambda r: r["energy_pj"]) if ok else None
-
-
-def fig_dynamic(rows: list[Row]):
-    from accelsim.prune.studies import _figure
-
-    r0 = rows[0]
-    fig, ax = _figure(f"{r0['net']}: dynamic pruning level, Eyeriss energy\n({r0['method']} pruning "
-                      f"{r0['mild_level']:g} / {r0['aggressive_level']:g}; sklearn digits, not CIFAR-10)")
-    for system, style in (("learned selector", "o-"), ("confidence baseline", "s--")):
-        pts = sorted((r for r in rows if r["system"] == system), key=lambda r: r["energy_pj"])
-        ax.plot([r["energy_vs_mild"] for r in pts], [r["accuracy"] * 100 for r in pts], style, ms=3,
-                label=system)
-    for name, mk in (("dense alone", "k*"), ("mild alone", "gD"), ("aggressive alone", "rv")):
-        for r in rows:
-            if r["system"] == name:
-                ax.plot([r["energy_vs_mild"]], [r["accuracy"] * 100], mk, ms=9, label=name)
-    ax.set_xlabel("Eyeriss energy per image / mild network alone")
-    ax.set_ylabel("test accuracy (%)")
-    ax.legend(fontsize=8)
-    return fig

@@ -33,6 +33,7 @@ from torch import nn
 
 from accelsim import fixedpoint
 from accelsim.errors import AccelsimError, ConfigError
+from accelsim.report import study_figures as SF
 from accelsim.prune.iterative import iterative_prune
 from accelsim.prune.magnitude import magnitude_prune
 from accelsim.prune.masks import clone_model, effective_weight, prunable_layers, total_sparsity
@@ -284,83 +285,9 @@ def write_csv(rows: list[Row], path: Path) -> Path:
     return path
 
 
-def _figure(title: str):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 4.4), dpi=110)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_title(title, fontsize=10)
-    ax.grid(True, alpha=0.3)
-    return fig, ax
-
-
-def fig_accuracy(rows: list[Row]):
-    net = rows[0]["network"]
-    fig, ax = _figure(f"{net}: accuracy vs weight sparsity (digits data)")
-    dense = [r for r in rows if r["method"] == "dense"]
-    labels = {"none": "magnitude, no retrain", "direct": "direct (one-shot + retrain)",
-              "iterative": "iterative (Han et al.)", "obd": "OBD + retrain", "global": "global magnitude + retrain"}
-    for method in dict.fromkeys(r["method"] for r in rows if r["method"] != "dense"):
-        pts = [(r["achieved"], r["accuracy"]) for r in rows if r["method"] == method]
-        ax.plot([p[0] * 100 for p in pts], [p[1] * 100 for p in pts], "o-", label=labels.get(method, method))
-    if dense:
-        ax.axhline(dense[0]["accuracy"] * 100, color="k", ls="--", lw=1, label="dense")
-    ax.set_xlabel("weights pruned (%)")
-    ax.set_ylabel("test accuracy (%)")
-    ax.legend(fontsize=8)
-    return fig
-
-
-def fig_sensitivity(rows: list[Row]):
-    fig, ax = _figure(f"{rows[0]['network']}: one layer pruned at a time, no retraining")
-    for layer in dict.fromkeys(r["layer"] for r in rows):
-        pts = [(r["sparsity"], r["accuracy"]) for r in rows if r["layer"] == layer]
-        ax.plot([p[0] * 100 for p in pts], [p[1] * 100 for p in pts], "o-", label=layer)
-    ax.set_xlabel("weights pruned in the layer (%)")
-    ax.set_ylabel("test accuracy (%)")
-    ax.legend(fontsize=8)
-    return fig
-
-
-def fig_size(rows: list[Row]):
-    tot = [r for r in rows if r["layer"] == "total"]
-    fig, ax = _figure(f"{rows[0]['network']}: weight storage vs sparsity (16-bit values, index bits included)")
-    xs = [r["sparsity"] * 100 for r in tot]
-    for key, label in (("dense", "dense"), ("csr", "CSR"), ("rlc", "Eyeriss RLC"),
-                       ("relative", "relative index (Han: 8b conv, 5b fc)")):
-        ax.plot(xs, [r[key] / 8192 for r in tot], "o-", label=label)
-    ax.plot(xs, [r["nnz"] * 16 / 8192 for r in tot], "k:", label="non-zero values only (no index)")
-    ax.set_xlabel("weights pruned (%)")
-    ax.set_ylabel("size (KiB)")
-    ax.set_yscale("log")
-    ax.legend(fontsize=8)
-    return fig
-
-
-def fig_cputime(rows: list[Row]):
-    fig, ax = _figure(f"{rows[0]['network']}: CPU time, dense kernels / torch.sparse CSR (1 thread)")
-    for layer in dict.fromkeys(r["layer"] for r in rows):
-        pts = [(r["sparsity"], r["speedup"]) for r in rows if r["layer"] == layer]
-        ax.plot([p[0] * 100 for p in pts], [p[1] for p in pts], "o-", label=layer)
-    ax.axhline(1.0, color="k", lw=1)
-    ax.text(0.01, 0.02, "below 1: sparse is slower than dense", transform=ax.transAxes, fontsize=8)
-    ax.set_xlabel("weights pruned (%)")
-    ax.set_ylabel("speedup of sparse over dense")
-    ax.set_yscale("log")
-    ax.legend(fontsize=8)
-    return fig
-
-
 def _dynamic(**kw: Any) -> list[Row]:
     from accelsim.prune.dynamic import dynamic_study
     return dynamic_study(**kw)
-
-
-def _fig_dynamic(rows: list[Row]):
-    from accelsim.prune.dynamic import fig_dynamic
-    return fig_dynamic(rows)
 
 
 def _threshold(**kw: Any) -> list[Row]:
@@ -368,18 +295,13 @@ def _threshold(**kw: Any) -> list[Row]:
     return threshold_study(**kw)
 
 
-def _fig_threshold(rows: list[Row]):
-    from accelsim.prune.threshold_study import fig_threshold
-    return fig_threshold(rows)
-
-
-STUDIES = {
-    "accuracy": (accuracy_study, fig_accuracy),
-    "sensitivity": (sensitivity_study, fig_sensitivity),
-    "size": (size_study, fig_size),
-    "cputime": (cputime_study, fig_cputime),
-    "dynamic": (_dynamic, _fig_dynamic),      # accelsim.prune.dynamic: dynamic pruning level (Eyeriss)
-    "threshold": (_threshold, _fig_threshold),  # accelsim.prune.threshold_study: near-zero pruning (Cnvlutin)
+STUDIES = {  # figures: accelsim.report.study_figures (no torch, so `accelsim figures` can redraw them)
+    "accuracy": (accuracy_study, SF.fig_accuracy),
+    "sensitivity": (sensitivity_study, SF.fig_sensitivity),
+    "size": (size_study, SF.fig_size),
+    "cputime": (cputime_study, SF.fig_cputime),
+    "dynamic": (_dynamic, SF.fig_dynamic),      # accelsim.prune.dynamic: dynamic pruning level (Eyeriss)
+    "threshold": (_threshold, SF.fig_threshold),  # accelsim.prune.threshold_study: near-zero pruning (Cnvlutin)
 }
 
 

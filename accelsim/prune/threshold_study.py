@@ -197,20 +197,3 @@ def threshold_study(nets: Sequence[str] | str = DEFAULT_NETS, ts: Sequence[float
         model, data = trained_net(name, epochs, seed)
         rows += threshold_points(model, data, name, ts, images)
     return rows
-
-
-def fig_threshold(rows: list[Row]):
-    from accelsim.prune.studies import _figure
-
-    fig, ax = _figure("Near-zero pruning on Cnvlutin: accuracy vs speedup over DaDianNao\n"
-                      "(T = t x layer max|input|; sklearn digits, not ImageNet)")
-    for net in dict.fromkeys(r["net"] for r in rows):
-        pts = [r for r in rows if r["net"] == net]
-        ax.plot([r["speedup"] for r in pts], [r["accuracy"] * 100 for r in pts], "o-", label=net)
-        for r in pts:
-            ax.annotate(f"{r['t']:g}", (r["speedup"], r["accuracy"] * 100), fontsize=7,
-                        textcoords="offset points", xytext=(3, 3))
-    ax.set_xlabel("Cnvlutin speedup over DaDianNao")
-    ax.set_ylabel("test accuracy (%)")
-    ax.legend(fontsize=8, title="net (labels: t)", title_fontsize=8)
-    return fig

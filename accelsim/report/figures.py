@@ -176,3 +176,45 @@ def fig_dram_rlc(results: Sequence[NetworkResult], network: str) -> Figure:
         ax.legend(ncol=2)
         fig.tight_layout()
         return fig
+
+
+def _unique_weights(r: NetworkResult) -> float:
+    """MAC-weighted mean of the layers' unique non-zero weight counts U (from a UCNN run)."""
+    tot = sum(lr.macs_dense for lr in r.layers) or 1
+    return sum(lr.extra.get("unique_nonzero_weights", 0) * lr.macs_dense for lr in r.layers) / tot
+
+
+def fig_ucnn(results: Sequence[NetworkResult], baseline: str = "eyeriss") -> Figure:
+    """UCNN multiplies and energy (relative to ``baseline`` on the same trace) vs unique weights U, one
+    line per group size G."""
+    with plt.style.context(STYLE):
+        base = {r.trace: r for r in results if r.arch == baseline}
+        runs = [r for r in results if r.arch.split(":")[0] == "ucnn" and r.layers]
+        quantized = [r for r in runs if r.source.get("quantization")]
+        runs = quantized or runs  # the U/G study: traces quantized on purpose, when there are any
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(8, 3.2))
+        by_g: dict[int, list[tuple[float, float, float, str]]] = defaultdict(list)
+        for r in runs:
+            g = int(r.layers[0].extra.get("group_size", 1))
+            b = base.get(r.trace)
+            e = r.total.energy / b.total.energy if b and b.total.energy else float("nan")
+            label = (r.source.get("quantization") or {}).get("scheme", "none")
+            by_g[g].append((_unique_weights(r), r.total.macs_executed / r.total.macs_dense, e, label))
+        for g, pts in sorted(by_g.items()):
+            pts.sort()
+            a1.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=f"G={g}")
+            a2.plot([p[0] for p in pts], [p[2] for p in pts], "o-", label=f"G={g}")
+            if g == min(by_g):
+                for p in pts:
+                    a1.annotate(p[3], (p[0], p[1]), fontsize=6, textcoords="offset points", xytext=(3, 3))
+        for ax in (a1, a2):
+            ax.set_xscale("log")
+            ax.set_xlabel("unique non-zero weights U (MAC-weighted mean)")
+            ax.legend()
+        a1.set_ylabel("multiplies / dense MACs")
+        a2.set_ylabel(f"energy / {baseline} energy")
+        a2.axhline(1.0, color="k", lw=0.8)
+        syn = any(r.synthetic for r in runs)
+        fig.suptitle(f"UCNN: multiplies and energy vs U and G{_tag(syn)}", fontsize=9)
+        fig.tight_layout()
+        return fig

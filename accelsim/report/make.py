@@ -35,8 +35,10 @@ def make_all_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path]
     runs = load_runs(rd)
     written: list[Path] = []
     cmp_csv = rd / "compare.csv"
-    if not runs and not cmp_csv.exists() and not (rd / "compression.csv").exists():
-        raise FormatError(f"{rd}: no results (runs/*.json, compare.csv or compression.csv) to draw")
+    from accelsim.report.study_figures import FIGURES as _SF
+    if (not runs and not cmp_csv.exists() and not (rd / "compression.csv").exists()
+            and not any(any(rd.rglob(f"{n}.csv")) for n in _SF)):
+        raise FormatError(f"{rd}: no results (runs/*.json, compare.csv, compression.csv or study CSVs) to draw")
     if cmp_csv.exists():
         rows = load_csv(cmp_csv)
         baseline = rows[0]["baseline"] if rows else ""
@@ -50,6 +52,17 @@ def make_all_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path]
         written += _save(F.fig_macs(rs, net), od, f"macs_{_slug(net)}")
         if any(r.layers and "dram_ifmap_read_bits_uncompressed" in r.layers[0].extra for r in rs):
             written += _save(F.fig_dram_rlc(rs, net), od, f"dram_rlc_{_slug(net)}")
+    if any(r.arch.split(":")[0] == "ucnn" for r in runs):
+        written += _save(F.fig_ucnn(runs), od, "ucnn_vs_unique_weights")
+    from accelsim.report.study_figures import FIGURES as STUDY_FIGURES
+    for name, fig_fn in STUDY_FIGURES.items():  # pruning studies saved by `accelsim prune study NAME --out`
+        for csv_path in sorted(rd.rglob(f"{name}.csv")):
+            rows = load_csv(csv_path)
+            if rows:
+                fig = fig_fn(rows)
+                fig.tight_layout()
+                rel = csv_path.parent.relative_to(rd)
+                written += _save(fig, od, f"study_{name}" + ("" if str(rel) == "." else "_" + _slug(str(rel))))
     comp = rd / "compression.csv"
     if comp.exists():
         rows = load_csv(comp)

@@ -68,3 +68,13 @@ def test_compare_rows_are_ratios_of_saved_runs(tmp_path):
 def test_figures_on_empty_folder_is_bad_input(tmp_path, capsys):
     assert main(["figures", "--results", str(tmp_path), "--out", str(tmp_path / "f")]) == 3
     assert main(["figures", "--results", str(tmp_path / "none"), "--out", str(tmp_path / "f")]) == 3
+
+
+def test_study_figures_redraw_from_csv_without_torch(tmp_path, capsys):
+    """A threshold-study CSV (as `accelsim prune study threshold` writes it) is redrawn by `figures`."""
+    d = tmp_path / "res" / "thr"
+    d.mkdir(parents=True)
+    (d / "threshold.csv").write_text("net,t,accuracy,speedup\nlenet5,0,0.97,1.19\nlenet5,0.1,0.973,1.43\n"
+                                     "lenet5,0.3,0.127,1.95\n")
+    assert main(["figures", "--results", str(tmp_path / "res"), "--out", str(tmp_path / "f")]) == 0
+    assert (tmp_path / "f" / "study_threshold_thr.png").exists()
