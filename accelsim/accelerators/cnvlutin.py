@@ -94,7 +94,7 @@ class Cnvlutin(DaDianNao):
         wcount = np.zeros((s.groups, plan.cpad, s.R, s.S), dtype=np.int64)
         wcount[:, :s.Cg] = wnz
         out = lane_work(mask, wcount, s.R, s.S, s.stride, s.E, s.F, c.lanes_per_tile, c.brick_size,
-                        c.zero_brick_cycles)
+                        c.zero_brick_cycles, Cg=s.Cg)
         nnz_total = int(out["nnz"].sum())
         return {"max_steps": out["max_steps"], "lane_steps": out["lane_steps"], "nnz": out["nnz"],
                 "neurons_read": out["nnz"], "macs_executed": nnz_total * s.Mg, "tile_name": "row",

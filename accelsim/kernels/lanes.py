@@ -52,11 +52,15 @@ def window_lane_work_bricks(bnnz, R, S, stride, E, F, lanes, zero_brick_cycles,
 
 
 @jit
-def window_lane_work_general(mask, R, S, stride, E, F, lanes, brick, zero_brick_cycles,
+def window_lane_work_general(mask, Cg, R, S, stride, E, F, lanes, brick, zero_brick_cycles,
                              out_max_steps, out_lane_steps, out_zero_chunks):
-    """mask : (N, G, Hp, Wp, Cpad) uint8, 1 where an input (after padding) is non-zero."""
+    """mask : (N, G, Hp, Wp, Cpad) uint8, 1 where an input (after padding) is non-zero; Cg real channels.
+    A lane whose channels are all channel padding (c >= Cg) holds only all-zero chunks: its cost is
+    computed without visiting them."""
     N, G, Cpad = mask.shape[0], mask.shape[1], mask.shape[4]
     fu = Cpad // lanes
+    pad_chunks = (R * S * fu + brick - 1) // brick
+    pad_steps = pad_chunks * zero_brick_cycles
     for n in range(N):
         for g in range(G):
             for e in range(E):
@@ -66,6 +70,12 @@ def window_lane_work_general(mask, R, S, stride, E, F, lanes, brick, zero_brick_
                     wmax = 0
                     for u in range(lanes):
                         c0 = u * fu
+                        if c0 >= Cg:
+                            out_zero_chunks[n, g, e] += pad_chunks
+                            out_lane_steps[n, g, e] += pad_steps
+                            if pad_steps > wmax:
+                                wmax = pad_steps
+                            continue
                         steps = 0
                         cnt = 0
                         pos = 0
@@ -107,9 +117,10 @@ def window_input_counts(mask: np.ndarray, R: int, S: int, stride: int, E: int, F
 
 
 def lane_work(mask: np.ndarray, wcount: np.ndarray, R: int, S: int, stride: int, E: int, F: int,
-              lanes: int, brick: int, zero_brick_cycles: int) -> dict[str, np.ndarray]:
+              lanes: int, brick: int, zero_brick_cycles: int, Cg: int | None = None) -> dict[str, np.ndarray]:
     """Lane work of a layer.  mask (N, G, Hp, Wp, Cpad) uint8 (padding applied); wcount (G, Cpad, R, S)
-    int64 non-zero weights over the group's filters per tap.  Returns (N, G, E) int64 arrays
+    int64 non-zero weights over the group's filters per tap; ``Cg`` the real channels (the rest of Cpad is
+    padding, default none).  Returns (N, G, E) int64 arrays
     ``max_steps``, ``lane_steps``, ``zero_chunks`` and (N, G) arrays ``nnz`` (non-zero inputs read, window
     by window) and ``effectual`` (MACs with both operands non-zero)."""
     assert mask.ndim == 5 and mask.dtype == np.uint8 and mask.flags.c_contiguous
@@ -123,7 +134,8 @@ def lane_work(mask: np.ndarray, wcount: np.ndarray, R: int, S: int, stride: int,
         window_lane_work_bricks(np.ascontiguousarray(bnnz), R, S, stride, E, F, lanes, zero_brick_cycles,
                                 outs["max_steps"], outs["lane_steps"], outs["zero_chunks"])
     else:
-        window_lane_work_general(mask, R, S, stride, E, F, lanes, brick, zero_brick_cycles,
+        window_lane_work_general(mask, Cpad if Cg is None else Cg, R, S, stride, E, F, lanes, brick,
+                                 zero_brick_cycles,
                                  outs["max_steps"], outs["lane_steps"], outs["zero_chunks"])
     taps = window_input_counts(mask, R, S, stride, E, F)
     outs["nnz"] = taps.sum(axis=(2, 3, 4))
