@@ -18,7 +18,8 @@ Where accelsim differs from MIsim, and why:
   lane fed (16 lanes x 1 neuron + offset per cycle is 16 x 20 bits, within one port) and counts its work
   (``dispatcher.select``) for energy instead of timing it;
 * near-zero pruning (CNV+pruning): an input whose magnitude is below the layer's threshold counts as zero
-  (``threshold`` for all layers, ``thresholds`` per layer name), in the trace's own units;
+  (``threshold`` for all layers, ``thresholds`` per layer name, in the trace's own units; or
+  ``threshold_rel``, a fraction of each layer's max |input|, which needs no knowledge of the units);
 * grouped convolutions, off-chip weights and neurons: as for DaDianNao (see dadiannao.py).  Off-chip
   neurons travel in ZFNAf with fixed brick slots (``zfnaf_layout``), so they cost 25% more bits than
   DaDianNao's, one of the format overheads that make Cnvlutin on dense inputs slightly slower.
@@ -53,6 +54,9 @@ class CnvlutinConfig(DaDianNaoConfig):
     threshold: float = doc("near-zero pruning: inputs with |x| below this count as zero (0 = off)", default=0.0)
     thresholds: dict[str, float] = doc("per-layer near-zero thresholds {layer name: value}; override "
                                        "`threshold`", default_factory=dict)
+    threshold_rel: float = doc("near-zero pruning relative to each layer: inputs with |x| below this "
+                               "fraction of the layer's max |input| (in the trace) count as zero; the larger "
+                               "of this and the absolute threshold applies (0 = off)", default=0.0)
     zfnaf_layout: str = doc("off-chip ZFNAf layout: fixed (every brick keeps 16 slots) or compact",
                             default="fixed")
 
@@ -65,12 +69,15 @@ class CnvlutinConfig(DaDianNaoConfig):
         require(self.offset_bits > 0, n, "offset_bits must be > 0")
         require(self.zero_brick_cycles >= 0, n, "zero_brick_cycles must be >= 0")
         require(self.threshold >= 0, n, f"threshold must be >= 0, got {self.threshold}")
+        require(0 <= self.threshold_rel < 1, n, f"threshold_rel must be in [0, 1), got {self.threshold_rel}")
         for k, v in self.thresholds.items():
             require(v >= 0, n, f"thresholds[{k}] must be >= 0, got {v}")
         require(self.zfnaf_layout in ("fixed", "compact"), n, "zfnaf_layout must be 'fixed' or 'compact'")
 
-    def threshold_for(self, layer: str) -> float:
-        return float(self.thresholds.get(layer, self.threshold))
+    def threshold_for(self, layer: str, max_abs_input: float = 0.0) -> float:
+        """The absolute near-zero threshold of ``layer``: its per-layer value (or the global one), or
+        ``threshold_rel`` x the layer's max |input|, whichever is larger."""
+        return max(float(self.thresholds.get(layer, self.threshold)), self.threshold_rel * float(max_abs_input))
 
 
 @register
@@ -84,7 +91,7 @@ class Cnvlutin(DaDianNao):
     def window_steps(self, plan: DaDianNaoPlan, layer: LayerTrace) -> dict[str, Any]:
         c = self.config
         s = plan.spec
-        thr = c.threshold_for(s.name)
+        thr = c.threshold_for(s.name, float(np.max(np.abs(layer.inputs))) if c.threshold_rel else 0.0)
         m = input_mask(layer, c.word_bits, thr)
         p = s.padding
         mask = np.zeros((s.N, s.groups, s.H + 2 * p, s.W + 2 * p, plan.cpad), dtype=np.uint8)

@@ -3,8 +3,9 @@
 1. load every shipped trace (real pruned LeNet-family networks, see traces/README.md) and synthesize
    AlexNet conv1-5 at batch 4 with Eyeriss's measured activation densities (seeded, labelled synthetic);
 2. inspect them and measure how each format compresses their input activations (compression.csv);
-3. simulate every registered design on every trace and compare them with DaDianNao as the baseline
-   (compare.csv / compare.json, runs/*.json);
+3. simulate every registered design (and Cnvlutin with near-zero pruning at 10% of each layer's max
+   input) on every trace and compare them with DaDianNao as the baseline (compare.csv / compare.json,
+   runs/*.json);
 4. UCNN: quantize a synthetic AlexNet (batch 1) with INQ, TTQ and uniform 8-bit weights and run the
    Eyeriss baseline, a dense Eyeriss and UCNN with G = 1, 2, 4 (ucnn/compare.csv, baseline eyeriss);
 5. draw every figure from the saved results (figures/*.png|pdf).
@@ -64,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         comp += compression_rows(t)
     write_text_atomic(to_csv(comp, FIELDS), out / "compression.csv")
 
-    specs = runner.parse_arch_list(args.arch or ",".join(available()))
+    default = available() + (["cnvlutin:threshold_rel=0.1"] if "cnvlutin" in available() else [])
+    specs = runner.parse_arch_list(args.arch or ",".join(default))
     if args.baseline not in [s.label for s in specs]:
         raise ConfigError(f"--baseline {args.baseline!r} is not among the designs {[s.label for s in specs]}")
     results = []

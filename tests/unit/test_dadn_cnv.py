@@ -111,3 +111,15 @@ def test_cli_compare_writes_csv_and_json(tmp_path, capsys):
     assert tot["dadiannao"]["speedup"] == 1.0 and tot["cnvlutin"]["speedup"] > 1.0
     assert (tmp_path / "cmp" / "compare.csv").read_text().startswith("network,trace,synthetic,layer,arch")
     assert main(["compare", str(p), "--arch", "dadiannao,cnvlutin", "--baseline", "eyeriss2"]) == 3
+
+
+def test_relative_threshold_is_a_fraction_of_the_layer_max():
+    """Inputs 1.0 (16 channels' first) and 0.05 elsewhere; max |x| = 1.0.  threshold_rel=0.1 -> T = 0.1:
+    the 0.05 values are pruned; threshold_rel=0.01 -> T = 0.01: nothing is."""
+    x = np.full((1, 16, 4, 4), 0.05, np.float32)
+    x[0, 0] = 1.0
+    lt = layer(LayerSpec("c", "conv", 1, 16, 4, 4, 16, 1, 1), x=x)
+    assert create("cnvlutin", threshold_rel=0.1).simulate_layer(lt).macs_executed == 16 * 16
+    assert create("cnvlutin", threshold_rel=0.01).simulate_layer(lt).macs_executed == 16 * 16 * 16
+    r = create("cnvlutin", threshold_rel=0.1, threshold=0.01).simulate_layer(lt)
+    assert r.extra["x_threshold"] == pytest.approx(0.1)
