@@ -12,8 +12,6 @@ A model subclasses :class:`Accelerator` and implements three steps:
 from __future__ import annotations
 
 import abc
-import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generator, Iterable
 
@@ -141,4 +139,4 @@ def with_overrides(cfg: Any, overrides: dict[str, Any]) -> Any:
     return cfgmod.from_dict(type(cfg), overrides, base=cfg) if overrides else cfg
 
 
-__all__ = ["Accelerator", "LayerCounts", "ceil_div", "with_overrides", "math", "dataclasses"]
+__all__ = ["Accelerator", "LayerCounts", "ceil_div", "with_overrides"]

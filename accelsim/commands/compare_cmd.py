@@ -39,15 +39,21 @@ def run(args: argparse.Namespace) -> int:
     if args.baseline not in labels:
         raise ConfigError(f"--baseline {args.baseline!r} is not one of --arch {labels}")
     over = overrides_from_args(args)
+    if args.config and len(specs) > 1:
+        raise ConfigError("--config FILE configures one design; with several, give each its overrides as "
+                          "NAME:key=value in --arch (or use --set for keys several designs share)")
+    fields = {s.label: runner.get(s.name).config_cls.__dataclass_fields__ for s in specs}
+    unused = [k for k in over if not any(k in f for f in fields.values())]
+    if unused:
+        raise ConfigError(f"option(s) {', '.join(unused)} apply to none of the designs {labels}")
     results = []
     show = not args.quiet and sys.stderr.isatty()
     for t in args.traces:
         trace = load_trace(t)
         for s in specs:
-            # generic options apply only to designs that have the key
-            cls_fields = runner.get(s.name).config_cls.__dataclass_fields__
-            res = runner.simulate(trace, s, args.config if len(specs) == 1 else None, args.energy,
-                                  {k: v for k, v in over.items() if k in cls_fields}, layers=layer_list(args),
+            # a generic option (--threshold, --set k=v, ...) applies to the designs that have the key
+            res = runner.simulate(trace, s, args.config, args.energy,
+                                  {k: v for k, v in over.items() if k in fields[s.label]}, layers=layer_list(args),
                                   progress=show)
             results.append(res)
             if args.out:

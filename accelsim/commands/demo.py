@@ -8,7 +8,10 @@
    runs/*.json);
 4. UCNN: quantize a synthetic AlexNet (batch 1) with INQ, TTQ and uniform 8-bit weights and run the
    Eyeriss baseline, a dense Eyeriss and UCNN with G = 1, 2, 4 (ucnn/compare.csv, baseline eyeriss);
-5. draw every figure from the saved results (figures/*.png|pdf).
+5. copy the saved pruning-study results (studies/*.csv: accuracy vs pruning, sensitivity, model size,
+   CPU time, near-zero threshold accuracy vs speedup, dynamic pruning level), made with PyTorch by
+   `accelsim prune study NAME`, so their figures are drawn too (no torch needed here);
+6. draw every figure from the saved results (figures/*.png|pdf).
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import time
 from pathlib import Path
 
 DEFAULT_TRACES = Path(__file__).resolve().parents[2] / "traces"
+DEFAULT_STUDIES = Path(__file__).resolve().parents[2] / "studies"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="folder of .npz traces to run (default: the repository's traces/)")
     p.add_argument("--arch", metavar="A,B", help="designs to run (default: every registered design)")
     p.add_argument("--baseline", default="dadiannao", metavar="A", help="baseline design (default dadiannao)")
+    p.add_argument("--studies", default=str(DEFAULT_STUDIES), metavar="DIR",
+                   help="folder of saved pruning-study CSVs (made by `accelsim prune study NAME --out DIR`) to "
+                        "draw with the other figures (default: the repository's studies/)")
     p.add_argument("--no-synthetic", action="store_true", help="skip the synthetic AlexNet trace")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
@@ -99,6 +106,13 @@ def run(args: argparse.Namespace) -> int:
         compare.write_compare(urows, out / "ucnn")
         say("\nUCNN vs the Eyeriss baseline (quantized synthetic AlexNet conv, batch 1):")
         say(compare.format_table(urows, per_layer=False))
+    studies = sorted(Path(args.studies).glob("*.csv")) if Path(args.studies).is_dir() else []
+    if studies:
+        import shutil
+        (out / "studies").mkdir(parents=True, exist_ok=True)
+        for f in studies:
+            shutil.copyfile(f, out / "studies" / f.name)
+        say(f"\npruning studies (saved, made with PyTorch): {', '.join(f.stem for f in studies)}")
     figs = make_all_figures(out, out / "figures")
     say(f"\nresults: {out / 'compare.csv'}, {out / 'compare.json'}, {out / 'compression.csv'}, "
         f"{out / 'runs'}/*.json\nfigures: {len(figs)} files in {out / 'figures'}\n"

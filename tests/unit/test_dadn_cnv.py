@@ -123,3 +123,14 @@ def test_relative_threshold_is_a_fraction_of_the_layer_max():
     assert create("cnvlutin", threshold_rel=0.01).simulate_layer(lt).macs_executed == 16 * 16 * 16
     r = create("cnvlutin", threshold_rel=0.1, threshold=0.01).simulate_layer(lt)
     assert r.extra["x_threshold"] == pytest.approx(0.1)
+
+
+def test_compare_rejects_options_no_design_has_and_ambiguous_config(tmp_path, capsys):
+    lt = layer(LayerSpec("c1", "conv", 1, 16, 6, 6, 32, 3, 3, padding=1))
+    p = save_trace(Trace("t", [lt], {}), tmp_path / "t.npz")
+    assert main(["compare", str(p), "--arch", "dadiannao", "--baseline", "dadiannao", "--threshold", "0.1"]) == 3
+    assert "apply to none" in capsys.readouterr().err
+    assert main(["compare", str(p), "--arch", "dadiannao,cnvlutin", "--baseline", "dadiannao",
+                 "--config", "cnvlutin"]) == 3
+    assert main(["compare", str(p), "--arch", "dadiannao,cnvlutin", "--baseline", "dadiannao", "--threshold", "0.1",
+                 "--quiet"]) == 0
