@@ -74,7 +74,7 @@ from accelsim.counts import ActionCounts
 from accelsim.functional import layer_outputs
 from accelsim.kernels.eyeriss import rlc_stream_bits
 from accelsim.kernels.ucnn import (U_AGG_ADDS, U_CYCLES, U_FILTERS, U_L, U_LEAF_ADDS, U_MULTS, U_NODES, U_P,
-                                   ucnn_units)
+                                   distinct_nonzero, ucnn_units, weight_keys)
 from accelsim.timeline import TileWork
 from accelsim.trace.format import LayerSpec, LayerTrace
 
@@ -244,7 +244,8 @@ class Ucnn(Accelerator):
         c, s, wb = self.config, plan.spec, self.config.word_bits
         codes, _ = fixedpoint.quantize(layer.weights_mcrs(), wb)
         codes = codes.reshape(s.groups, s.Mg, s.Cg, s.R * s.S)
-        units, per_f = ucnn_units(codes, plan.G, plan.Ct)             # (Gc, FG, T, .), (Gc, FG, T, G, 2)
+        keyed = weight_keys(codes)
+        units, per_f = ucnn_units(codes, plan.G, plan.Ct, keyed)      # (Gc, FG, T, .), (Gc, FG, T, G, 2)
         nef = s.N * s.E * s.F
         S = {n: int(units[..., i].sum()) for n, i in (("P", U_P), ("leaf", U_LEAF_ADDS), ("agg", U_AGG_ADDS),
                                                       ("mults", U_MULTS), ("nodes", U_NODES))}
@@ -257,7 +258,7 @@ class Ucnn(Accelerator):
         assert executed + skipped + reused == dense, (executed, skipped, reused, dense)
 
         # ---- indirection tables (bits) per unit and for the model
-        u_nz = int(np.unique(codes[codes != 0]).size)
+        u_nz = distinct_nonzero(*keyed)
         ptr_bits = max(1, math.ceil(math.log2(max(2, plan.Ct * s.R * s.S))))
         widx_bits = max(1, math.ceil(math.log2(max(2, u_nz))))
         tbits = units[..., U_P] * (ptr_bits + units[..., U_FILTERS]) + units[..., U_MULTS] * widx_bits
@@ -298,11 +299,12 @@ class Ucnn(Accelerator):
                                        -(-psum_words // c.psum_gin_words_per_cycle)))
 
         # ---- DRAM per pass
-        x_codes, _ = fixedpoint.quantize(layer.inputs_nchw(), wb)
+        # RLC sizes depend only on which values are zero at 16 bits (nonzero_mask == quantize(x) != 0)
         raw_in = (not c.rlc) or self.is_first_layer(s)
-        in_bits, in_unc = self._fmap_bits(x_codes, [plan.dram_rows(i) for i in range(SP)], s.groups, raw_in)
-        y_codes, _ = fixedpoint.quantize(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb)
-        out_bits, out_unc = self._fmap_bits(y_codes, [plan.rows(i) for i in range(SP)], s.groups, not c.rlc)
+        x_nz = fixedpoint.nonzero_mask(layer.inputs_nchw(), wb).view(np.uint8)
+        in_bits, in_unc = self._fmap_bits(x_nz, [plan.dram_rows(i) for i in range(SP)], s.groups, raw_in)
+        y_nz = fixedpoint.nonzero_mask(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb).view(np.uint8)
+        out_bits, out_unc = self._fmap_bits(y_nz, [plan.rows(i) for i in range(SP)], s.groups, not c.rlc)
         load = np.zeros(shape, dtype=np.int64)
         store = np.zeros(shape, dtype=np.int64)
         load[..., 0] += in_bits.sum(axis=3).transpose(1, 0, 2)
@@ -366,7 +368,8 @@ class Ucnn(Accelerator):
     def _fmap_bits(self, codes: np.ndarray, rows: list[tuple[int, int]], groups: int,
                    raw: bool) -> tuple[np.ndarray, np.ndarray]:
         """(compressed, uncompressed) bits of fmap streams per (image, channel, row range), summed over
-        each group's channels: (N, groups, len(rows), 1)."""
+        each group's channels: (N, groups, len(rows), 1).  ``codes`` may be the codes or their non-zero
+        mask (RLC sizes depend only on where the zeros are)."""
         wb = self.config.word_bits
         N, C, H, W = codes.shape
         cg = C // groups

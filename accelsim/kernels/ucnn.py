@@ -33,101 +33,130 @@ U_L, U_P, U_LEAF_ADDS, U_AGG_ADDS, U_MULTS, U_NODES, U_CYCLES, U_FILTERS, U_NCOL
 
 
 @jit
-def ucnn_units_kernel(ranks, zero_rank, n_ranks, G, Ct, out, out_f):
-    """ranks : (Gc, Mg, Cg, RS) int64, each weight's rank among the layer's distinct 16-bit codes;
-    zero_rank : the rank of code 0 (or -1 when no weight is zero); n_ranks : distinct codes;
-    out : (Gc, FG, T, U_NCOLS) int64; out_f : (Gc, FG, T, G, 2) int64 (mults_j, nnz_j) -- overwritten."""
-    Gc, Mg, Cg, RS = ranks.shape
-    FG = (Mg + G - 1) // G
-    T = (Cg + Ct - 1) // Ct
-    Lmax = Ct * RS
-    pos = np.empty(Lmax, dtype=np.int64)      # kept positions (channel * RS + tap, within the tile)
-    ids = np.empty(Lmax, dtype=np.int64)      # node id of each kept position at the current level
-    nzp = np.empty(Lmax, dtype=np.uint8)      # prefix so far has a non-zero entry
-    key = np.empty(Lmax, dtype=np.int64)
-    newids = np.empty(Lmax, dtype=np.int64)
+def ucnn_units_kernel(keys, zero_key, n_keys, Lt, G, out, out_f):
+    """keys : (Gc, Mg, Cg * R * S) int64, C-contiguous: each weight's key in [0, n_keys), equal keys <=>
+    equal codes; zero_key : the key of code 0 (or -1 when no weight is zero); Lt = Ct * R * S, the weight
+    positions of a full channel tile; out : (Gc, FG, T, U_NCOLS) int64; out_f : (Gc, FG, T, G, 2) int64
+    (mults_j, nnz_j) -- both overwritten.
+
+    Linear time per unit: level j's nodes are found by visiting the kept positions grouped by their
+    level-(j-1) node (a counting sort by node id) and, inside one parent, telling keys apart with a stamp
+    array over the keys (a generation counter, so it is never cleared).  Only the number of nodes of each
+    kind is counted, which does not depend on how nodes are numbered."""
+    Gc, Mg, CL = keys.shape
+    FG = out.shape[1]
+    T = out.shape[2]
+    pos = np.empty(Lt, dtype=np.int64)      # kept positions (offset within the tile)
+    ids = np.empty(Lt, dtype=np.int64)      # node of each kept position at the current level
+    nzp = np.empty(Lt, dtype=np.uint8)      # the position's prefix so far has a non-zero entry
+    order = np.empty(Lt, dtype=np.int64)    # kept positions grouped by node
+    cnt = np.empty(Lt + 1, dtype=np.int64)
+    stamp = np.full(n_keys, -1, dtype=np.int64)
+    slot = np.empty(n_keys, dtype=np.int64)
+    gen = 0
     for g in range(Gc):
         for fg in range(FG):
             f0 = fg * G
             nf = min(G, Mg - f0)
             for t in range(T):
-                c0 = t * Ct
-                nc = min(Ct, Cg - c0)
-                L = nc * RS
-                # nnz per filter and the kept positions
-                P = 0
-                for j in range(nf):
-                    cnt = 0
-                    for q in range(L):
-                        if ranks[g, f0 + j, c0 + q // RS, q % RS] != zero_rank:
-                            cnt += 1
-                    out_f[g, fg, t, j, 1] = cnt
-                    out_f[g, fg, t, j, 0] = 0
-                for j in range(nf, G):
+                b0 = t * Lt
+                L = min(Lt, CL - b0)
+                for j in range(G):
                     out_f[g, fg, t, j, 0] = 0
                     out_f[g, fg, t, j, 1] = 0
+                # kept positions (non-zero in some filter) and nnz per filter
+                P = 0
                 for q in range(L):
                     keep = False
                     for j in range(nf):
-                        if ranks[g, f0 + j, c0 + q // RS, q % RS] != zero_rank:
+                        if keys[g, f0 + j, b0 + q] != zero_key:
+                            out_f[g, fg, t, j, 1] += 1
                             keep = True
-                            break
                     if keep:
                         pos[P] = q
                         ids[P] = 0
                         nzp[P] = 0
+                        order[P] = P
                         P += 1
                 mults = 0
                 nodes = 0
                 agg = 0
-                prev_needed = 0  # N_{j-1}
-                n_last = 0
+                prev_needed = 0   # N_{j-1}
+                n_nodes = 0       # nodes of the current level
                 for j in range(nf):
-                    for i in range(P):
-                        q = pos[i]
-                        key[i] = ids[i] * n_ranks + ranks[g, f0 + j, c0 + q // RS, q % RS]
-                    order = np.argsort(key[:P])
-                    nid = -1
-                    last = -1
+                    row = keys[g, f0 + j]
+                    nid = 0
                     needed_j = 0
                     parent_nz_j = 0
                     mults_j = 0
-                    for k in range(P):
-                        i = order[k]
-                        if k == 0 or key[i] != last:
-                            nid += 1
-                            last = key[i]
-                            q = pos[i]
-                            wnz = ranks[g, f0 + j, c0 + q // RS, q % RS] != zero_rank
-                            if nzp[i]:
-                                parent_nz_j += 1
-                            if nzp[i] or wnz:
-                                needed_j += 1
-                            if wnz:
-                                mults_j += 1
-                        newids[i] = nid
+                    k = 0
+                    while k < P:                 # one parent node at a time
+                        gen += 1
+                        par = ids[order[k]]
+                        while k < P and ids[order[k]] == par:
+                            i = order[k]
+                            r = row[b0 + pos[i]]
+                            if stamp[r] != gen:  # a new child (prefix + this weight)
+                                stamp[r] = gen
+                                slot[r] = nid
+                                nid += 1
+                                wnz = r != zero_key
+                                if nzp[i]:
+                                    parent_nz_j += 1
+                                if nzp[i] or wnz:
+                                    needed_j += 1
+                                if wnz:
+                                    mults_j += 1
+                            cnt[i] = slot[r]     # new id (cnt doubles as scratch here)
+                            k += 1
                     for i in range(P):
-                        q = pos[i]
-                        ids[i] = newids[i]
-                        if ranks[g, f0 + j, c0 + q // RS, q % RS] != zero_rank:
+                        ids[i] = cnt[i]
+                        if row[b0 + pos[i]] != zero_key:
                             nzp[i] = 1
+                    if j + 1 < nf and P > 0:    # group positions by their new node for the next level
+                        for v in range(nid + 1):
+                            cnt[v] = 0
+                        for i in range(P):
+                            cnt[ids[i] + 1] += 1
+                        for v in range(nid):
+                            cnt[v + 1] += cnt[v]
+                        for i in range(P):
+                            order[cnt[ids[i]]] = i
+                            cnt[ids[i]] += 1
                     if j > 0:
                         agg += parent_nz_j - prev_needed
                     prev_needed = needed_j
                     nodes += needed_j
                     mults += mults_j
                     out_f[g, fg, t, j, 0] = mults_j
-                    n_last = nid + 1 if P > 0 else 0
-                leaf = P - n_last
+                    n_nodes = nid
                 o = out[g, fg, t]
                 o[U_L] = L
                 o[U_P] = P
-                o[U_LEAF_ADDS] = leaf
+                o[U_LEAF_ADDS] = P - n_nodes
                 o[U_AGG_ADDS] = agg
                 o[U_MULTS] = mults
                 o[U_NODES] = nodes
                 o[U_CYCLES] = max(P + agg, mults) if P > 0 else 0
                 o[U_FILTERS] = nf
+
+
+# a code span up to this many values is keyed by offset (no sort); wider spans are ranked with np.unique
+_MAX_KEY_SPAN = 1 << 20
+
+
+def weight_keys(codes: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """(int64 keys of the codes' shape, key of code 0 or -1, number of keys): equal keys <=> equal codes.
+    Keys are ``code - min`` when the codes span at most 2**20 values (16-bit codes: one subtraction),
+    else ranks among the distinct codes."""
+    codes = np.asarray(codes)
+    if codes.size == 0:
+        return np.zeros(codes.shape, dtype=np.int64), -1, 1
+    lo, hi = int(codes.min()), int(codes.max())
+    if hi - lo < _MAX_KEY_SPAN:
+        keys = np.subtract(codes, lo, dtype=np.int64)
+        return keys, (-lo if lo <= 0 <= hi else -1), hi - lo + 1
+    return weight_ranks(codes)
 
 
 def weight_ranks(codes: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -138,21 +167,41 @@ def weight_ranks(codes: np.ndarray) -> tuple[np.ndarray, int, int]:
     return inv.reshape(codes.shape).astype(np.int64), zero_rank, int(len(u))
 
 
-def ucnn_units(codes: np.ndarray, G: int, Ct: int) -> tuple[np.ndarray, np.ndarray]:
+@jit
+def _distinct_nonzero_kernel(keys, zero_key, n_keys):
+    seen = np.zeros(n_keys, dtype=np.uint8)
+    n = 0
+    for i in range(keys.shape[0]):
+        k = keys[i]
+        if k != zero_key and not seen[k]:
+            seen[k] = 1
+            n += 1
+    return n
+
+
+def distinct_nonzero(keys: np.ndarray, zero_key: int, n_keys: int) -> int:
+    """Number of distinct non-zero codes (U) given :func:`weight_keys`' output."""
+    return int(_distinct_nonzero_kernel(np.ascontiguousarray(keys).reshape(-1), zero_key, max(n_keys, 1)))
+
+
+def ucnn_units(codes: np.ndarray, G: int, Ct: int, keyed: tuple[np.ndarray, int, int] | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Per-unit work of a layer's integer weight codes ``(groups, Mg, Cg, R*S)``.
 
     Returns ``out`` (groups, FG, T, U_NCOLS) and ``out_f`` (groups, FG, T, G, 2) as described in the
-    module docstring (FG = ceil(Mg / G) filter groups, T = ceil(Cg / Ct) channel tiles)."""
+    module docstring (FG = ceil(Mg / G) filter groups, T = ceil(Cg / Ct) channel tiles).  ``keyed`` may
+    pass :func:`weight_keys` of the codes when the caller already has it."""
     assert codes.ndim == 4 and G >= 1 and Ct >= 1
-    ranks, zr, n = weight_ranks(np.ascontiguousarray(codes))
     Gc, Mg, Cg, RS = codes.shape
+    keys, zk, n = weight_keys(codes) if keyed is None else keyed
+    keys = np.ascontiguousarray(keys, dtype=np.int64).reshape(Gc, Mg, Cg * RS)
     FG = -(-Mg // G)
     T = -(-Cg // Ct)
     out = np.zeros((Gc, FG, T, U_NCOLS), dtype=np.int64)
     out_f = np.zeros((Gc, FG, T, G, 2), dtype=np.int64)
-    ucnn_units_kernel(ranks, zr, max(n, 1), G, Ct, out, out_f)
+    ucnn_units_kernel(keys, zk, max(n, 1), min(Ct, max(Cg, 1)) * RS, G, out, out_f)
     return out, out_f
 
 
-__all__ = ["ucnn_units", "weight_ranks", "U_L", "U_P", "U_LEAF_ADDS", "U_AGG_ADDS", "U_MULTS", "U_NODES",
+__all__ = ["ucnn_units", "weight_keys", "weight_ranks", "distinct_nonzero", "U_L", "U_P", "U_LEAF_ADDS", "U_AGG_ADDS", "U_MULTS", "U_NODES",
            "U_CYCLES", "U_FILTERS", "U_NCOLS"]
