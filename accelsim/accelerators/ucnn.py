@@ -66,7 +66,6 @@ from typing import Any
 
 import numpy as np
 
-from accelsim import fixedpoint
 from accelsim.accelerators.base import Accelerator, LayerCounts, ceil_div
 from accelsim.accelerators.registry import register
 from accelsim.config import doc, require
@@ -74,7 +73,7 @@ from accelsim.counts import ActionCounts
 from accelsim.functional import layer_outputs
 from accelsim.kernels.eyeriss import rlc_stream_bits
 from accelsim.kernels.ucnn import (U_AGG_ADDS, U_CYCLES, U_FILTERS, U_L, U_LEAF_ADDS, U_MULTS, U_NODES, U_P,
-                                   distinct_nonzero, ucnn_units, weight_keys)
+                                   nonzero_u8, quantized_weight_keys, ucnn_units)
 from accelsim.timeline import TileWork
 from accelsim.trace.format import LayerSpec, LayerTrace
 
@@ -242,10 +241,9 @@ class Ucnn(Accelerator):
     # ---- count -------------------------------------------------------------------------------------
     def count(self, plan: UcnnPlan, layer: LayerTrace) -> LayerCounts:
         c, s, wb = self.config, plan.spec, self.config.word_bits
-        codes, _ = fixedpoint.quantize(layer.weights_mcrs(), wb)
-        codes = codes.reshape(s.groups, s.Mg, s.Cg, s.R * s.S)
-        keyed = weight_keys(codes)
-        units, per_f = ucnn_units(codes, plan.G, plan.Ct, keyed)      # (Gc, FG, T, .), (Gc, FG, T, G, 2)
+        keyed, u_nz = quantized_weight_keys(layer.weights_mcrs(), wb)   # fixedpoint codes as keys, U
+        codes = keyed[0].reshape(s.groups, s.Mg, s.Cg, s.R * s.S)
+        units, per_f = ucnn_units(codes, plan.G, plan.Ct, (codes,) + keyed[1:])   # (Gc, FG, T, .), (.., G, 2)
         nef = s.N * s.E * s.F
         S = {n: int(units[..., i].sum()) for n, i in (("P", U_P), ("leaf", U_LEAF_ADDS), ("agg", U_AGG_ADDS),
                                                       ("mults", U_MULTS), ("nodes", U_NODES))}
@@ -258,7 +256,6 @@ class Ucnn(Accelerator):
         assert executed + skipped + reused == dense, (executed, skipped, reused, dense)
 
         # ---- indirection tables (bits) per unit and for the model
-        u_nz = distinct_nonzero(*keyed)
         ptr_bits = max(1, math.ceil(math.log2(max(2, plan.Ct * s.R * s.S))))
         widx_bits = max(1, math.ceil(math.log2(max(2, u_nz))))
         tbits = units[..., U_P] * (ptr_bits + units[..., U_FILTERS]) + units[..., U_MULTS] * widx_bits
@@ -301,9 +298,9 @@ class Ucnn(Accelerator):
         # ---- DRAM per pass
         # RLC sizes depend only on which values are zero at 16 bits (nonzero_mask == quantize(x) != 0)
         raw_in = (not c.rlc) or self.is_first_layer(s)
-        x_nz = fixedpoint.nonzero_mask(layer.inputs_nchw(), wb).view(np.uint8)
+        x_nz = nonzero_u8(layer.inputs_nchw(), wb)
         in_bits, in_unc = self._fmap_bits(x_nz, [plan.dram_rows(i) for i in range(SP)], s.groups, raw_in)
-        y_nz = fixedpoint.nonzero_mask(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb).view(np.uint8)
+        y_nz = nonzero_u8(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb)
         out_bits, out_unc = self._fmap_bits(y_nz, [plan.rows(i) for i in range(SP)], s.groups, not c.rlc)
         load = np.zeros(shape, dtype=np.int64)
         store = np.zeros(shape, dtype=np.int64)

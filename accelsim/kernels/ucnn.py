@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from accelsim import fixedpoint
 from accelsim.kernels._jit import jit
 
 # columns of the per-unit output array
@@ -64,6 +65,30 @@ def ucnn_units_kernel(keys, zero_key, n_keys, Lt, G, out, out_f):
                 for j in range(G):
                     out_f[g, fg, t, j, 0] = 0
                     out_f[g, fg, t, j, 1] = 0
+                if nf == 1:              # G = 1: one level, one parent: P = nnz, mults = distinct non-zero
+                    row = keys[g, f0]
+                    gen += 1
+                    P = 0
+                    mults = 0
+                    for q in range(b0, b0 + L):
+                        r = row[q]
+                        if r != zero_key:
+                            P += 1
+                            if stamp[r] != gen:
+                                stamp[r] = gen
+                                mults += 1
+                    out_f[g, fg, t, 0, 0] = mults
+                    out_f[g, fg, t, 0, 1] = P
+                    o = out[g, fg, t]
+                    o[U_L] = L
+                    o[U_P] = P
+                    o[U_LEAF_ADDS] = P - mults
+                    o[U_AGG_ADDS] = 0
+                    o[U_MULTS] = mults
+                    o[U_NODES] = mults
+                    o[U_CYCLES] = max(P, mults)
+                    o[U_FILTERS] = 1
+                    continue
                 # kept positions (non-zero in some filter) and nnz per filter
                 P = 0
                 for q in range(L):
@@ -167,6 +192,73 @@ def weight_ranks(codes: np.ndarray) -> tuple[np.ndarray, int, int]:
     return inv.reshape(codes.shape).astype(np.int64), zero_rank, int(len(u))
 
 
+def _frac_bits(x: np.ndarray, bits: int) -> int:
+    """fixedpoint.frac_bits_for(x, bits) (the formula stays there), with max |x| = max(max x, -min x):
+    two vectorized passes and no |x| temporary."""
+    m = max(float(x.max()), -float(x.min())) if x.size else 0.0
+    return fixedpoint.frac_bits_for(np.array([m], dtype=np.float64), bits)
+
+
+@jit
+def _quantized_keys_kernel(x, scale, lim, keys, seen):
+    """keys[i] = clip(rint(x[i] * scale), -lim - 1, lim) + lim + 1 (fixedpoint.quantize's code, offset to
+    [0, 2 lim + 2)); returns the number of distinct non-zero codes (seen : (2 lim + 2,) uint8 zeros)."""
+    n = 0
+    zero_key = lim + 1
+    for i in range(x.shape[0]):
+        c = np.rint(np.float64(x[i]) * scale)
+        if c > lim:
+            c = lim
+        elif c < -lim - 1:
+            c = -lim - 1
+        k = np.int64(c) + zero_key
+        keys[i] = k
+        if k != zero_key and seen[k] == 0:
+            seen[k] = 1
+            n += 1
+    return n
+
+
+# 16-bit codes (and up to this width) are keyed in one pass from the float weights
+_MAX_FUSED_BITS = 20
+
+
+def quantized_weight_keys(w: np.ndarray, bits: int) -> tuple[tuple[np.ndarray, int, int], int]:
+    """((keys, zero key, number of keys), U) of float weights on a ``bits``-wide datapath: equal keys <=>
+    equal codes of ``fixedpoint.quantize(w, bits)``, U = distinct non-zero codes.  Up to 20 bits, key =
+    code + 2**(bits-1), computed in one pass with the same binary point, rounding (half to even) and
+    clipping, and no float64 copy; wider words fall back to fixedpoint.quantize + :func:`weight_keys`."""
+    if bits > _MAX_FUSED_BITS or w.size == 0 or w.dtype.kind != "f":
+        codes, _ = fixedpoint.quantize(w, bits)
+        keyed = weight_keys(codes)
+        return keyed, distinct_nonzero(*keyed)
+    flat = np.ascontiguousarray(w).reshape(-1)
+    f = _frac_bits(flat, bits)
+    lim = (1 << (bits - 1)) - 1
+    keys = np.empty(flat.shape[0], dtype=np.int32)
+    seen = np.zeros(2 * lim + 2, dtype=np.uint8)
+    u = _quantized_keys_kernel(flat, 2.0 ** f, lim, keys, seen)
+    return (keys.reshape(w.shape), lim + 1, 2 * lim + 2), int(u)
+
+
+@jit
+def _nonzero_kernel(x, thr, out):
+    for i in range(x.shape[0]):
+        out[i] = 1 if abs(x[i]) > thr else 0
+
+
+def nonzero_u8(x: np.ndarray, bits: int) -> np.ndarray:
+    """fixedpoint.nonzero_mask(x, bits) as uint8 (1 where the value is non-zero at ``bits`` bits), in two
+    passes without temporaries; the threshold is nonzero_mask's, 2**-(f + 1) as float32."""
+    if x.dtype.kind != "f" or x.size == 0:
+        return fixedpoint.nonzero_mask(x, bits).view(np.uint8)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    f = _frac_bits(flat, bits)
+    out = np.empty(flat.shape[0], dtype=np.uint8)
+    _nonzero_kernel(flat, float(np.float32(2.0 ** -(f + 1))), out)   # compared exactly in float64
+    return out.reshape(x.shape)
+
+
 @jit
 def _distinct_nonzero_kernel(keys, zero_key, n_keys):
     seen = np.zeros(n_keys, dtype=np.uint8)
@@ -194,7 +286,9 @@ def ucnn_units(codes: np.ndarray, G: int, Ct: int, keyed: tuple[np.ndarray, int,
     assert codes.ndim == 4 and G >= 1 and Ct >= 1
     Gc, Mg, Cg, RS = codes.shape
     keys, zk, n = weight_keys(codes) if keyed is None else keyed
-    keys = np.ascontiguousarray(keys, dtype=np.int64).reshape(Gc, Mg, Cg * RS)
+    if keys.dtype not in (np.int32, np.int64):
+        keys = keys.astype(np.int64)
+    keys = np.ascontiguousarray(keys).reshape(Gc, Mg, Cg * RS)
     FG = -(-Mg // G)
     T = -(-Cg // Ct)
     out = np.zeros((Gc, FG, T, U_NCOLS), dtype=np.int64)
@@ -203,5 +297,5 @@ def ucnn_units(codes: np.ndarray, G: int, Ct: int, keyed: tuple[np.ndarray, int,
     return out, out_f
 
 
-__all__ = ["ucnn_units", "weight_keys", "weight_ranks", "distinct_nonzero", "U_L", "U_P", "U_LEAF_ADDS", "U_AGG_ADDS", "U_MULTS", "U_NODES",
+__all__ = ["ucnn_units", "weight_keys", "quantized_weight_keys", "nonzero_u8", "weight_ranks", "distinct_nonzero", "U_L", "U_P", "U_LEAF_ADDS", "U_AGG_ADDS", "U_MULTS", "U_NODES",
            "U_CYCLES", "U_FILTERS", "U_NCOLS"]

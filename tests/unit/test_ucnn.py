@@ -151,3 +151,41 @@ def test_simulate_and_compare_commands(tmp_path, capsys, rng):
     rows = json.loads((tmp_path / "cmp" / "compare.json").read_text())["rows"]
     assert {r["arch"] for r in rows} >= {"eyeriss", "eyeriss:rlc=false:gating=false", "ucnn", "ucnn:group_size=2"}
     assert all(r["baseline"] == "eyeriss" for r in rows)
+
+
+@pytest.mark.parametrize("bits", [4, 8, 16, 24])
+def test_fused_quantize_and_mask_equal_fixedpoint(bits):
+    """The one-pass keys (code + 2**(bits-1)), U, and the uint8 non-zero mask equal fixedpoint's
+    quantize / nonzero_mask exactly, including values exactly half a step from a code (round half to
+    even) and all-zero tensors; 24 bits takes the general fallback."""
+    from accelsim.kernels.ucnn import nonzero_u8, quantized_weight_keys
+    rng = np.random.default_rng(bits)
+    for trial in range(60):
+        x = (rng.normal(size=int(rng.integers(1, 500))) * 10.0 ** rng.uniform(-6, 4)).astype(np.float32)
+        if trial % 3 == 0:
+            f = fixedpoint.frac_bits_for(x, bits)
+            x = ((rng.integers(-50, 50, size=x.size) + 0.5) * 2.0 ** -f).astype(np.float32)
+        if trial % 4 == 0:
+            x[rng.random(x.size) < 0.6] = 0
+        if trial == 5:
+            x[:] = 0
+        codes, _ = fixedpoint.quantize(x, bits)
+        (keys, zk, n), u = quantized_weight_keys(x, bits)
+        if bits <= 20:
+            assert np.array_equal(keys.astype(np.int64) - zk, codes)
+        assert np.array_equal(np.unique(keys, return_inverse=True)[1], np.unique(codes, return_inverse=True)[1])
+        assert np.array_equal(keys == zk, codes == 0) and u == len(np.unique(codes[codes != 0]))
+        assert ((keys >= 0) & (keys < n)).all()
+        assert np.array_equal(nonzero_u8(x, bits).astype(bool), fixedpoint.nonzero_mask(x, bits))
+
+
+def test_kernel_key_dtype_and_offset_do_not_matter(rng):
+    """int32 offset keys (the model's path) and int64 codes (ranked) give the same units."""
+    from accelsim.kernels.ucnn import quantized_weight_keys
+    w = rng.choice(np.array([-0.5, -0.25, 0.0, 0.25, 0.5, 1.0], dtype=np.float32), size=(2, 6, 20, 9))
+    codes, _ = fixedpoint.quantize(w, 16)
+    (keys, zk, n), _ = quantized_weight_keys(w, 16)
+    for G in (1, 2, 4):
+        a = ucnn_units(codes, G, 16)
+        b = ucnn_units(keys, G, 16, (keys, zk, n))
+        assert all(np.array_equal(x, y) for x, y in zip(a, b))
