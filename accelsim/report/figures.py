@@ -35,27 +35,33 @@ def trace_name(r: Any) -> str:
 
 def fig_speedup(rows: Sequence[dict[str, Any]], baseline: str, per_layer: bool = False,
                 network: str | None = None) -> Figure:
-    """Speedup over ``baseline`` per network (layer == total) or per layer of one network
-    (Cnvlutin Fig. 9 style).  ``rows`` are compare rows (see accelsim.compare)."""
+    """Speedup over ``baseline`` per trace (layer == total) or per layer of one trace (Cnvlutin Fig. 9
+    style).  ``rows`` are compare rows (see accelsim.compare); synthetic traces are starred."""
     with plt.style.context(STYLE):
         sel = [r for r in rows if r["arch"] != baseline and
                ((r["layer"] != "total") if per_layer else (r["layer"] == "total")) and
                (network is None or trace_name(r) == network)]
-        xs = list(dict.fromkeys((r["layer"] if per_layer else trace_name(r)) for r in sel))
+        key = (lambda r: r["layer"]) if per_layer else trace_name
+        xs = list(dict.fromkeys(key(r) for r in sel))
+        synth = {key(r) for r in sel if r["synthetic"]}
         archs = list(dict.fromkeys(r["arch"] for r in sel))
-        fig, ax = plt.subplots(figsize=(max(4.0, 0.55 * len(xs) * max(1, len(archs)) + 2), 3.2))
+        width = min(14.0, max(4.0, 0.25 * len(xs) * max(1, len(archs)) + 2))
+        fig, ax = plt.subplots(figsize=(width, 3.6))
         w = 0.8 / max(1, len(archs))
         for i, a in enumerate(archs):
-            vals = {(r["layer"] if per_layer else trace_name(r)): r["speedup"] for r in sel if r["arch"] == a}
+            vals = {key(r): r["speedup"] for r in sel if r["arch"] == a}
             ax.bar([j + i * w for j in range(len(xs))], [vals.get(x, 0) for x in xs], w, label=a)
         ax.axhline(1.0, color="k", lw=0.8)
-        ax.set_xticks([j + w * (len(archs) - 1) / 2 for j in range(len(xs))], xs, rotation=30, ha="right")
+        labels = [x + ("*" if (x in synth and not per_layer) else "") for x in xs]
+        ax.set_xticks([j + w * (len(archs) - 1) / 2 for j in range(len(xs))], labels, rotation=35, ha="right",
+                      fontsize=7 if len(xs) > 12 else 9)
         ax.set_ylabel(f"speedup over {baseline}")
-        ax.set_xlabel("layer" if per_layer else "trace")
-        synthetic = any(r["synthetic"] for r in sel)
-        what = f"per layer, {network}" if per_layer else "per network"
-        ax.set_title(f"Speedup over {baseline} ({what}){_tag(synthetic)}")
-        ax.legend()
+        ax.set_xlabel("layer" if per_layer else "trace (* synthetic)" if synth else "trace")
+        if per_layer:
+            ax.set_title(f"Speedup over {baseline} per layer, {network}{_tag(bool(synth))}")
+        else:
+            ax.set_title(f"Speedup over {baseline} per trace")
+        ax.legend(fontsize=7)
         fig.tight_layout()
         return fig
 
