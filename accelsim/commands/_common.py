@@ -9,6 +9,20 @@ from accelsim.errors import ConfigError
 from accelsim.results import NetworkResult
 
 
+def int_at_least(lo: int) -> Any:
+    """An argparse type: an integer >= ``lo`` (anything else is a usage error, exit 2)."""
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {lo}, got {text!r}") from None
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {lo}, got {v}")
+        return v
+    parse.__name__ = f"integer >= {lo}"
+    return parse
+
+
 def add_model_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("design options (each maps to a config key; error if the design lacks it)")
     g.add_argument("--config", metavar="FILE",

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from accelsim import fixedpoint
+from accelsim.commands._common import int_at_least
 from accelsim.compression import CODE_BITS, as_codes
 from accelsim.compression.csr import csr_size_bits, index_bits_for, matrix_shape, ptr_bits_for
 from accelsim.compression.entropy import entropy_bits
@@ -26,6 +27,7 @@ from accelsim.errors import FormatError
 FORMATS = ("rlc", "csr", "zfnaf")
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK\x03\x04"
+
 
 DESCRIPTION = """\
 Print the exact compressed size of one array saved with numpy.save (FILE.npy) in one of the formats of
@@ -54,16 +56,6 @@ Exit codes: 0 ok, 2 usage error, 3 bad input file (one line on stderr).
 """
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {v}")
-    return v
-
-
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "compress", help="compressed size of one .npy array in RLC, CSR or ZFNAf",
@@ -78,9 +70,9 @@ def register(subparsers: Any) -> None:
                    help="zfnaf only: 'fixed' = every brick keeps 16 slots of 16-bit value + 4-bit offset "
                         "(the paper's addressable layout, the default); 'compact' = only the non-zeros "
                         "(20 bits each) plus a 5-bit count per brick")
-    p.add_argument("--index-bits", type=_positive_int, default=None, metavar="BITS",
+    p.add_argument("--index-bits", type=int_at_least(1), default=None, metavar="BITS",
                    help="csr only: bits per column index (default ceil(log2(columns)), at least 1)")
-    p.add_argument("--ptr-bits", type=_positive_int, default=None, metavar="BITS",
+    p.add_argument("--ptr-bits", type=int_at_least(1), default=None, metavar="BITS",
                    help="csr only: bits per row pointer (default ceil(log2(nonzeros + 1)), at least 1)")
     p.set_defaults(func=lambda args: run(args, p))
 

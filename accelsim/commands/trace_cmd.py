@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from accelsim.commands._common import int_at_least
 from accelsim.errors import AccelsimError, ConfigError
 from accelsim.fixedpoint import frac_bits_for, quantize
 from accelsim.trace.format import LayerTrace, Trace
@@ -46,26 +47,6 @@ def register(subparsers: Any) -> None:
 
 
 # ---- argument types (argparse turns ArgumentTypeError into a usage error, exit 2) -------------------
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
-    return v
-
-
-def _nonnegative_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {v}")
-    return v
-
 
 def _density_type(profiles: tuple[str, ...]) -> Callable[[str], str | float]:
     def parse(text: str) -> str | float:
@@ -106,9 +87,9 @@ def _register_synth(sub: Any) -> None:
                           "'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, "
                           "Num Filter, Strides' with padding 0, or GEMM form 'Layer name, M, N, K' as FC "
                           "layers with batch M); densities must then be 'dense' or numbers")
-    p.add_argument("--batch", type=_positive_int, default=1, metavar="N",
+    p.add_argument("--batch", type=int_at_least(1), default=1, metavar="N",
                    help="batch size N of every layer's inputs (default 1)")
-    p.add_argument("--seed", type=_nonnegative_int, default=0, metavar="S",
+    p.add_argument("--seed", type=int_at_least(0), default=0, metavar="S",
                    help="random seed; a layer's tensors depend only on the seed, the layer and the densities "
                         "(default 0)")
     p.add_argument("--weight-density", type=_density_type(WEIGHT_PROFILES), default="dense",
@@ -296,7 +277,7 @@ def _register_quantize(sub: Any) -> None:
     p.add_argument("trace", metavar="TRACE", help="trace file (.npz) to read")
     p.add_argument("--scheme", required=True, choices=("inq", "ttq", "uniform"),
                    help="quantization scheme: inq, ttq or uniform (see below)")
-    p.add_argument("--bits", type=_positive_int, default=None, metavar="K",
+    p.add_argument("--bits", type=int_at_least(1), default=None, metavar="K",
                    help="bit width: inq 3-8 (default 5: 17 values with zero), ttq 2 (the default), "
                         "uniform 2-15 (default 8: at most 255 values)")
     p.add_argument("--out", required=True, metavar="FILE",

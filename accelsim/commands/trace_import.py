@@ -6,6 +6,7 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
+    from accelsim.commands._common import int_at_least
     from accelsim.trace import importers
     p = sub.add_parser("import", help="convert a DNNsim or MIsim trace folder into an accelsim trace",
                        description=importers.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -14,9 +15,9 @@ def register(sub: Any) -> None:
                    help="dnnsim: trace_params.csv + wgt-L.npy + act-L-B.npy; misim: NET_trace_params.csv + L-0.npy")
     p.add_argument("--network", metavar="NAME", help="network name (default: the folder's name; for MIsim "
                                                       "also the parameter file's prefix)")
-    p.add_argument("--batch", type=int, default=0, metavar="B",
+    p.add_argument("--batch", type=int_at_least(0), default=0, metavar="B",
                    help="DNNsim: which act-L-B.npy batch file to read (default 0)")
-    p.add_argument("--seed", type=int, default=0, metavar="S",
+    p.add_argument("--seed", type=int_at_least(0), default=0, metavar="S",
                    help="MIsim: seed of the random dense weights filled in (MIsim traces have none)")
     p.add_argument("--out", required=True, metavar="FILE", help="trace file to write (.npz)")
     p.set_defaults(func=run)
