@@ -41,7 +41,9 @@ class LayerResult:
     energy_by_category: dict[str, float] = field(default_factory=dict)
     utilization: float = 0.0       # macs_executed / (compute_cycles x peak MACs per cycle)
     clock_hz: float = 0.0
-    latency_s: float = 0.0         # cycles / clock_hz
+    latency_processing_s: float = 0.0  # compute_cycles / clock_hz (the array's work, no DRAM waits)
+    latency_total_s: float = 0.0       # cycles / clock_hz (with DRAM transfers and stalls)
+    fps: float = 0.0                   # images (batch N) / latency_total_s
     counts: ActionCounts = field(default_factory=ActionCounts)
     extra: dict[str, Any] = field(default_factory=dict)  # model-specific named numbers
 
@@ -65,7 +67,8 @@ class LayerResult:
 
 
 SUM_FIELDS = ("cycles", "compute_cycles", "stall_cycles", "macs_dense", "macs_executed", "macs_gated",
-              "macs_skipped", "macs_reused", "dram_read_bits", "dram_write_bits", "energy", "latency_s")
+              "macs_skipped", "macs_reused", "dram_read_bits", "dram_write_bits", "energy",
+              "latency_processing_s", "latency_total_s")
 
 
 @dataclass
@@ -99,6 +102,8 @@ class NetworkResult:
             peak = [lr.extra.get("peak_macs_per_cycle", 0) for lr in self.layers]
             if t.compute_cycles and peak[0]:
                 t.utilization = t.macs_executed / (t.compute_cycles * peak[0])
+            n = self.layers[0].extra.get("batch", 0)
+            t.fps = n / t.latency_total_s if n and t.latency_total_s else 0.0
         return t
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,7 +125,7 @@ class NetworkResult:
 
 CSV_FIELDS = ("arch", "network", "layer", "cycles", "compute_cycles", "stall_cycles", "macs_dense",
               "macs_executed", "macs_gated", "macs_skipped", "macs_reused", "dram_read_bits",
-              "dram_write_bits", "energy", "energy_unit", "utilization", "latency_s")
+              "dram_write_bits", "energy", "energy_unit", "utilization", "latency_processing_s", "latency_total_s", "fps")
 
 
 def rows(result: NetworkResult, include_total: bool = True) -> list[dict[str, Any]]:

@@ -95,6 +95,7 @@ class Accelerator(abc.ABC):
         extra = dict(counts.extra)
         extra.pop("tile_name", None)
         extra["peak_macs_per_cycle"] = peak
+        extra["batch"] = layer.spec.N
         extra["dram_busy_cycles"] = stats.get("dram_busy_cycles", 0)
         if log:
             extra["log"] = tl.log
@@ -107,7 +108,9 @@ class Accelerator(abc.ABC):
             energy=float(e.total), energy_unit=e.unit, energy_pj=float(e.total) if e.unit == "pJ" else None,
             energy_by_component=dict(e.by_component), energy_by_category=dict(e.by_category),
             utilization=(counts.macs_executed / (stats["compute_cycles"] * peak)) if stats["compute_cycles"] else 0.0,
-            clock_hz=clock, latency_s=stats["cycles"] / clock, counts=counts.actions, extra=extra)
+            clock_hz=clock, latency_processing_s=stats["compute_cycles"] / clock,
+            latency_total_s=stats["cycles"] / clock, fps=layer.spec.N * clock / stats["cycles"] if stats["cycles"] else 0.0,
+            counts=counts.actions, extra=extra)
         lr.check_conservation()
         return lr
 

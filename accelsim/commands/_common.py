@@ -87,4 +87,5 @@ def print_result_table(res: NetworkResult, out=None) -> None:
               f"{lr.utilization:>5.2f} {_si(lr.dram_read_bits / 8) + 'B':>9} "
               f"{_si(lr.dram_write_bits / 8) + 'B':>9} {lr.energy * scale:>13.2f}", file=out)
     t = res.total
-    print(f"total latency {t.latency_s * 1e3:.3f} ms at {t.clock_hz / 1e6:.0f} MHz", file=out)
+    print(f"latency {t.latency_total_s * 1e3:.3f} ms with DRAM ({t.latency_processing_s * 1e3:.3f} ms processing) "
+          f"at {t.clock_hz / 1e6:.0f} MHz; {t.fps:.2f} frames/s", file=out)

@@ -134,3 +134,14 @@ def test_compare_rejects_options_no_design_has_and_ambiguous_config(tmp_path, ca
                  "--config", "cnvlutin"]) == 3
     assert main(["compare", str(p), "--arch", "dadiannao,cnvlutin", "--baseline", "dadiannao", "--threshold", "0.1",
                  "--quiet"]) == 0
+
+
+def test_latency_fields_and_fps():
+    """Batch 2 of the golden layer: 2 x 9 windows x 18 bricks x 2 groups + 8 cycles; latency = cycles / 606 MHz,
+    fps = N / latency; processing latency counts compute cycles only."""
+    lt = layer(LayerSpec("c", "conv", 2, 32, 5, 5, 300, 3, 3))
+    r = create("dadiannao").simulate_layer(lt)
+    assert r.cycles == 2 * 9 * 18 * 2 + 8
+    assert r.latency_total_s == pytest.approx(r.cycles / 606e6)
+    assert r.latency_processing_s == pytest.approx(r.compute_cycles / 606e6)
+    assert r.fps == pytest.approx(2 / r.latency_total_s)
