@@ -52,7 +52,8 @@ import numpy as np
 
 from accelsim import fixedpoint
 from accelsim.accelerators.base import Accelerator, LayerCounts, ceil_div
-from accelsim.accelerators.eyeriss_mapping import ArrayShape, RsMapping, map_layer
+from accelsim.accelerators.eyeriss_mapping import (LOOPS, OBJECTIVES, ArrayShape, RsMapping, SearchCost,
+                                                    map_layer, search_layer)
 from accelsim.accelerators.registry import register
 from accelsim.config import doc, require
 from accelsim.counts import ActionCounts
@@ -88,9 +89,17 @@ class EyerissConfig:
         "a conv layer with at most this many input channels is the network's first layer, whose input "
         "Eyeriss reads uncompressed (JSSC IV-B); 0 compresses every input", default=3)
     energy_table: str = doc("energy table name or YAML path", default="eyeriss-45nm")
+    mapping_search: bool = doc(
+        "choose each layer's mapping by searching the legal ones for the least mapping_objective under dense "
+        "counts (ISCA 2016 V-VI: the RS mapping minimizing energy); false: the fixed rule (eyeriss_mapping.py)",
+        default=True)
+    mapping_objective: str = doc("what the mapping search minimizes: energy (the paper's choice; cycles break "
+                                 "ties), cycles (energy breaks ties) or edp", default="energy")
 
     def __post_init__(self) -> None:
         n = type(self).__name__
+        require(self.mapping_objective in OBJECTIVES, n,
+                f"mapping_objective must be one of {', '.join(OBJECTIVES)}, got {self.mapping_objective!r}")
         for f in ("pe_rows", "pe_cols", "filter_spad_words", "ifmap_spad_words", "psum_spad_words",
                   "glb_fmap_bytes", "glb_filter_bytes", "word_bits", "dram_bus_bits",
                   "ifmap_gin_words_per_cycle", "filter_gin_words_per_cycle", "psum_gin_words_per_cycle"):
@@ -205,6 +214,23 @@ def glb_tiles(load: np.ndarray, cycles: np.ndarray, store: np.ndarray) -> TileWo
                     np.add.reduceat(store, starts))
 
 
+def place_tiles(block: np.ndarray, shape: tuple[int, ...], order: str, inner: str, relevant: str) -> np.ndarray:
+    """DRAM words or bits per pass (G, IB, SP, FP, CP) of a tensor whose per-block amounts are ``block``
+    (size 1 on the axes the tensor does not depend on, or on an axis already summed).  The GLB tile spans
+    the loops ``inner`` (the innermost ones of ``order``): the tile's data is loaded at its first pass (every
+    inner loop at index 0), once per iteration of the outer loops -- so outer loops the tensor does not
+    depend on re-read it."""
+    axes = [1 + LOOPS.index(x) for x in inner]
+    rel = tuple(ax for x, ax in zip(inner, axes) if x in relevant and block.shape[ax] > 1)
+    b = block.sum(axis=rel, keepdims=True) if rel else block
+    out = np.zeros(shape, dtype=np.int64)
+    idx = [slice(None)] * len(shape)
+    for ax in axes:
+        idx[ax] = slice(0, 1)
+    out[tuple(idx)] = np.broadcast_to(b, out[tuple(idx)].shape)
+    return out
+
+
 def _reduce_blocks(a: np.ndarray, axis: int, size: int, block: int) -> np.ndarray:
     """Sum consecutive blocks of ``block`` entries along ``axis`` (the last block may be short)."""
     return np.add.reduceat(a, np.arange(0, size, block), axis=axis)
@@ -226,7 +252,22 @@ class Eyeriss(Accelerator):
         return self.config.pe_rows * self.config.pe_cols
 
     def plan(self, spec: LayerSpec) -> RsMapping:
-        return map_layer(spec, self.config.array)
+        if not self.config.mapping_search:
+            return map_layer(spec, self.config.array)
+        return search_layer(spec, self.config.array, self.search_cost())
+
+    def search_cost(self) -> SearchCost:
+        """The mapping search's prices: this model's energy table, gating, word size and GIN widths."""
+        c = self.config
+        e = self.energy.entries
+        return SearchCost(
+            e[("mac", "random")], e[("weight_spad", "read")], e[("weight_spad", "write")],
+            e[("ifmap_spad", "read")], e[("ifmap_spad", "write")], e[("zero_buffer", "read")],
+            e[("psum_spad", "read")], e[("psum_spad", "write")], e[("add", "random")], e[("noc", "transfer")],
+            e[("glb", "read")], e[("glb", "write")], e[("dram", "read_bits")], e[("dram", "write_bits")],
+            gating=c.gating, word_bits=c.word_bits,
+            gins=(c.ifmap_gin_words_per_cycle, c.filter_gin_words_per_cycle, c.psum_gin_words_per_cycle),
+            objective=c.mapping_objective)
 
     def is_first_layer(self, spec: LayerSpec) -> bool:
         return spec.kind == "conv" and spec.C <= self.config.raw_input_max_channels
@@ -254,23 +295,18 @@ class Eyeriss(Accelerator):
         shape = d["cycles"].shape
         G, IB, SP, FP, CP = shape
         weights_words = s.M * s.Cg * s.R * s.S
-        filt_words = np.zeros(shape, dtype=np.int64)
         if m.filters_resident:
+            filt_words = np.zeros(shape, dtype=np.int64)
             filt_words.flat[0] = weights_words
         else:
-            filt_words[...] = d["glb_filter_read"]
+            filt_words = place_tiles(d["glb_filter_read"][:, :1, :1], shape, m.order, m.tile_loops("filter"), "FC")
         raw_in = (not c.rlc) or self.is_first_layer(s)
-        in_c, in_u = self._ifmap_bits(m, x_codes, raw_in)        # (G, IB, SP, CP)
+        in_c, in_u = self._ifmap_bits(m, x_codes, raw_in)        # (G, IB, SP or 1, CP)
         y_codes, _ = fixedpoint.quantize(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb)
         out_c, out_u = self._ofmap_bits(m, y_codes, not c.rlc)   # (G, IB, SP, FP)
-        ifm_c = np.zeros(shape, dtype=np.int64)
-        ifm_u = np.zeros(shape, dtype=np.int64)
-        if m.ifmap_resident:
-            ifm_c[:, :, :, 0, 0] = in_c.sum(axis=3)
-            ifm_u[:, :, :, 0, 0] = in_u.sum(axis=3)
-        else:
-            ifm_c[...] = in_c[:, :, :, None, :]
-            ifm_u[...] = in_u[:, :, :, None, :]
+        inner = m.tile_loops("ifmap")
+        ifm_c = place_tiles(in_c[:, :, :, None, :], shape, m.order, inner, "ISC")
+        ifm_u = place_tiles(in_u[:, :, :, None, :], shape, m.order, inner, "ISC")
         ofm_c = np.zeros(shape, dtype=np.int64)
         ofm_u = np.zeros(shape, dtype=np.int64)
         ofm_c[..., CP - 1] = out_c
@@ -323,7 +359,9 @@ class Eyeriss(Accelerator):
             if dram_r + dram_w else 1.0,
             "gating": c.gating, "rlc": c.rlc,
         }
-        tiles = glb_tiles(load.reshape(-1), d["cycles"].reshape(-1), ofm_c.reshape(-1))
+        perm = (0, *(1 + LOOPS.index(x) for x in m.order))  # passes run in the mapping's loop order
+        tiles = glb_tiles(load.transpose(perm).reshape(-1), d["cycles"].transpose(perm).reshape(-1),
+                          ofm_c.transpose(perm).reshape(-1))
         return LayerCounts(actions=a, macs_dense=dense, macs_executed=executed, macs_gated=gated,
                            dram_read_bits=dram_r, dram_write_bits=dram_w, tiles=tiles, extra=extra)
 
@@ -342,8 +380,12 @@ class Eyeriss(Accelerator):
             stops = (base + cp_hi[None, None, :]).reshape(-1)
             unc = ((stops - starts) * wb).reshape(N, s.groups, 1, len(cp_lo))
             comp = unc if raw else rlc_stream_bits(codes, starts, stops).reshape(unc.shape)
-        else:  # one stream per (image, channel, input rows of a strip pass)
-            rows = np.array([m.pass_dram_rows(sp) for sp in range(m.strip_passes)], dtype=np.int64)
+        else:  # one stream per (image, channel, input rows of a strip pass), or per whole plane when the
+            # GLB tile holds the rows of every strip pass
+            if m.ifmap_whole_rows:
+                rows = np.array([[0, H]], dtype=np.int64)
+            else:
+                rows = np.array([m.pass_dram_rows(sp) for sp in range(m.strip_passes)], dtype=np.int64)
             plane = (np.arange(N)[:, None] * C + np.arange(C)[None, :]) * (H * W)  # (N, C)
             starts = (plane[:, :, None] + rows[None, None, :, 0] * W).reshape(-1)
             stops = (plane[:, :, None] + rows[None, None, :, 1] * W).reshape(-1)
@@ -395,4 +437,4 @@ class Eyeriss(Accelerator):
         return stats
 
 
-__all__ = ["Eyeriss", "EyerissConfig", "PassTable", "dense_pass_counts", "pass_table"]
+__all__ = ["Eyeriss", "EyerissConfig", "PassTable", "dense_pass_counts", "pass_table", "place_tiles"]
