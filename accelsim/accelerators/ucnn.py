@@ -38,7 +38,20 @@ field):
 * **Buffers**: a conv group's input rows for a strip of output rows stay in the 100 kB GLB (strips as
   tall as fit; with more than one channel pass the strip's psums of all filters must fit too -- with one,
   each output value is complete when its pass reduces it and leaves through the GLB to DRAM); the indirection tables of the whole layer are
-  read from DRAM once if they fit the 8 kB filter GLB, else once per (image, strip) pass.  A unit's
+  read from DRAM once if they fit the 8 kB filter GLB, else once per (image, strip) pass.
+* **Loop order** (``loop_order``, default auto): when the tables do not fit, the *strip order* above
+  re-reads them per (image, strip).  The *table order* keeps a chunk of tables on chip and re-streams
+  the inputs instead: per conv group, for each chunk of consecutive filter groups whose tables fit the
+  filter GLB plus the part of the fmap GLB the strip's input rows (and psums) leave free, every image
+  and strip is run for that chunk's filters only (tables read once per layer, inputs and their GLB/NoC
+  traffic once per chunk; each chunk's pass pays its own ifmap-GIN time, so compute-light chunks become
+  GIN-bound).  Its strips may be shorter (halving from the strip order's height down to the lowest that
+  keeps the k output blocks), which frees GLB for tables but re-reads more halo rows (the same
+  dram_rows rule).  count() computes both orders' passes, DRAM bits and a cycle estimate (sum over
+  passes of max(pass cycles, its DRAM time)) and auto takes the order with **less DRAM traffic** (ties:
+  strips), even where it costs cycles; ``extra["loop_orders"]`` reports both.  A height is only
+  evaluated exactly when a lower bound (tables once + chunks x 64/3 bits per non-zero input) could beat
+  the best known.  A unit's
   tables must fit the PE's 224 x 16 b table spad (``table_overflow_units`` counts those that do not;
   not enforced).
 * **Table formats** (assumption): an iiT entry is an input pointer of ceil(log2(Ct R S)) bits plus one
@@ -103,6 +116,9 @@ class UcnnConfig:
     channel_tile: int = doc("Ct: input channels per unit (tile = G filters x Ct channels x R x S taps); "
                             "assumption, the paper's value is not known", default=16)
     energy_table: str = doc("energy table name or YAML path (the baseline's)", default="eyeriss-45nm")
+    loop_order: str = doc("auto (the order with less DRAM traffic, ties: strips), strips (strips outer, tables "
+                          "re-read per image and strip) or tables (table chunks outer, inputs re-read per chunk; "
+                          "strips if infeasible)", default="auto")
 
     def __post_init__(self) -> None:
         n = type(self).__name__
@@ -114,6 +130,8 @@ class UcnnConfig:
         require(self.clock_hz > 0 and self.dram_clock_hz > 0, n, "clock_hz and dram_clock_hz must be > 0")
         require(self.dram_latency_cycles >= 0, n, "dram_latency_cycles must be >= 0")
         require(self.raw_input_max_channels >= 0, n, "raw_input_max_channels must be >= 0")
+        require(self.loop_order in ("auto", "strips", "tables"), n,
+                f"loop_order must be auto, strips or tables, got {self.loop_order!r}")
 
     @property
     def dram_bw_bits_per_cycle(self) -> float:
@@ -265,63 +283,40 @@ class Ucnn(Accelerator):
         tables_resident = model_bits <= c.glb_filter_bytes * 8
         overflow_units = int((twords > c.table_spad_words).sum())
 
-        # ---- passes (Gc, N, SP, CP); inside a pass each PE runs its filter block over its outputs
-        Gc, FG, T = units.shape[:3]
-        CP, SP = plan.channel_passes, plan.strips
-
-        def blk(x: np.ndarray) -> np.ndarray:   # (Gc, FG, T) -> (Gc, fs, fgb, CP, tpp)
-            x = np.pad(x, [(0, 0), (0, plan.fs * plan.fgb - FG), (0, CP * plan.tpp - T)])
-            return x.reshape(Gc, plan.fs, plan.fgb, CP, plan.tpp)
-        pe_work = blk(units[..., U_CYCLES]).sum(axis=2).max(axis=(1, 3))    # (Gc, CP) cycles per output
-        pass_twords = blk(twords).sum(axis=(1, 2, 4))                       # (Gc, CP)
-        pass_tbits = blk(tbits).sum(axis=(1, 2, 4))
-        ch_in_cp = np.minimum(plan.tpp * plan.Ct, s.Cg - np.arange(CP) * plan.tpp * plan.Ct)  # (CP,)
-        cols = _input_cols(s)
-        shape = (Gc, s.N, SP, CP)
-        compute = np.zeros(shape, dtype=np.int64)
-        ifm_words = np.zeros(shape, dtype=np.int64)
-        spad_fill = np.zeros(shape, dtype=np.int64)
-        psum_words = np.zeros(shape, dtype=np.int64)
-        for sp in range(SP):
-            lo, hi = plan.rows(sp)
-            per_pe = max(b - a for a, b in plan.blocks(sp))
-            a, b = plan.input_rows(lo, hi)
-            compute[:, :, sp] = (pe_work * per_pe)[:, None]
-            ifm_words[:, :, sp] = ch_in_cp * (b - a) * cols
-            spad_fill[:, :, sp] = plan.fs * ch_in_cp * plan.block_input_rows(sp) * cols
-            psum_words[:, :, sp] = s.Mg * (hi - lo) * s.F
-        tw = np.broadcast_to(pass_twords[:, None, None], shape)
-        cycles = np.maximum(np.maximum(compute, -(-tw // c.filter_gin_words_per_cycle)),
-                            np.maximum(-(-ifm_words // c.ifmap_gin_words_per_cycle),
-                                       -(-psum_words // c.psum_gin_words_per_cycle)))
-
-        # ---- DRAM per pass
-        # RLC sizes depend only on which values are zero at 16 bits (nonzero_mask == quantize(x) != 0)
+        # ---- the two loop orders (module docstring): strips outer (tables re-read per image and strip
+        # unless resident) or table chunks outer (inputs re-read per chunk); the one with less DRAM wins
         raw_in = (not c.rlc) or self.is_first_layer(s)
-        x_nz = nonzero_u8(layer.inputs_nchw(), wb)
-        in_bits, in_unc = self._fmap_bits(x_nz, [plan.dram_rows(i) for i in range(SP)], s.groups, raw_in)
+        x_nz = nonzero_u8(layer.inputs_nchw(), wb)     # RLC sizes depend only on where the zeros are
         y_nz = nonzero_u8(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb)
-        out_bits, out_unc = self._fmap_bits(y_nz, [plan.rows(i) for i in range(SP)], s.groups, not c.rlc)
-        load = np.zeros(shape, dtype=np.int64)
-        store = np.zeros(shape, dtype=np.int64)
-        load[..., 0] += in_bits.sum(axis=3).transpose(1, 0, 2)
-        if tables_resident:
-            load.flat[0] += model_bits
-            dram_tables = model_bits
-        else:
-            load += np.broadcast_to(pass_tbits[:, None, None], shape)
-            load.flat[0] += value_bits
-            dram_tables = int(pass_tbits.sum()) * s.N * SP + value_bits
-        store[..., CP - 1] = out_bits.sum(axis=3).transpose(1, 0, 2)
+        cyc_u = units[..., U_CYCLES]
+        FG = units.shape[1]
+        ctx = (cyc_u, twords, tbits, x_nz, y_nz, raw_in, model_bits, value_bits)
+        orders = {"strips": self._order(plan, plan.strip_rows, [(0, FG)], False, tables_resident, *ctx)}
+        order_lb: dict[str, Any] = {}
+        if c.loop_order != "strips" and not tables_resident and s.N * plan.strips > 1 and not plan.glb_overflow:
+            best = orders["strips"]["dram_bits"] if c.loop_order == "auto" else None
+            alt, order_lb = self._tables_order(plan, tables_resident, ctx, best)
+            if alt is not None:
+                orders["tables"] = alt
+        if c.loop_order == "tables" and "tables" in orders:
+            chosen = "tables"
+        else:   # auto: less DRAM traffic; a tie keeps the strip order
+            chosen = min(orders, key=lambda o: (orders[o]["dram_bits"], o != "strips"))
+        o = orders[chosen]
+        cycles, load, store = o["cycles"], o["load"], o["store"]
+        tw, ifm_words, in_unc, out_unc = o["tw"], o["ifm_words"], o["in_unc"], o["out_unc"]
+        dram_tables, in_bits, NCH = o["dram_tables"], o["in_bits"], o["chunks"]
         dram_r, dram_w = int(load.sum()), int(store.sum())
 
         # ---- actions
+        CP = plan.channel_passes
         outs = s.N * s.M * s.E * s.F
-        reduce_adds = outs * (min(T, plan.tpp) - 1)    # psums of a pass's channel tiles, added in the array
+        reduce_adds = outs * (min(plan.T, plan.tpp) - 1)    # psums of a pass's channel tiles, added in the array
         later = outs * (CP - 1)                        # psums re-read from the GLB in later channel passes
         pes_used = plan.tpp * plan.k * plan.fs
-        table_fills = int(tw.sum()) * plan.k + u_nz * pes_used   # tables to k PEs; value table to all used
-        fills = int(spad_fill.sum())
+        tw_sum = int(tw.sum())
+        table_fills = tw_sum * plan.k + u_nz * pes_used   # tables to k PEs; value table to all used
+        fills = int(o["spad_fill"].sum())
         a = ActionCounts()
         a.add("mult", "random", executed)
         a.add("add", "random", (S["leaf"] + S["agg"] + S["mults"]) * nef + reduce_adds + later)
@@ -333,15 +328,24 @@ class Ucnn(Accelerator):
         a.add("psum_spad", "read", executed + reduce_adds + later)
         a.add("psum_spad", "write", executed + reduce_adds + later)
         a.add("noc", "transfer", table_fills + fills + reduce_adds + later + outs * CP)
-        a.add("glb", "read", int(tw.sum()) + u_nz + int(ifm_words.sum()) + later + outs)
-        a.add("glb", "write", (dram_tables + int(in_unc.sum())) // wb + outs * CP)
+        a.add("glb", "read", tw_sum + u_nz + int(ifm_words.sum()) + later + outs)
+        a.add("glb", "write", (dram_tables + int(in_unc.sum()) * NCH) // wb + outs * CP)
         a.add("dram", "read_bits", dram_r)
         a.add("dram", "write_bits", dram_w)
 
         total_cycles = int(cycles.sum())
+        mapping = plan.to_dict()
+        if chosen == "tables":
+            mapping.update(strips=ceil_div(s.E, o["strip_rows"]), strip_rows=o["strip_rows"])
+        mapping.update(loop_order=chosen, table_chunks=NCH)
         extra: dict[str, Any] = {
-            "tile_name": "pass", "mapping": plan.to_dict(), "pes_used": pes_used, "group_size": plan.G,
-            "channel_tile": plan.Ct,
+            "tile_name": "pass", "mapping": mapping, "pes_used": pes_used, "group_size": plan.G,
+            "channel_tile": plan.Ct, "loop_order": chosen,
+            "loop_orders": {k: {"dram_bits": v["dram_bits"], "cycles_estimate": v["cycles_estimate"],
+                                "strip_rows": v["strip_rows"], "table_chunks": v["chunks"]}
+                            for k, v in orders.items()},
+            "tables_order_dram_bits_lower_bound": order_lb.get("lower_bound"),
+            "tables_order_infeasible": order_lb.get("infeasible"),
             "unique_nonzero_weights": u_nz, "multiplies": executed, "adds": int(a[("add", "random")]),
             "iit_reads": S["P"] * nef, "wit_reads": S["mults"] * nef,
             "iit_bits": int((units[..., U_P] * (ptr_bits + units[..., U_FILTERS])).sum()),
@@ -352,8 +356,8 @@ class Ucnn(Accelerator):
             "mults_per_unit_mean": float(units[..., U_MULTS].mean()),
             "iit_entries_per_unit_mean": float(units[..., U_P].mean()),
             "latency_processing_s": total_cycles / c.clock_hz,
-            "dram_ifmap_read_bits": int(in_bits.sum()), "dram_ofmap_write_bits": dram_w,
-            "dram_ifmap_read_bits_uncompressed": int(in_unc.sum()),
+            "dram_ifmap_read_bits": int(in_bits.sum()) * NCH, "dram_ofmap_write_bits": dram_w,
+            "dram_ifmap_read_bits_uncompressed": int(in_unc.sum()) * NCH,
             "dram_ofmap_write_bits_uncompressed": int(out_unc.sum()),
             "hierarchy_nodes": S["nodes"] * nef, "input_compressed": not raw_in,
         }
@@ -362,26 +366,181 @@ class Ucnn(Accelerator):
                            macs_reused=reused, dram_read_bits=dram_r, dram_write_bits=dram_w, tiles=tiles,
                            extra=extra)
 
-    def _fmap_bits(self, codes: np.ndarray, rows: list[tuple[int, int]], groups: int,
-                   raw: bool) -> tuple[np.ndarray, np.ndarray]:
+    # ---- loop orders ----------------------------------------------------------------------------
+    def _strips(self, plan: UcnnPlan, h: int) -> dict[str, np.ndarray]:
+        """Per-strip geometry for strips of ``h`` output rows (vectorized over strips): output rows
+        [lo, hi), input rows held [in_lo, in_hi), input rows read from DRAM [d_lo, d_hi) (UcnnPlan.dram_rows'
+        rule), the largest output block per PE and the input rows summed over the k blocks."""
+        s, k = plan.spec, plan.k
+        SP = ceil_div(s.E, h)
+        lo = np.arange(SP, dtype=np.int64) * h
+        hi = np.minimum(lo + h, s.E)
+        in_lo = np.maximum(0, lo * s.stride - s.padding)
+        in_hi = np.minimum(s.H, (hi - 1) * s.stride + s.R - s.padding)
+        d_lo = in_lo.copy()
+        d_lo[0] = 0
+        d_hi = np.maximum(in_hi, np.append(in_lo[1:], s.H))
+        n = (hi - lo) * s.F
+        per = -(-n // k)                                      # positions per block (UcnnPlan.blocks)
+        a = np.arange(k, dtype=np.int64)[None, :] * per[:, None]
+        valid = a < n[:, None]
+        bb = np.minimum(a + per[:, None], n[:, None])
+        r0 = lo[:, None] + a // s.F
+        r1 = lo[:, None] + (bb - 1) // s.F + 1
+        rows = (np.minimum(s.H, (r1 - 1) * s.stride + s.R - s.padding)
+                - np.maximum(0, r0 * s.stride - s.padding))
+        return {"lo": lo, "hi": hi, "in_rows": in_hi - in_lo, "dram": np.stack([d_lo, d_hi], axis=1),
+                "per_pe": per, "block_rows": np.where(valid, rows, 0).sum(axis=1)}
+
+    def _order(self, plan: UcnnPlan, h: int, chunks: list[tuple[int, int]], table_order: bool,
+               tables_resident: bool, cyc_u: np.ndarray, twords: np.ndarray, tbits: np.ndarray, x_nz: np.ndarray, y_nz: np.ndarray,
+               raw_in: bool, model_bits: int, value_bits: int, in_bits_unc: tuple | None = None
+               ) -> dict[str, Any]:
+        """Passes (Gc, chunks, N, strips, CP) of one loop order: strips of ``h`` output rows, filter groups
+        in ``chunks`` [fg0, fg1).  The strip order (one chunk [0, FG)) re-reads the tables per (image,
+        strip) unless they are resident; the table order reads each chunk's tables once and re-reads the
+        inputs per chunk.  Returns the per-pass arrays and the order's DRAM bits and cycle estimate."""
+        c, s = self.config, plan.spec
+        Gc, FG, T = cyc_u.shape
+        CP, tpp, NCH, N = plan.channel_passes, plan.tpp, len(chunks), s.N
+        st = self._strips(plan, h)
+        SP = len(st["lo"])
+
+        f0s = np.array([f0 for f0, _ in chunks], dtype=np.int64)
+        f1s = np.array([f1 for _, f1 in chunks], dtype=np.int64)
+
+        def per_chunk(x: np.ndarray) -> np.ndarray:  # (Gc, FG, T) -> sums over each chunk (Gc, NCH, CP, tpp)
+            cs = np.concatenate([np.zeros((Gc, 1, T), np.int64), np.cumsum(x, axis=1)], axis=1)
+            d = cs[:, f1s] - cs[:, f0s]
+            return np.pad(d, [(0, 0), (0, 0), (0, CP * tpp - T)]).reshape(Gc, NCH, CP, tpp)
+        ch_tw = per_chunk(twords).sum(axis=3)          # table words / bits of a chunk's pass (Gc, NCH, CP)
+        ch_tb = per_chunk(tbits).sum(axis=3)
+        fs_c = np.minimum(plan.fs, f1s - f0s)
+        filt = np.minimum(f1s * plan.G, s.Mg) - f0s * plan.G
+        if plan.fs == 1:   # one filter block: the PE's work is the chunk's sum, the slowest tile counts
+            pe_work = per_chunk(cyc_u).max(axis=3)   # cycles per output of the slowest PE (Gc, NCH, CP)
+        else:
+            pe_work = np.zeros((Gc, NCH, CP), dtype=np.int64)
+            for i, (f0, f1) in enumerate(chunks):
+                fgb = ceil_div(f1 - f0, int(fs_c[i]))
+                x = np.pad(cyc_u[:, f0:f1], [(0, 0), (0, fs_c[i] * fgb - (f1 - f0)), (0, CP * tpp - T)])
+                pe_work[:, i] = x.reshape(Gc, fs_c[i], fgb, CP, tpp).sum(axis=2).max(axis=(1, 3))
+        ch_in_cp = np.minimum(tpp * plan.Ct, s.Cg - np.arange(CP) * tpp * plan.Ct)        # (CP,)
+        cols = _input_cols(s)
+        q = (Gc, NCH, SP, CP)                          # per pass, the same for every image
+        compute = pe_work[:, :, None, :] * st["per_pe"][None, None, :, None]
+        ifm_words = np.broadcast_to((st["in_rows"][:, None] * ch_in_cp[None, :] * cols)[None, None], q)
+        spad_fill = np.broadcast_to(fs_c[:, None, None] * (ch_in_cp[None, :] * st["block_rows"][:, None]
+                                                            * cols)[None], q[1:])
+        psum_words = np.broadcast_to((filt[:, None] * ((st["hi"] - st["lo"]) * s.F)[None, :])[None, :, :, None], q)
+        tw = np.broadcast_to(ch_tw[:, :, None, :], q)
+        cyc = np.maximum(np.maximum(compute, -(-tw // c.filter_gin_words_per_cycle)),
+                         np.maximum(-(-ifm_words // c.ifmap_gin_words_per_cycle),
+                                    -(-psum_words // c.psum_gin_words_per_cycle)))
+        cycles = np.broadcast_to(cyc[:, :, None], (Gc, NCH, N, SP, CP))
+
+        # DRAM per pass: inputs at each strip's first channel pass (per chunk), outputs at its last
+        if in_bits_unc is None:
+            in_bits_unc = self._fmap_bits(x_nz, st["dram"], s.groups, raw_in)
+        in_bits, in_unc = in_bits_unc                                        # (N, groups, SP)
+        starts = np.array([g * s.Mg + f0 * plan.G for g in range(s.groups) for f0, _ in chunks])
+        out_ch, out_unc_ch = self._fmap_bits(y_nz, np.stack([st["lo"], st["hi"]], axis=1), s.groups,
+                                             not c.rlc, per_channel=True)    # (N, M, SP)
+        out_bits = np.add.reduceat(out_ch, starts, axis=1).reshape(N, Gc, NCH, SP)
+        load = np.zeros((Gc, NCH, N, SP, CP), dtype=np.int64)
+        store = np.zeros((Gc, NCH, N, SP, CP), dtype=np.int64)
+        load[..., 0] += in_bits.transpose(1, 0, 2)[:, None]
+        if tables_resident:
+            load.flat[0] += model_bits
+            dram_tables = model_bits
+        elif not table_order:
+            load += ch_tb[:, :, None, None, :]
+            load.flat[0] += value_bits
+            dram_tables = int(ch_tb.sum()) * N * SP + value_bits
+        else:              # each chunk's tables (all its channel passes) before its first pass
+            load[:, :, 0, 0, 0] += ch_tb.sum(axis=2)
+            load.flat[0] += value_bits
+            dram_tables = model_bits
+        store[..., CP - 1] = out_bits.transpose(1, 2, 0, 3)
+        bw = c.dram_bw_bits_per_cycle
+        est = int(np.maximum(cycles, np.ceil((load + store) / bw)).sum())
+        return {"cycles": cycles, "load": load, "store": store, "tw": np.broadcast_to(tw[:, :, None], cycles.shape),
+                "ifm_words": np.broadcast_to(ifm_words[:, :, None], cycles.shape),
+                "spad_fill": np.broadcast_to(spad_fill[None, :, None], cycles.shape),
+                "in_bits": in_bits, "in_unc": in_unc, "out_unc": out_unc_ch, "dram_tables": dram_tables,
+                "dram_bits": int(load.sum()) + int(store.sum()), "cycles_estimate": est, "strip_rows": h,
+                "chunks": NCH}
+
+    def _tables_order(self, plan: UcnnPlan, tables_resident: bool, ctx: tuple, best: int | None
+                      ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """The table order with the least DRAM traffic over its strip heights (None if infeasible), and
+        {lower_bound, infeasible}.  Heights: the strip order's down to the shortest that keeps its k output
+        blocks, halving.  The GLB then holds that strip's input rows (and psums when there is more than one
+        channel pass); the tables take the filter GLB plus the fmap GLB's rest, packed greedily into chunks
+        of consecutive filter groups (a conv group's largest chunk counts).  A height is evaluated exactly
+        only if its lower bound -- tables once + chunks x 64/3 bits per non-zero input (each non-zero input
+        is one RLC pair; raw first layers: their raw bits) -- is below ``best`` (the strip order's DRAM bits
+        in auto mode) and the best height found so far."""
+        c, s, wb = self.config, plan.spec, self.config.word_bits
+        cyc_u, twords, tbits, x_nz, y_nz, raw_in, model_bits, value_bits = ctx
+        words = c.glb_fmap_bytes * 8 // wb
+        cols = _input_cols(s)
+        rest = c.pes // plan.tpp
+        h_min = plan.strip_rows if plan.k < rest else max(1, ceil_div(plan.k, s.F))
+        heights, h = [], plan.strip_rows
+        while h > h_min:
+            heights.append(h)
+            h = max(h_min, h // 2)
+        heights.append(h_min)
+        fg_bits = tbits.sum(axis=2).max(axis=0)                       # (FG,) tables of a filter group
+        cum = np.concatenate([[0], np.cumsum(fg_bits)])
+        if raw_in:
+            in_once = s.N * s.C * s.H * s.W * wb
+        else:
+            in_once = 64 * int(x_nz.sum()) // 3
+        cands = []
+        for h in heights:
+            st = self._strips(plan, h)
+            psums = s.Mg * int((st["hi"] - st["lo"]).max()) * s.F if plan.T > plan.tpp else 0
+            need = s.Cg * int(st["in_rows"].max()) * cols + psums
+            cap = c.glb_filter_bytes * 8 + max(0, words - need) * wb
+            if fg_bits.max(initial=0) > cap:
+                continue
+            chunks, f0 = [], 0
+            while f0 < len(fg_bits):                                 # greedy: as many groups as fit
+                f1 = int(np.searchsorted(cum, cum[f0] + cap, side="right")) - 1
+                chunks.append((f0, f1))
+                f0 = f1
+            lb = model_bits + len(chunks) * in_once
+            cands.append((lb, h, chunks))
+        info: dict[str, Any] = {"infeasible": not cands, "lower_bound": min((x[0] for x in cands), default=None)}
+        alt = None
+        for lb, h, chunks in sorted(cands, key=lambda x: (x[0], -x[1])):
+            bounds = [v for v in (best, alt["dram_bits"] if alt else None) if v is not None]
+            if bounds and lb >= min(bounds):
+                continue                       # cannot beat what is already known
+            o = self._order(plan, h, chunks, True, tables_resident, *ctx)
+            if alt is None or o["dram_bits"] < alt["dram_bits"]:
+                alt = o
+        return alt, info
+
+    def _fmap_bits(self, codes: np.ndarray, rows, groups: int, raw: bool,
+                   per_channel: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """(compressed, uncompressed) bits of fmap streams per (image, channel, row range), summed over
-        each group's channels: (N, groups, len(rows), 1).  ``codes`` may be the codes or their non-zero
-        mask (RLC sizes depend only on where the zeros are)."""
+        each group's channels: (N, groups, len(rows)), or per channel (N, C, len(rows)).  ``codes`` may be
+        the codes or their non-zero mask (RLC sizes depend only on where the zeros are)."""
         wb = self.config.word_bits
         N, C, H, W = codes.shape
         cg = C // groups
-        r = np.array(rows, dtype=np.int64)
+        r = np.asarray(rows, dtype=np.int64).reshape(-1, 2)
         plane = (np.arange(N)[:, None] * C + np.arange(C)[None, :]) * (H * W)
         starts = (plane[:, :, None] + r[None, None, :, 0] * W).reshape(-1)
         stops = (plane[:, :, None] + r[None, None, :, 1] * W).reshape(-1)
-        unc = ((stops - starts) * wb).reshape(N, C, len(rows))
+        unc = ((stops - starts) * wb).reshape(N, C, len(r))
         comp = unc if raw else rlc_stream_bits(codes, starts, stops).reshape(unc.shape)
-        idx = np.arange(0, cg, cg)
-
-        def fold(x: np.ndarray) -> np.ndarray:
-            x = x.reshape(N, groups, cg, len(rows))
-            return np.add.reduceat(x, idx, axis=2).transpose(0, 1, 3, 2)
-        return fold(comp), fold(unc)
+        if per_channel:
+            return comp, unc
+        return comp.reshape(N, groups, cg, len(r)).sum(axis=2), unc.reshape(N, groups, cg, len(r)).sum(axis=2)
 
 
 __all__ = ["Ucnn", "UcnnConfig", "UcnnPlan"]

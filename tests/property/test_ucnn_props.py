@@ -134,3 +134,26 @@ def test_model_conservation_and_counts(wg, G, N, seed):
     assert lr.counts[("indirection", "read")] == lr.extra["iit_reads"] + lr.extra["wit_reads"]
     assert lr.cycles >= lr.compute_cycles > 0 or lr.macs_executed == 0
     assert lr.dram_read_bits >= lr.extra["model_bits"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(weights(max_m=16, max_c=12), st.sampled_from([1, 2, 4]), st.integers(1, 3), st.integers(0, 2**16),
+       st.sampled_from([64, 256, 1024]))
+def test_loop_order_choice(wg, G, N, seed, glb_bytes):
+    """With small buffers (so both orders apply): auto's DRAM traffic <= each forced order's; every order
+    conserves MACs and executes the same multiplies."""
+    w, groups = wg
+    M, Cg, R, S = w.shape
+    rng = np.random.default_rng(seed)
+    H, W = R + int(rng.integers(2, 8)), S + int(rng.integers(0, 4))
+    spec = LayerSpec("l", "conv", N, Cg * groups, H, W, M, R, S, 1, 0, groups)
+    x = rng.integers(0, 3, size=spec.input_shape).astype(np.float32)
+    lt = LayerTrace(spec, w.astype(np.float32), x)
+    kw = dict(group_size=G, channel_tile=int(rng.integers(1, 5)), glb_filter_bytes=glb_bytes // 4,
+              glb_fmap_bytes=glb_bytes)
+    res = {o: create("ucnn", loop_order=o, **kw).simulate_layer(lt) for o in ("auto", "strips", "tables")}
+    d = {o: r.dram_read_bits + r.dram_write_bits for o, r in res.items()}
+    assert d["auto"] <= d["strips"] and d["auto"] <= d["tables"]
+    for r in res.values():
+        assert r.macs_executed + r.macs_reused + r.macs_skipped == r.macs_dense
+        assert r.macs_executed == res["strips"].macs_executed

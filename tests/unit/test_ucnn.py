@@ -189,3 +189,53 @@ def test_kernel_key_dtype_and_offset_do_not_matter(rng):
         a = ucnn_units(codes, G, 16)
         b = ucnn_units(keys, G, 16, (keys, zk, n))
         assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def _batched_conv(seed, N=3):
+    """A layer whose tables do not fit the filter GLB and are re-read per image and strip."""
+    rng = np.random.default_rng(seed)
+    spec = LayerSpec("c", "conv", N, 64, 12, 12, 96, 3, 3, 1, 1)
+    w = rng.choice(np.array([-1, -0.5, 0.5, 1], dtype=np.float32), size=spec.weight_shape)
+    w[rng.random(w.shape) < 0.4] = 0
+    x = np.maximum(rng.normal(size=spec.input_shape), 0).astype(np.float32)
+    x[rng.random(x.shape) < 0.5] = 0
+    return LayerTrace(spec, w, x)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("G", [1, 2])
+@pytest.mark.parametrize("glb", [{}, {"glb_fmap_bytes": 16384, "glb_filter_bytes": 1024},
+                                 {"glb_fmap_bytes": 8192, "glb_filter_bytes": 2048}])
+def test_loop_order_choice_has_least_dram_and_conserves_macs(seed, G, glb):
+    """auto takes the order with less DRAM traffic: its traffic is <= the forced strip order's and the
+    forced table order's; both orders conserve MACs and count the same compute work; the choice and
+    all counts are deterministic.  The buffers give one table chunk (tables order wins), 5 chunks
+    (tables order wins) and 16 chunks (strips win)."""
+    lt = _batched_conv(seed)
+    res = {o: create("ucnn", group_size=G, loop_order=o, **glb).simulate_layer(lt)
+           for o in ("auto", "strips", "tables")}
+    dram = {o: r.dram_read_bits + r.dram_write_bits for o, r in res.items()}
+    assert res["strips"].extra["loop_order"] == "strips" and res["tables"].extra["loop_order"] == "tables"
+    assert dram["auto"] <= dram["strips"] and dram["auto"] <= dram["tables"]
+    assert dram["auto"] == res["auto"].extra["loop_orders"][res["auto"].extra["loop_order"]]["dram_bits"]
+    for r in res.values():
+        assert r.macs_executed + r.macs_reused + r.macs_skipped + r.macs_gated == r.macs_dense
+        assert r.macs_executed == res["strips"].macs_executed
+        for act in ("mult", "indirection", "ifmap_spad"):
+            key = (act, "random") if act == "mult" else (act, "read")
+            assert r.counts[key] == res["strips"].counts[key]
+    t = res["tables"].extra
+    assert t["dram_table_read_bits"] == t["model_bits"] < res["strips"].extra["dram_table_read_bits"]
+    again = create("ucnn", group_size=G, **glb).simulate_layer(_batched_conv(seed))
+    assert again.extra["loop_order"] == res["auto"].extra["loop_order"]
+    assert (again.cycles, again.energy, again.dram_read_bits) == (res["auto"].cycles, res["auto"].energy,
+                                                                   res["auto"].dram_read_bits)
+
+
+def test_strip_order_when_tables_resident_or_read_once():
+    lr = create("ucnn").simulate_layer(golden())      # tables resident: nothing to gain
+    assert lr.extra["loop_order"] == "strips" and "tables" not in lr.extra["loop_orders"]
+    lr = create("ucnn", loop_order="tables").simulate_layer(golden())
+    assert lr.extra["loop_order"] == "strips"          # forced but not applicable: falls back
+    with pytest.raises(ConfigError):
+        create("ucnn", loop_order="rows")
