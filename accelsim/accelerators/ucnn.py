@@ -39,7 +39,7 @@ field):
   tall as fit; with more than one channel pass the strip's psums of all filters must fit too -- with one,
   each output value is complete when its pass reduces it and leaves through the GLB to DRAM); the indirection tables of the whole layer are
   read from DRAM once if they fit the 8 kB filter GLB, else once per (image, strip) pass.
-* **Loop order** (``loop_order``, default auto): when the tables do not fit, the *strip order* above
+* **Loop order** (``loop_order``, default strips): when the tables do not fit, the *strip order* above
   re-reads them per (image, strip).  The *table order* keeps a chunk of tables on chip and re-streams
   the inputs instead: per conv group, for each chunk of consecutive filter groups whose tables fit the
   filter GLB plus the part of the fmap GLB the strip's input rows (and psums) leave free, every image
@@ -49,7 +49,10 @@ field):
   keeps the k output blocks), which frees GLB for tables but re-reads more halo rows (the same
   dram_rows rule).  count() computes both orders' passes, DRAM bits and a cycle estimate (sum over
   passes of max(pass cycles, its DRAM time)) and auto takes the order with **less DRAM traffic** (ties:
-  strips), even where it costs cycles; ``extra["loop_orders"]`` reports both.  A height is only
+  strips), even where it costs cycles; ``extra["loop_orders"]`` reports both.  The default is the strip
+  order: on AlexNet and VGG-16 the table order, where it saves DRAM at all, costs more energy (shorter
+  strips mean more input-spad fills and GIN-bound passes), so least-DRAM is not what a compiler
+  minimizing energy would pick.  A height is only
   evaluated exactly when a lower bound (tables once + chunks x 64/3 bits per non-zero input) could beat
   the best known.  A unit's
   tables must fit the PE's 224 x 16 b table spad (``table_overflow_units`` counts those that do not;
@@ -116,9 +119,10 @@ class UcnnConfig:
     channel_tile: int = doc("Ct: input channels per unit (tile = G filters x Ct channels x R x S taps); "
                             "assumption, the paper's value is not known", default=16)
     energy_table: str = doc("energy table name or YAML path (the baseline's)", default="eyeriss-45nm")
-    loop_order: str = doc("auto (the order with less DRAM traffic, ties: strips), strips (strips outer, tables "
-                          "re-read per image and strip) or tables (table chunks outer, inputs re-read per chunk; "
-                          "strips if infeasible)", default="auto")
+    loop_order: str = doc("strips (default: strips outer, tables re-read per image and strip unless they "
+                          "fit), tables (table chunks outer, inputs re-streamed; falls back to strips if "
+                          "infeasible) or auto (the order with less DRAM traffic, ties: strips -- it can cost "
+                          "energy and cycles)", default="strips")
 
     def __post_init__(self) -> None:
         n = type(self).__name__
