@@ -23,12 +23,15 @@ What is counted, per processing pass (every number is exact for the mapping; ``d
 * GLB reads: a pass's filters once (multicast), its ifmap rows once per image (multicast to every set that
   needs them), psums as above and every finished ofmap value once more on its way to DRAM;  GLB writes:
   whatever DRAM delivers (decompressed words) and the psums;
-* DRAM (per the mapping's tiling): filters uncompressed (once, or once per image block and strip pass when
-  they do not fit the 8 kB filter buffer); ifmaps once per strip pass (ifmap-resident) or per filter pass
-  (streamed); ofmaps once, when their last channel pass ends.
+* DRAM (per the mapping's loop order and GLB tiles, eyeriss_mapping.py): filters uncompressed, once when
+  the whole layer's fit the 8 kB filter buffer, otherwise once per iteration of the image-block and strip
+  loops outside the filter tile; ifmaps once per iteration of a filter loop outside the ifmap tile (the
+  fixed rule: once per strip pass when ifmap-resident, per filter pass when streamed); ofmaps once, when
+  their last channel pass ends.  A tile's DRAM load is charged to its first pass (:func:`place_tiles`).
 
 RLC streams (the unit the Foundation codec sizes, accelsim.compression.rlc): for a conv layer, one stream
-per (image, channel, input rows of a strip pass: ``RsMapping.pass_dram_rows``) for ifmaps and per (image, filter, ofmap rows of a strip pass)
+per (image, channel, input rows of a strip pass: ``RsMapping.pass_dram_rows``; the whole plane when the
+ifmap tile spans every strip pass) for ifmaps and per (image, filter, ofmap rows of a strip pass)
 for ofmaps -- rows re-read by the next strip (the halo) are read and compressed again; for FC layers (1x1
 fmaps) one stream per (image, channels of one channel pass) and (image, filters of one filter pass).  The
 first layer's input is read uncompressed (JSSC IV-B): a conv layer with at most ``raw_input_max_channels``
@@ -41,7 +44,11 @@ GIN/GON (4 words/cycle).  ``latency_processing_s`` is the sum of pass cycles (no
 "processing latency"); ``latency_total_s`` runs the passes as tiles through the simpy timeline with the
 DRAM link at 64 bits x 60 MHz / 200 MHz = 19.2 bits per core cycle, double-buffered.  Timeline tiles are
 GLB refills: a pass that reads nothing from DRAM joins the tile before it; beyond ``max_tiles`` (512)
-consecutive tiles are merged (totals kept), which bounds the simpy events per layer.
+consecutive tiles are merged (totals kept), which bounds the simpy events per layer.  Passes run in the
+mapping's loop order.  No per-pass ramp-up beyond the filter load is modelled: JSSC VI-B attributes VGG
+CONV1-2's slowness partly to "ramp-up" of its many passes but gives no figure, and none is invented here.
+
+The mapping is searched by default (``mapping_search``; ``mapping_objective``, eyeriss_mapping.py "Search").
 """
 from __future__ import annotations
 

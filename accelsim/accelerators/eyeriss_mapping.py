@@ -22,11 +22,23 @@ Vocabulary (JSSC IV-A)
 * Within a PE, ``p`` filters and ``q`` channels share the spads: p*q*S filter entries <= 224, q*S ifmap
   entries <= 12, p psum entries <= 24.
 * A *processing pass* is one assignment of blocks to the sets: (group, image block, strip pass, filter
-  pass, channel pass), in that loop order (outermost first).  All images of the image block run within the
-  pass, one after the other, while the filters stay in the spads.
+  pass, channel pass).  The group loop is outermost; the other four run in the mapping's ``order``
+  (letters I, S, F, C; the fixed rule's is ISFC).  All images of the image block run within the pass, one
+  after the other, while the filters stay in the spads.  On-chip counts do not depend on the order; DRAM
+  traffic and the global buffer's contents do.
+* *GLB tiles.*  For ifmaps and filters, ``ifmap_hold`` / ``filter_hold`` split ``order``: the buffer holds
+  the tensor's data for the loops inside (``tile_loops``) and refills it at every iteration of the loops
+  outside.  A tensor is read from DRAM once per iteration of the outer loops it does not depend on (ifmaps
+  do not depend on F, filters on I and S).  A tile is loaded at its first pass (all inner loops at 0).  When
+  the ifmap tile spans every strip pass, each input row is read once (whole-plane RLC streams), otherwise
+  once per strip pass with its halo.  Psums never leave the chip: the psums of every loop inside C stay in
+  the buffer until their last channel pass, and ofmaps are written then.
 
-Rules (in the order they are applied)
--------------------------------------
+Two ways to choose the mapping: the *fixed rule* below (``mapping_search: false``), and the *search*
+(default; section "Search" at the end).
+
+Fixed rule (in the order it is applied)
+---------------------------------------
 1. Filters taller than the array (R > 12) or wider than the ifmap spad (S > 12) are not supported natively
    (JSSC IV-A); :class:`~accelsim.errors.ConfigError` names the layer.  accelsim does not fold them.
 2. Base width (nn_dataflow's fold): ``w0 = ceil(E / ceil(E / 14))``.  Candidate widths are
@@ -51,6 +63,33 @@ Rules (in the order they are applied)
 
 An FC layer is the 1x1 case (H = W = R = S = E = F = 1): the logical set is one PE, so 168 single-PE sets
 fill the array, t over filters and r over channels, q = 12 channels and p = 18 filters per PE (p*q <= 224).
+
+Search
+------
+ISCA 2016 (sections V-VI) chooses the RS mapping of each layer, within the hardware's limits, to minimize
+the energy given by the access counts at each storage level; the chip's compiler picks a configuration per
+layer.  :func:`search_layer` does this over the space below, reading only the LayerSpec (data-independent),
+cached per (LayerSpec, array, prices).
+
+* Space: every strip width w = 1..min(E, 14) (split when the whole set fits, else strip-mined); strips
+  per pass u; sets t (filters) x r (channels) x u <= sets; p filters and q channels per PE within the
+  spads (q*S <= 12, p*q*S <= 224, p <= 24); images per pass nb; the 24 orders of the I, S, F, C loops; and
+  for each order the ifmap and filter tiles with the least DRAM traffic that fit (ifmap tile + the psums
+  the order keeps: 100 kB, the ifmap tile doubled when it is refilled every pass; filter tile: 8 kB; one
+  pass's filters must always fit).  Only sizes that are not dominated are tried: for a number of blocks
+  (passes) the smallest p, q, t, r, u, nb giving it -- a larger value with the same count changes no count
+  but can only unbalance the blocks and grow the tiles.
+* Cost ("energy", the default and the paper's choice): the layer's energy from its *dense* counts (every
+  value non-zero, no RLC) under the model's energy table -- MACs, spad reads/writes, zero buffer (with
+  gating), column adds, NoC words, GLB reads/writes and DRAM bits; these are closed forms of the mapping
+  that equal the model's own counts on a dense layer (tests/unit/test_eyeriss_search.py).  Ties (1e-9
+  relative) go to fewer processing cycles (the model's pass cycles, without DRAM stalls), then to wider
+  strips.  ``mapping_objective: cycles`` minimizes the cycles (energy breaks ties), ``edp`` their product.
+  The energy has no leakage or clock term, so an idle PE costs nothing: the energy objective may leave PEs
+  idle to save a few percent of data movement (AlexNet CONV1 runs one 11x11 set instead of two 11x7).
+* Method: all candidates' on-chip energy and cycles at once (numpy); then branch and bound over loop
+  orders in order of a lower bound (every tensor read from DRAM once).  If no candidate fits the buffer,
+  the fixed rule's mapping (flagged ``glb_overflow``) is used.
 """
 from __future__ import annotations
 
@@ -471,34 +510,44 @@ def _candidates(spec: LayerSpec, a: ArrayShape) -> dict[str, np.ndarray]:
     return out
 
 
-def _order_words(spec: LayerSpec, a: ArrayShape, x: dict[str, np.ndarray], order: str
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _order_words(spec: LayerSpec, a: ArrayShape, x: dict[str, np.ndarray], order: str,
+                 memo: dict[Any, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """DRAM words (filters + ifmaps, dense) of loop order ``order`` with the least-traffic GLB tiles that
-    fit, per candidate (inf: no tile fits), and whether the per-pass filter chunk fits."""
+    fit, per candidate (inf: no tile fits), and whether the per-pass filter chunk fits.  ``memo`` caches
+    what depends only on a set of loops (shared by the orders of one batch of candidates)."""
+    memo = {} if memo is None else memo
     N, Mg, Cg, R, S, E, F = spec.N, spec.Mg, spec.Cg, spec.R, spec.S, spec.E, spec.F
-    cols = _input_cols(spec)
-    pt = np.minimum(Mg, x["p"] * x["t"])
-    qr = np.minimum(Cg, x["q"] * x["r"])
-    IB = _ceil(N, x["nb"])
-    FP = _ceil(_ceil(Mg, x["p"]), x["t"])
+    if "base" not in memo:
+        memo["base"] = (np.minimum(Mg, x["p"] * x["t"]), np.minimum(Cg, x["q"] * x["r"]), _ceil(N, x["nb"]),
+                        _ceil(_ceil(Mg, x["p"]), x["t"]))
+    pt, qr, IB, FP = memo["base"]
     SP = x["SP"]
-    psum_loops = order[order.index("C") + 1:]
-    psum = ((N if "I" in psum_loops else x["nb"]) * np.where("S" in psum_loops, E, x["max_rout"])
-            * (Mg if "F" in psum_loops else pt) * F)
-    inf = np.inf
-    d_in = np.full(len(pt), inf)
-    d_w = np.full(len(pt), inf)
+    psum_loops = frozenset(order[order.index("C") + 1:])
+    if ("psum", psum_loops) not in memo:
+        memo["psum", psum_loops] = ((N if "I" in psum_loops else x["nb"])
+                                    * np.where("S" in psum_loops, E, x["max_rout"])
+                                    * (Mg if "F" in psum_loops else pt) * F)
+    psum = memo["psum", psum_loops]
+    d_in = np.full(len(pt), np.inf)
+    d_w = np.full(len(pt), np.inf)
     w_all = spec.M * Cg * R * S
     for h in range(5):
-        inner = order[h:]
-        whole = ("S" in inner) & (SP > 1)
-        tile = ((N if "I" in inner else x["nb"]) * (Cg if "C" in inner else qr)
-                * np.where(whole, spec.H, x["max_rin"]) * cols * (2 if h == 4 else 1))
-        words = spec.N * spec.C * spec.W * np.where(whole, spec.H, x["sum_dram"]) * (1 if "F" in inner else FP)
+        inner = frozenset(order[h:])
+        key = ("tiles", inner, h == 4)
+        if key not in memo:
+            whole = ("S" in inner) & (SP > 1)
+            tile = ((N if "I" in inner else x["nb"]) * (Cg if "C" in inner else qr)
+                    * np.where(whole, spec.H, x["max_rin"]) * _input_cols(spec) * (2 if h == 4 else 1))
+            words = (spec.N * spec.C * spec.W * np.where(whole, spec.H, x["sum_dram"])
+                     * (1 if "F" in inner else FP))
+            ftile = (Mg if "F" in inner else pt) * (Cg if "C" in inner else qr) * R * S
+            fwords = (spec.groups * Mg * Cg * R * S * (1 if "I" in inner else IB)
+                      * np.where("S" in inner, 1, SP))
+            memo[key] = (tile, words.astype(float),
+                         np.where(ftile <= a.glb_filter_words, fwords, np.inf))
+        tile, words, fwords = memo[key]
         d_in = np.where(tile + psum <= a.glb_fmap_words, np.minimum(d_in, words), d_in)
-        ftile = (Mg if "F" in inner else pt) * (Cg if "C" in inner else qr) * R * S
-        fwords = spec.groups * Mg * Cg * R * S * (1 if "I" in inner else IB) * np.where("S" in inner, 1, SP)
-        d_w = np.where(ftile <= a.glb_filter_words, np.minimum(d_w, fwords), d_w)
+        d_w = np.minimum(d_w, fwords)
     if w_all <= a.glb_filter_words:
         d_w = np.full(len(pt), float(w_all))
     chunk_ok = pt * qr * R * S <= a.glb_filter_words
@@ -600,8 +649,9 @@ def search_layer(spec: LayerSpec, a: ArrayShape, c: SearchCost) -> RsMapping:
         sub = {k: v[sel] for k, v in x.items()}
         best_w = np.full(len(sel), np.inf)
         best_o = np.zeros(len(sel), dtype=np.int64)
+        memo: dict[Any, np.ndarray] = {}
         for oi, order in enumerate(ORDERS):
-            words, chunk_ok = _order_words(spec, a, sub, order)
+            words, chunk_ok = _order_words(spec, a, sub, order, memo)
             words = np.where(chunk_ok, words, np.inf)
             better = words < best_w
             best_w = np.where(better, words, best_w)

@@ -6,9 +6,11 @@ sliding-window list for the ifmap spad, a list for the psum spad) and runs its 1
 by value; the column's psums are then added up the column one PE at a time.  The outputs are computed in
 integer arithmetic and returned, so a test can check the mapping covers every MAC exactly once.
 
-Only the mapping's block parameters (p, q, t, r, u, width, split, nb) are taken from accelsim; the loop
-order is the one documented in eyeriss_mapping.py: group, image block, strip pass, filter pass, channel
-pass; images inside the pass.
+Only the mapping's block parameters (p, q, t, r, u, width, split, nb) are taken from accelsim.  Passes run
+in the fixed rule's order (group, image block, strip pass, filter pass, channel pass; images inside the
+pass) whatever ``m.order`` is: every count checked here is per pass and the same in any order (psums come
+back from the GLB in every channel pass but the first), so the reference covers searched orders too.
+DRAM traffic, which does depend on the order, is checked against closed forms in test_eyeriss_search.py.
 """
 from __future__ import annotations
 

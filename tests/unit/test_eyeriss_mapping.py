@@ -1,4 +1,7 @@
-"""Row-stationary mapping: the paper's AlexNet PE sets (JSSC 2017 IV-A) and the mapper's invariants."""
+"""Row-stationary mapping, the fixed rule (``map_layer``, ``mapping_search: false``): the paper's AlexNet PE
+sets (JSSC 2017 IV-A) and the mapper's invariants.  The default search is tested in test_eyeriss_search.py;
+it does not keep these PE sets (its energy objective prefers 11x11 for CONV1, 5x6 for CONV2, r = t = 2 for
+CONV3)."""
 import pytest
 
 from accelsim.accelerators.eyeriss_mapping import ArrayShape, map_layer
@@ -33,8 +36,8 @@ def test_alexnet_conv3_to_5_are_3x13_with_four_sets(name):
     assert m.pe_set_shape == (3, 13) and m.split and m.segment_widths == (13,)
     assert m.sets == 4 and m.t * m.r == 4
     assert m.q == 4 and m.p == 16                      # p*q*S = 192 <= 224
-    # the paper has t = 4 for CONV3 (reproduced) and r = t = 2 for CONV4/5; accelsim's rule gives
-    # sets to filters first (t = 4) everywhere; see eyeriss_mapping.py
+    # the paper has t = 4 for CONV3 (reproduced) and r = t = 2 for CONV4/5; the fixed rule gives sets to
+    # filters first (t = 4) everywhere.  The search finds r = t = 2 for CONV4 (test_eyeriss_search.py)
     assert m.t == 4
 
 

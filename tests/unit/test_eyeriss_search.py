@@ -25,7 +25,8 @@ def random_layers(n, seed, max_hw=20, max_c=9, max_m=30):
         g = int(rng.choice([1, 1, 2]))
         out.append(LayerSpec("r", "conv", int(rng.integers(1, 5)), g * int(rng.integers(1, max_c)),
                              int(rng.integers(R, max_hw)), int(rng.integers(S, max_hw)),
-                             g * int(rng.integers(1, max_m)), R, S, int(rng.integers(1, 3)), int(rng.integers(0, 2)), g))
+                             g * int(rng.integers(1, max_m)), R, S, int(rng.integers(1, 3)),
+                             int(rng.integers(0, 2)), g))
     return out
 
 
