@@ -48,7 +48,7 @@ consecutive tiles are merged (totals kept), which bounds the simpy events per la
 mapping's loop order.  No per-pass ramp-up beyond the filter load is modelled: JSSC VI-B attributes VGG
 CONV1-2's slowness partly to "ramp-up" of its many passes but gives no figure, and none is invented here.
 
-The mapping is searched by default (``mapping_search``; ``mapping_objective``, eyeriss_mapping.py "Search").
+The mapping is searched by default (``mapping_search``; ``mapping_objective``, eyeriss_search.py).
 """
 from __future__ import annotations
 
@@ -59,8 +59,8 @@ import numpy as np
 
 from accelsim import fixedpoint
 from accelsim.accelerators.base import Accelerator, LayerCounts, ceil_div
-from accelsim.accelerators.eyeriss_mapping import (LOOPS, OBJECTIVES, ArrayShape, RsMapping, SearchCost,
-                                                    map_layer, search_layer)
+from accelsim.accelerators.eyeriss_mapping import ArrayShape, RsMapping, map_layer
+from accelsim.accelerators.eyeriss_search import LOOPS, OBJECTIVES, SearchCost, search_layer
 from accelsim.accelerators.registry import register
 from accelsim.config import doc, require
 from accelsim.counts import ActionCounts

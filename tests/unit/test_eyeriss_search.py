@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from accelsim.accelerators import create
-from accelsim.accelerators.eyeriss_mapping import (ORDERS, ArrayShape, map_layer, mapping_cost, search_layer,
-                                                   _with)
+from accelsim.accelerators.eyeriss_mapping import ArrayShape, _with, map_layer
+from accelsim.accelerators.eyeriss_search import ORDERS, mapping_cost, search_layer
 from accelsim.errors import ConfigError
 from accelsim.trace import LayerSpec, LayerTrace
 from accelsim.trace.networks import network_layers
