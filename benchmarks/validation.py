@@ -1,0 +1,110 @@
+"""Regenerate the numbers of the README's validation table (synthetic traces at published densities).
+
+    python benchmarks/validation.py [--out benchmarks/results/validation.json]
+
+Every trace is seeded; every design runs with its default config (the published parameters), plus the
+variants each row needs.  Nothing here is fitted to the published numbers: this script only measures.
+About 2 minutes on one core.  Real-trace and pruning-study rows come from `accelsim compare traces/*.npz`
+and `accelsim prune study ...` (see the README).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ[v] = "1"
+
+from accelsim import runner  # noqa: E402
+from accelsim.quantize import quantize_trace  # noqa: E402
+from accelsim.trace.synth import synth_trace  # noqa: E402
+
+
+def speedups(trace, archs, baseline):
+    res = {a: runner.simulate(trace, a) for a in [baseline] + archs}
+    b = res[baseline]
+    out = {}
+    for a in archs:
+        r = res[a]
+        out[a] = {"speedup": b.total.cycles / r.total.cycles,
+                  "energy_reduction": b.total.energy / r.total.energy,
+                  "per_layer_speedup": {x.name: y.cycles / x.cycles for x, y in zip(r.layers, b.layers)}}
+    return out, res
+
+
+def pe_energy(r):
+    return sum(lr.energy_by_category.get("ALU", 0) + lr.energy_by_category.get("RF", 0) for lr in r.layers)
+
+
+def eyeriss_rows(trace, label):
+    out = {}
+    for variant in ("eyeriss", "eyeriss:mapping_search=false"):
+        r = runner.simulate(trace, variant)
+        nog = runner.simulate(trace, variant + ":gating=false")
+        norlc = runner.simulate(trace, variant + ":rlc=false")
+        n = trace.layers[0].spec.N
+        out[variant] = {
+            "fps": n / r.total.latency_total_s, "processing_ms": r.total.latency_processing_s * 1e3,
+            "total_ms": r.total.latency_total_s * 1e3,
+            "dram_mb_per_batch": (r.total.dram_read_bits + r.total.dram_write_bits) / 8e6,
+            "dram_mb_per_batch_no_rlc": (norlc.total.dram_read_bits + norlc.total.dram_write_bits) / 8e6,
+            "rlc_reduction_per_layer": {lr.name: (a.dram_read_bits + a.dram_write_bits) /
+                                        max(1, lr.dram_read_bits + lr.dram_write_bits)
+                                        for lr, a in zip(r.layers, norlc.layers)},
+            "gating_pe_energy_saving": 1 - pe_energy(r) / pe_energy(nog),
+            "mapping": {lr.name: {k: lr.extra["mapping"].get(k) for k in ("pe_set", "segments", "t", "r", "u")}
+                        for lr in r.layers},
+            "onchip_power_w": sum(v for k, v in r.total.energy_by_category.items() if k != "DRAM") * 1e-12
+            / r.total.latency_total_s,
+            "macs_per_layer": {lr.name: lr.macs_dense for lr in r.layers},
+        }
+        print(f"  {label} {variant}: {out[variant]['fps']:.2f} fps, DRAM {out[variant]['dram_mb_per_batch']:.1f} MB"
+              f" (no RLC {out[variant]['dram_mb_per_batch_no_rlc']:.1f}), gating saves "
+              f"{out[variant]['gating_pe_energy_saving']:.1%} PE energy", flush=True)
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default="benchmarks/results/validation.json")
+    a = p.parse_args(argv)
+    t0 = time.time()
+    res: dict = {}
+    alex = synth_trace("alexnet", batch=4, seed=0, act_density="eyeriss-alexnet", layers="conv")
+    vgg = synth_trace("vgg16", batch=3, seed=0, act_density="han2015", layers="conv")
+    print("Cnvlutin vs DaDianNao", flush=True)
+    res["cnvlutin"] = {}
+    for name, tr in (("alexnet_eyeriss", alex), ("vgg16_han2015", vgg),
+                     ("alexnet_44", synth_trace("alexnet", batch=4, seed=0, act_density="cnvlutin44", layers="conv")),
+                     ("vgg16_44", synth_trace("vgg16", batch=3, seed=0, act_density="cnvlutin44", layers="conv"))):
+        out, _ = speedups(tr, ["cnvlutin"], "dadiannao")
+        res["cnvlutin"][name] = out["cnvlutin"]
+        print(f"  {name}: speedup {out['cnvlutin']['speedup']:.3f}, energy reduction "
+              f"{out['cnvlutin']['energy_reduction']:.2f}", flush=True)
+    print("Eyeriss", flush=True)
+    res["eyeriss"] = {"alexnet_b4": eyeriss_rows(alex, "AlexNet b4"), "vgg16_b3": eyeriss_rows(vgg, "VGG-16 b3")}
+    print("UCNN vs Eyeriss (AlexNet conv, batch 1, Han weights)", flush=True)
+    base = synth_trace("alexnet", batch=1, seed=0, weight_density="han2015", act_density="eyeriss-alexnet",
+                       layers="conv")
+    res["ucnn"] = {}
+    for scheme, bits in (("inq", 5), ("ttq", 2), ("uniform", 8), (None, None)):
+        q = quantize_trace(base, scheme, bits) if scheme else base
+        ucnn = [f"ucnn:group_size={g}" for g in (1, 2, 4)]
+        out, runs = speedups(q, ucnn + ["eyeriss:rlc=false:gating=false"], "eyeriss")
+        key = f"{scheme}{bits}" if scheme else "unquantized"
+        res["ucnn"][key] = {a: {"energy_gain": out[a]["energy_reduction"], "speedup": out[a]["speedup"],
+                                "multiplies": runs[a].total.macs_executed} for a in out}
+        print(f"  {key}: energy gain G=1/2/4 " + " / ".join(f"{out[a]['energy_reduction']:.2f}" for a in ucnn)
+              + "; multiplies " + " / ".join(f"{runs[a].total.macs_executed / 1e6:.1f}M" for a in ucnn), flush=True)
+    res["seconds"] = time.time() - t0
+    os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
+    with open(a.out, "w") as fh:
+        json.dump(res, fh, indent=1)
+    print(f"wrote {a.out} in {res['seconds']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
