@@ -391,9 +391,9 @@ class Ucnn(Accelerator):
         bb = np.minimum(a + per[:, None], n[:, None])
         r0 = lo[:, None] + a // s.F
         r1 = lo[:, None] + (bb - 1) // s.F + 1
-        rows = (np.minimum(s.H, (r1 - 1) * s.stride + s.R - s.padding)
-                - np.maximum(0, r0 * s.stride - s.padding))
-        return {"lo": lo, "hi": hi, "in_rows": in_hi - in_lo, "dram": np.stack([d_lo, d_hi], axis=1),
+        rows = np.maximum(0, np.minimum(s.H, (r1 - 1) * s.stride + s.R - s.padding)
+                          - np.maximum(0, r0 * s.stride - s.padding))  # 0: a block that sees only padding
+        return {"lo": lo, "hi": hi, "in_rows": np.maximum(0, in_hi - in_lo), "dram": np.stack([d_lo, d_hi], axis=1),
                 "per_pe": per, "block_rows": np.where(valid, rows, 0).sum(axis=1)}
 
     def _order(self, plan: UcnnPlan, h: int, chunks: list[tuple[int, int]], table_order: bool,
