@@ -23,7 +23,6 @@ import time
 for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ[v] = "1"
 
-import numpy as np  # noqa: E402
 
 from accelsim.accelerators import available, create  # noqa: E402
 from accelsim.functional import layer_outputs  # noqa: E402

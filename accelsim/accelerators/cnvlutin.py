@@ -31,7 +31,7 @@ baseline's R*S*ceil(Cg/16) steps.  Energy adds offset reads/writes and dispatche
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np

@@ -58,7 +58,7 @@ from typing import Any, Generator
 import numpy as np
 
 from accelsim import fixedpoint
-from accelsim.accelerators.base import Accelerator, LayerCounts, ceil_div
+from accelsim.accelerators.base import Accelerator, LayerCounts
 from accelsim.accelerators.eyeriss_mapping import ArrayShape, RsMapping, map_layer
 from accelsim.accelerators.eyeriss_search import LOOPS, OBJECTIVES, SearchCost, search_layer
 from accelsim.accelerators.registry import register
@@ -393,11 +393,7 @@ class Eyeriss(Accelerator):
                 rows = np.array([[0, H]], dtype=np.int64)
             else:
                 rows = np.array([m.pass_dram_rows(sp) for sp in range(m.strip_passes)], dtype=np.int64)
-            plane = (np.arange(N)[:, None] * C + np.arange(C)[None, :]) * (H * W)  # (N, C)
-            starts = (plane[:, :, None] + rows[None, None, :, 0] * W).reshape(-1)
-            stops = (plane[:, :, None] + rows[None, None, :, 1] * W).reshape(-1)
-            unc_ncs = ((stops - starts) * wb).reshape(N, C, -1)
-            comp_ncs = unc_ncs if raw else rlc_stream_bits(codes, starts, stops).reshape(unc_ncs.shape)
+            unc_ncs, comp_ncs = _row_streams(codes, rows, raw, wb)
             # (N, G, Cg, SP) -> channel passes -> (N, G, SP, CP)
             def chans(a: np.ndarray) -> np.ndarray:
                 a = a.reshape(N, s.groups, s.Cg, -1)
@@ -423,11 +419,7 @@ class Eyeriss(Accelerator):
             comp = unc if raw else rlc_stream_bits(codes, starts, stops).reshape(unc.shape)
         else:  # one stream per (image, filter, ofmap rows of a strip pass)
             rows = np.array([m.pass_rows(sp) for sp in range(m.strip_passes)], dtype=np.int64)
-            plane = (np.arange(N)[:, None] * M + np.arange(M)[None, :]) * (E * F)
-            starts = (plane[:, :, None] + rows[None, None, :, 0] * F).reshape(-1)
-            stops = (plane[:, :, None] + rows[None, None, :, 1] * F).reshape(-1)
-            unc_nms = ((stops - starts) * wb).reshape(N, M, -1)
-            comp_nms = unc_nms if raw else rlc_stream_bits(codes, starts, stops).reshape(unc_nms.shape)
+            unc_nms, comp_nms = _row_streams(codes, rows, raw, wb)
             def filts(a: np.ndarray) -> np.ndarray:
                 a = a.reshape(N, s.groups, s.Mg, -1)
                 return _reduce_blocks(a, 2, s.Mg, blk).transpose(0, 1, 3, 2)
@@ -445,3 +437,15 @@ class Eyeriss(Accelerator):
 
 
 __all__ = ["Eyeriss", "EyerissConfig", "PassTable", "dense_pass_counts", "pass_table", "place_tiles"]
+
+
+def _row_streams(codes: np.ndarray, rows: np.ndarray, raw: bool, wb: int) -> tuple[np.ndarray, np.ndarray]:
+    """Uncompressed and RLC bits of one stream per (image, channel, row range): ``codes`` (N, C, H, W)
+    16-bit codes, ``rows`` (K, 2) row ranges [lo, hi); returns two (N, C, K) int64 arrays."""
+    N, C, H, W = codes.shape
+    plane = (np.arange(N)[:, None] * C + np.arange(C)[None, :]) * (H * W)  # (N, C)
+    starts = (plane[:, :, None] + rows[None, None, :, 0] * W).reshape(-1)
+    stops = (plane[:, :, None] + rows[None, None, :, 1] * W).reshape(-1)
+    unc = ((stops - starts) * wb).reshape(N, C, -1)
+    comp = unc if raw else rlc_stream_bits(codes, starts, stops).reshape(unc.shape)
+    return unc, comp

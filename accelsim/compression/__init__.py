@@ -62,6 +62,17 @@ def as_codes(x: object, where: str) -> np.ndarray:
     raise FormatError(f"{where}: expected an integer, bool or float array, got dtype {a.dtype}")
 
 
+def check_shape(shape: object, where: str) -> tuple[int, ...]:
+    """A decoder's ``shape`` argument as a tuple of non-negative ints, else :class:`FormatError`."""
+    try:
+        out = tuple(int(s) for s in shape)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise FormatError(f"{where}: shape must be a tuple of integers, got {shape!r}") from None
+    if any(s < 0 for s in out):
+        raise FormatError(f"{where}: shape must not have negative sizes, got {out}")
+    return out
+
+
 def check_positive_int(value: object, name: str, where: str) -> int:
     """Return ``value`` as an int if it is an integer >= 1, else raise :class:`ConfigError`."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or int(value) < 1:

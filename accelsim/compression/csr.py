@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accelsim.compression import as_codes, check_positive_int
+from accelsim.compression import as_codes, check_positive_int, check_shape
 from accelsim.errors import FormatError
 
 
@@ -78,12 +78,7 @@ def csr_decode(values: object, col_idx: object, row_ptr: object, shape: tuple[in
     Raises FormatError if the arrays are inconsistent with each other or with ``shape``.
     """
     where = "csr_decode"
-    try:
-        shape = tuple(int(s) for s in shape)
-    except (TypeError, ValueError):
-        raise FormatError(f"{where}: shape must be a tuple of integers, got {shape!r}") from None
-    if any(s < 0 for s in shape):
-        raise FormatError(f"{where}: shape must not have negative sizes, got {shape}")
+    shape = check_shape(shape, where)
     rows, cols = matrix_shape(shape, where)
     arrs = []
     for name, a in (("values", values), ("col_idx", col_idx), ("row_ptr", row_ptr)):

@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accelsim.compression import as_codes
+from accelsim.compression import as_codes, check_shape
 from accelsim.errors import ConfigError, FormatError
 from accelsim.kernels.rlc import zfnaf_brick_nnz4
 
@@ -101,12 +101,7 @@ def zfnaf_decode(values: object, offsets: object, counts: object, shape: tuple[i
     Raises FormatError if the arrays are inconsistent with each other or with ``shape``.
     """
     where = "zfnaf_decode"
-    try:
-        shape = tuple(int(s) for s in shape)
-    except (TypeError, ValueError):
-        raise FormatError(f"{where}: shape must be a tuple of integers, got {shape!r}") from None
-    if any(s < 0 for s in shape):
-        raise FormatError(f"{where}: shape must not have negative sizes, got {shape}")
+    shape = check_shape(shape, where)
     n, c, h, w = _shape4(shape, where)
     bshape = brick_shape(shape)
     v, off, cnt = (np.asarray(a) for a in (values, offsets, counts))

@@ -27,7 +27,7 @@ from accelsim.prune.structured import filter_norms, parameter_count, remove_chan
 from accelsim.prune.taylor import taylor_prune, taylor_scores
 
 __all__ = [
-    "accelerator_energy_fn", "dense_macs", "diag_hessian", "energy_aware_prune", "filter_norms",
+    "accelerator_energy_fn", "clone_model", "dense_macs", "diag_hessian", "energy_aware_prune", "filter_norms",
     "han_prune", "han_threshold_prune", "iterative_prune", "layer_sparsity", "lottery_ticket",
     "magnitude_prune", "make_permanent", "obd_prune", "obd_scores", "one_shot_prune", "parameter_count",
     "prunable_layers", "remove_channels", "rewind", "snapshot", "sparsity_schedule", "structured_prune",

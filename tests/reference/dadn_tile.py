@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 
 def lane_chunks(x_nonzero, c_lo, c_hi, y0, x0, R, S, brick):
