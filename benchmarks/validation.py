@@ -79,10 +79,13 @@ def main(argv=None) -> int:
     for name, tr in (("alexnet_eyeriss", alex), ("vgg16_han2015", vgg),
                      ("alexnet_44", synth_trace("alexnet", batch=4, seed=0, act_density="cnvlutin44", layers="conv")),
                      ("vgg16_44", synth_trace("vgg16", batch=3, seed=0, act_density="cnvlutin44", layers="conv"))):
-        out, _ = speedups(tr, ["cnvlutin"], "dadiannao")
+        out, _ = speedups(tr, ["cnvlutin", "cnvlutin:gate_idle_lanes=false"], "dadiannao")
         res["cnvlutin"][name] = out["cnvlutin"]
+        res["cnvlutin"][name]["energy_reduction_ungated_lanes"] = \
+            out["cnvlutin:gate_idle_lanes=false"]["energy_reduction"]
         print(f"  {name}: speedup {out['cnvlutin']['speedup']:.3f}, energy reduction "
-              f"{out['cnvlutin']['energy_reduction']:.2f}", flush=True)
+              f"{out['cnvlutin']['energy_reduction']:.2f} (lanes not gated: "
+              f"{out['cnvlutin:gate_idle_lanes=false']['energy_reduction']:.2f})", flush=True)
     print("Eyeriss", flush=True)
     res["eyeriss"] = {"alexnet_b4": eyeriss_rows(alex, "AlexNet b4"), "vgg16_b3": eyeriss_rows(vgg, "VGG-16 b3")}
     print("UCNN vs Eyeriss (AlexNet conv, batch 1, Han weights)", flush=True)

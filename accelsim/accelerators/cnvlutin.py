@@ -59,6 +59,9 @@ class CnvlutinConfig(DaDianNaoConfig):
                                "of this and the absolute threshold applies (0 = off)", default=0.0)
     zfnaf_layout: str = doc("off-chip ZFNAf layout: fixed (every brick keeps 16 slots) or compact",
                             default="fixed")
+    gate_idle_lanes: bool = doc("a lane with no neuron to process in a cycle (finished its window early) "
+                                "reads no synapses; false: every lane reads its 16 synapses every cycle, as an "
+                                "ungated design would (energy then follows cycles, not work)", default=True)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -119,6 +122,9 @@ class Cnvlutin(DaDianNao):
         return counts
 
     # ---- hooks ----------------------------------------------------------------------------------------
+    def _sb_reads(self, lane_steps: int, total_steps: int) -> int:
+        return lane_steps if self.config.gate_idle_lanes else total_steps * self.config.lanes_per_tile
+
     def _products(self, plan: DaDianNaoPlan, w: dict[str, Any]) -> int:
         # only non-zero neurons are multiplied, each by the tile's filter slots
         return int(w["nnz"].sum()) * plan.filter_slots

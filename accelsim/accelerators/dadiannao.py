@@ -143,7 +143,7 @@ class DaDianNao(Accelerator):
         products = self._products(plan, w)
         a.add("mult", "random", products)
         a.add("add", "random", products)
-        a.add("sb", "read", lane_steps * tn * groups16)
+        a.add("sb", "read", self._sb_reads(lane_steps, total_steps) * tn * groups16)
         a.add("nbin", "read", self._nbin_reads(plan, w) * groups16)
         a.add("nbout", "read", total_steps * tn * groups16)
         a.add("nbout", "write", total_steps * tn * groups16)
@@ -187,6 +187,9 @@ class DaDianNao(Accelerator):
                            tiles=TileWork(load, compute, store), extra=extra)
 
     # ---- hooks that Cnvlutin overrides -----------------------------------------------------------------
+    def _sb_reads(self, lane_steps: int, total_steps: int) -> int:
+        """Neuron slots whose 16 synapses (one per filter of a group) are read from SB."""
+        return lane_steps
     def _products(self, plan: DaDianNaoPlan, w: dict[str, Any]) -> int:
         return int(w["lane_steps"].sum()) * plan.filter_slots
 

@@ -145,3 +145,16 @@ def test_latency_fields_and_fps():
     assert r.latency_total_s == pytest.approx(r.cycles / 606e6)
     assert r.latency_processing_s == pytest.approx(r.compute_cycles / 606e6)
     assert r.fps == pytest.approx(2 / r.latency_total_s)
+
+
+def test_ungated_lanes_read_synapses_every_cycle():
+    """One window, C=256 (16 channels per lane), 1x1 filter, M=16 (one filter group): lane 0 has 16
+    non-zeros (16 steps), the other 15 lanes hold one all-zero chunk (1 step each).  Gated: SB reads =
+    lane steps x 16 filters = (16 + 15) x 16 = 496.  Ungated: window steps x 16 lanes x 16 = 16 x 16 x 16
+    = 4096, which is also what DaDianNao reads (16 bricks x 16 neurons x 16 filters)."""
+    x = np.zeros((1, 256, 1, 1), np.float32)
+    x[0, :16] = 1.0
+    lt = layer(LayerSpec("c", "conv", 1, 256, 1, 1, 16, 1, 1), x=x)
+    assert create("cnvlutin").simulate_layer(lt).counts[("sb", "read")] == 496
+    assert create("cnvlutin", gate_idle_lanes=False).simulate_layer(lt).counts[("sb", "read")] == 4096
+    assert create("dadiannao").simulate_layer(lt).counts[("sb", "read")] == 4096
