@@ -68,6 +68,21 @@ def _si(x: float) -> str:
     return f"{x:.0f}"
 
 
+def print_breakdown(res: NetworkResult, out=None) -> None:
+    """Energy by component category (ALU, RF, NoC, GLB, SRAM, eDRAM, DRAM, ...) per layer, in percent."""
+    out = out or sys.stdout
+    layers = res.layers + [res.total]
+    cats = sorted({c for lr in layers for c in lr.energy_by_category})
+    unit = layers[0].energy_unit
+    print(f"energy by component ({unit}, and % of the layer's total)", file=out)
+    print(f"{'layer':<12} " + " ".join(f"{c:>16}" for c in cats), file=out)
+    for lr in layers:
+        tot = lr.energy or 1.0
+        cells = [f"{lr.energy_by_category.get(c, 0.0):>9.3g} {100 * lr.energy_by_category.get(c, 0.0) / tot:>5.1f}%"
+                 for c in cats]
+        print(f"{lr.name[:12]:<12} " + " ".join(f"{x:>16}" for x in cells), file=out)
+
+
 def print_result_table(res: NetworkResult, out=None) -> None:
     out = out or sys.stdout
     unit = res.layers[0].energy_unit if res.layers else "pJ"

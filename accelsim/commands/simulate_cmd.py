@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from accelsim.commands._common import (add_model_options, layer_list, overrides_from_args,
+from accelsim.commands._common import (add_model_options, layer_list, overrides_from_args, print_breakdown,
                                        print_result_table)
 from accelsim.results import rows, to_csv, write_text_atomic, CSV_FIELDS
 
@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_model_options(p)
     p.add_argument("--json", metavar="OUT", help="write every LayerResult field (layers + total) as JSON")
     p.add_argument("--csv", metavar="OUT", help="write the per-layer table as CSV")
+    p.add_argument("--breakdown", action="store_true",
+                   help="also print each layer's energy by component category (ALU, RF, NoC, GLB, DRAM, ...)")
     p.set_defaults(func=run)
 
 
@@ -32,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
                           layers=layer_list(args), progress=not args.quiet and sys.stderr.isatty())
     if not args.quiet:
         print_result_table(res)
+        if args.breakdown:
+            print_breakdown(res)
     if args.json:
         res.write_json(args.json)
     if args.csv:

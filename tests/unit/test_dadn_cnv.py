@@ -158,3 +158,14 @@ def test_ungated_lanes_read_synapses_every_cycle():
     assert create("cnvlutin").simulate_layer(lt).counts[("sb", "read")] == 496
     assert create("cnvlutin", gate_idle_lanes=False).simulate_layer(lt).counts[("sb", "read")] == 4096
     assert create("dadiannao").simulate_layer(lt).counts[("sb", "read")] == 4096
+
+
+def test_cli_breakdown_percentages_sum_to_100(tmp_path, capsys):
+    lt = layer(LayerSpec("c1", "conv", 1, 16, 6, 6, 32, 3, 3, padding=1))
+    p = save_trace(Trace("t", [lt], {}), tmp_path / "t.npz")
+    assert main(["simulate", str(p), "--arch", "cnvlutin", "--breakdown"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    row = next(line for line in out[out.index(next(x for x in out if x.startswith("energy by component"))):]
+               if line.startswith("c1"))
+    pcts = [float(tok.rstrip("%")) for tok in row.split() if tok.endswith("%")]
+    assert abs(sum(pcts) - 100) < 0.5
