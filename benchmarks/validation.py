@@ -4,7 +4,7 @@
 
 Every trace is seeded; every design runs with its default config (the published parameters), plus the
 variants each row needs.  Nothing here is fitted to the published numbers: this script only measures.
-About 2 minutes on one core.  Real-trace and pruning-study rows come from `accelsim compare traces/*.npz`
+About a minute on one core.  Real-trace and pruning-study rows come from `accelsim compare traces/*.npz`
 and `accelsim prune study ...` (see the README).
 """
 from __future__ import annotations
@@ -86,6 +86,17 @@ def main(argv=None) -> int:
         print(f"  {name}: speedup {out['cnvlutin']['speedup']:.3f}, energy reduction "
               f"{out['cnvlutin']['energy_reduction']:.2f} (lanes not gated: "
               f"{out['cnvlutin:gate_idle_lanes=false']['energy_reduction']:.2f})", flush=True)
+    print("Cnvlutin vs DaDianNao on the paper's other networks (batch 1, 44% zero inputs)", flush=True)
+    for net in ("vgg19", "nin", "googlenet", "cnn_m", "cnn_s", "resnet50"):
+        tr = synth_trace(net, batch=1, seed=0, act_density="cnvlutin44", layers="conv")
+        out, runs = speedups(tr, ["cnvlutin"], "dadiannao")
+        first = tr.layers[0].name
+        d, c = runs["dadiannao"], runs["cnvlutin"]
+        rest = (sum(x.cycles for x in d.layers[1:]) / sum(x.cycles for x in c.layers[1:]))
+        res["cnvlutin"][f"{net}_44"] = {**out["cnvlutin"], "speedup_without_first_layer": rest,
+                                        "first_layer_share_of_dadiannao": d.layers[0].cycles / d.total.cycles}
+        print(f"  {net}: speedup {out['cnvlutin']['speedup']:.3f} (without {first}: {rest:.3f}; {first} is "
+              f"{d.layers[0].cycles / d.total.cycles:.0%} of DaDianNao's cycles)", flush=True)
     print("Eyeriss", flush=True)
     res["eyeriss"] = {"alexnet_b4": eyeriss_rows(alex, "AlexNet b4"), "vgg16_b3": eyeriss_rows(vgg, "VGG-16 b3")}
     print("UCNN vs Eyeriss (AlexNet conv, batch 1, Han weights)", flush=True)
@@ -101,6 +112,14 @@ def main(argv=None) -> int:
                                 "multiplies": runs[a].total.macs_executed} for a in out}
         print(f"  {key}: energy gain G=1/2/4 " + " / ".join(f"{out[a]['energy_reduction']:.2f}" for a in ucnn)
               + "; multiplies " + " / ".join(f"{runs[a].total.macs_executed / 1e6:.1f}M" for a in ucnn), flush=True)
+    print("UCNN vs Eyeriss on ResNet-50 conv (batch 1, weight density 0.35, 44% zero inputs), G = 1", flush=True)
+    r50 = synth_trace("resnet50", batch=1, seed=0, weight_density=0.35, act_density="cnvlutin44", layers="conv")
+    for scheme, bits in (("inq", 5), ("ttq", 2)):
+        out, _ = speedups(quantize_trace(r50, scheme, bits), ["ucnn"], "eyeriss")
+        res["ucnn"][f"resnet50_{scheme}{bits}"] = {"energy_gain": out["ucnn"]["energy_reduction"],
+                                                  "speedup": out["ucnn"]["speedup"]}
+        print(f"  {scheme}{bits}: energy gain {out['ucnn']['energy_reduction']:.2f}, speedup "
+              f"{out['ucnn']['speedup']:.2f}", flush=True)
     res["seconds"] = time.time() - t0
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
     with open(a.out, "w") as fh:

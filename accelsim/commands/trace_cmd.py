@@ -22,7 +22,7 @@ from accelsim.errors import AccelsimError, ConfigError
 from accelsim.fixedpoint import frac_bits_for, quantize
 from accelsim.trace.format import LayerTrace, Trace
 from accelsim.trace.io import load_trace, save_trace
-from accelsim.trace.networks import NETWORKS
+from accelsim.trace.networks import ALL_NETWORKS as NETWORKS
 from accelsim.trace.synth import ACT_PROFILES, WEIGHT_PROFILES, parse_density, synth_trace
 
 DATAPATH_BITS = 16

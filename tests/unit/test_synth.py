@@ -19,6 +19,8 @@ def specs(name, batch=1):
 # ---- shapes -----------------------------------------------------------------------------------------
 
 def test_every_network_builds_valid_specs_with_a_description():
+    """Chain networks: each layer takes the previous layer's output (branching networks -- GoogLeNet,
+    ResNet-50 -- are checked through their recorded inputs in test_networks_more.py)."""
     for name, net in NETWORKS.items():
         assert net.description
         layers = network_layers(name)
