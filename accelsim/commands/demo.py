@@ -19,8 +19,14 @@ import argparse
 import time
 from pathlib import Path
 
-DEFAULT_TRACES = Path(__file__).resolve().parents[2] / "traces"
-DEFAULT_STUDIES = Path(__file__).resolve().parents[2] / "studies"
+def _default_dir(name: str) -> Path:
+    """``./NAME`` when run from a checkout, else the checkout this package was installed from (editable)."""
+    here = Path.cwd() / name
+    return here if here.is_dir() else Path(__file__).resolve().parents[2] / name
+
+
+DEFAULT_TRACES = _default_dir("traces")
+DEFAULT_STUDIES = _default_dir("studies")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
