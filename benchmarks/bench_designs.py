@@ -6,7 +6,10 @@
 Each (network, design) is simulated on a seeded synthetic trace (batch: AlexNet 4, VGG-16 3, others 4;
 conv layers; Eyeriss's activation densities for AlexNet, Han et al.'s for the others).  One warm-up run
 compiles the numba kernels first (the cache makes later processes start warm); each time is the best of
-``--repeat`` runs, each on fresh LayerTrace objects (no outputs cached from an earlier run).  The forward pass is torch
+``--repeat`` runs, each on fresh LayerTrace objects (no outputs cached from an earlier run).  Each design
+is timed twice: on the synthetic trace as synthesized (no stored outputs: a model that writes compressed
+outputs computes them with one numpy convolution) and on the same trace carrying its outputs, as traces
+exported from real models do.  The forward pass is torch
 (one thread) when installed, else numpy (im2col + tensordot).  Targets (issue 3/4): no slower than 2x the
 forward pass.  Never a test gate: results go to a JSON file with the machine and commit.
 """
@@ -74,6 +77,8 @@ def main(argv=None) -> int:
         trace = synth_trace(net, batch=BATCH.get(net, 4), seed=0, weight_density="dense",
                             act_density=ACT.get(net, "dense"), layers="conv")
         macs = sum(lt.spec.macs_dense for lt in trace.layers)
+        with_out = type(trace)(trace.network, [type(lt)(lt.spec, lt.weights, lt.inputs, layer_outputs(lt))
+                                               for lt in trace.layers], trace.source)
         fwd, engine = min(forward_seconds(trace) for _ in range(a.repeat))
         for arch in archs:
             acc = create(arch)
@@ -85,12 +90,20 @@ def main(argv=None) -> int:
                 t0 = time.perf_counter()
                 res = acc.simulate(fresh)
                 sec = min(sec, time.perf_counter() - t0)
+            # the same trace carrying its outputs, as traces exported from real models do
+            sec_out = float("inf")
+            for _ in range(a.repeat):
+                t0 = time.perf_counter()
+                acc.simulate(with_out)
+                sec_out = min(sec_out, time.perf_counter() - t0)
             rows.append({"network": net, "batch": trace.layers[0].spec.N, "layers": len(trace.layers),
                          "arch": arch, "seconds": sec, "macs_dense": macs, "macs_per_second": macs / sec,
                          "forward_seconds": fwd, "forward_engine": engine, "ratio_to_forward": sec / fwd,
+                         "seconds_trace_with_outputs": sec_out, "ratio_to_forward_with_outputs": sec_out / fwd,
                          "cycles": res.total.cycles})
             print(f"{net:8} {arch:10} {sec:8.2f} s  {macs / sec / 1e9:6.2f} GMAC/s  "
-                  f"forward ({engine}) {fwd:6.2f} s  ratio {sec / fwd:5.2f}", flush=True)
+                  f"forward ({engine}) {fwd:6.2f} s  ratio {sec / fwd:5.2f}; trace with outputs {sec_out:6.2f} s "
+                  f"ratio {sec_out / fwd:5.2f}", flush=True)
     out = {"machine": {"platform": platform.platform(), "python": sys.version.split()[0],
                        "cpus": os.cpu_count()}, "commit": commit(), "time": time.strftime("%Y-%m-%d %H:%M:%S"),
            "rows": rows}
