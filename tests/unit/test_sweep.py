@@ -90,3 +90,15 @@ def test_kill_and_resume_loses_and_redoes_nothing(tmp_path, alexnet_b1):
     after = {p.name: p.stat().st_mtime_ns for p in runs_dir.glob("*.json")}
     assert len(after) == len(thresholds)
     assert all(after[k] == v for k, v in before.items())
+
+
+def test_existing_cluster_by_scheduler_address(tmp_path, alexnet_b1, capsys):
+    """--scheduler ADDRESS sends the runs to a cluster that already exists (here a LocalCluster started by
+    the test, as a user's cluster would be) instead of starting one."""
+    from dask.distributed import LocalCluster
+    spec = write_spec(tmp_path, alexnet_b1, [0.0])
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=40) as cluster:
+        assert main(["sweep", str(spec), "--scheduler", cluster.scheduler_address, "--quiet"]) == 0
+    assert "2 ran, 0 already done" in capsys.readouterr().out
+    assert len(list((tmp_path / "res" / "runs").glob("*.json"))) == 2
