@@ -15,7 +15,8 @@ See accelsim/kernels/lanes.py for the exact traversal.
 
 Where accelsim differs from MIsim, and why:
 * MIsim's dispatcher reads NM through 2 ports x 32 B/cycle; accelsim assumes the dispatcher keeps every
-  lane fed (16 lanes x 1 neuron + offset per cycle is 16 x 20 bits, within one port) and counts its work
+  lane fed: 16 lanes x (16-bit neuron + 4-bit offset) = 40 B per cycle, within the two ports' 64 B (the
+  neurons are broadcast, so every tile is fed by the same reads); it counts the dispatcher's work
   (``dispatcher.select``) for energy instead of timing it;
 * near-zero pruning (CNV+pruning): an input whose magnitude is below the layer's threshold counts as zero
   (``threshold`` for all layers, ``thresholds`` per layer name, in the trace's own units; or
