@@ -89,6 +89,8 @@ class Accelerator(abc.ABC):
         counts = self.count(plan, layer)
         tl = Timeline(log=log)
         stats = tl.run(self.timeline(plan, counts, tl))
+        if ("leakage", "cycle") in self.energy.entries:  # static energy: one count per cycle, stalls included
+            counts.actions.add("leakage", "cycle", int(stats["cycles"]))
         e = self.energy.apply(counts.actions)
         clock = float(self.config.clock_hz)
         peak = self.peak_macs_per_cycle()

@@ -72,7 +72,7 @@ def print_breakdown(res: NetworkResult, out=None) -> None:
     """Energy by component category (ALU, RF, NoC, GLB, SRAM, eDRAM, DRAM, ...) per layer, in percent."""
     out = out or sys.stdout
     layers = res.layers + [res.total]
-    cats = sorted({c for lr in layers for c in lr.energy_by_category})
+    cats = sorted({c for lr in layers for c, v in lr.energy_by_category.items() if v})
     unit = layers[0].energy_unit
     print(f"energy by component ({unit}, and % of the layer's total)", file=out)
     print(f"{'layer':<12} " + " ".join(f"{c:>16}" for c in cats), file=out)

@@ -71,7 +71,7 @@ def fig_energy_breakdown(results: Sequence[NetworkResult], network: str) -> Figu
     with plt.style.context(STYLE):
         runs = [r for r in results if trace_name(r) == network]
         layers = list(dict.fromkeys(lr.name for r in runs for lr in r.layers))
-        cats = sorted({c for r in runs for lr in r.layers for c in lr.energy_by_category},
+        cats = sorted({c for r in runs for lr in r.layers for c, v in lr.energy_by_category.items() if v},
                       key=lambda c: (CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else 99, c))
         fig, ax = plt.subplots(figsize=(max(4.5, 0.6 * len(layers) * len(runs) + 2), 3.4))
         w = 0.8 / max(1, len(runs))

@@ -169,3 +169,22 @@ def test_cli_breakdown_percentages_sum_to_100(tmp_path, capsys):
                if line.startswith("c1"))
     pcts = [float(tok.rstrip("%")) for tok in row.split() if tok.endswith("%")]
     assert abs(sum(pcts) - 100) < 0.5
+
+
+def test_leakage_per_cycle_from_a_user_table(tmp_path):
+    """A user table pricing leakage.cycle at 10 pJ adds exactly 10 pJ x cycles to a layer's energy, in the
+    Static category; the shipped table prices it at 0."""
+    import yaml
+
+    from accelsim.energy import EnergyTable
+    base = EnergyTable.load("dadiannao-45nm")
+    d = base.to_dict()
+    d["components"]["leakage"]["actions"]["cycle"] = 10.0
+    p = tmp_path / "leaky.yaml"
+    p.write_text(yaml.safe_dump(d))
+    lt = layer(LayerSpec("c", "conv", 1, 32, 5, 5, 300, 3, 3))
+    r0 = create("dadiannao").simulate_layer(lt)
+    r1 = create("dadiannao", energy=str(p)).simulate_layer(lt)
+    assert r0.counts[("leakage", "cycle")] == r0.cycles == 332
+    assert r1.energy == pytest.approx(r0.energy + 10.0 * 332)
+    assert r1.energy_by_category["Static"] == pytest.approx(3320.0)
