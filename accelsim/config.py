@@ -71,10 +71,10 @@ def _coerce(cls_name: str, key: str, typ: Any, value: Any, where: str) -> Any:
 
 def from_dict(cls: type[T], data: Mapping[str, Any] | None, where: str = "", base: T | None = None) -> T:
     """Build config ``cls`` from a mapping, starting from ``base`` (or the defaults); unknown keys fail."""
-    data = dict(data or {})
     prefix = f"{where}: " if where else ""
-    if not isinstance(data, dict):
-        raise ConfigError(f"{prefix}a config must be a mapping of keys to values")
+    if data is not None and not isinstance(data, Mapping):
+        raise ConfigError(f"{prefix}a config must be a mapping of keys to values, got {type(data).__name__}")
+    data = dict(data or {})
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(fields))
     if unknown:

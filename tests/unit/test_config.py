@@ -56,3 +56,8 @@ def test_create_with_overrides_and_unknown_arch():
     assert acc.config.threshold == 0.25
     with pytest.raises(ConfigError, match="unknown accelerator"):
         create("tpu")
+
+
+def test_non_mapping_config_is_a_config_error():
+    with pytest.raises(ConfigError, match="mapping"):
+        from_dict(DaDianNaoConfig, [("tiles", 4)])
