@@ -66,8 +66,8 @@ def _register_synth(sub: Any) -> None:
         "synth", help="write a seeded synthetic trace with real layer shapes", formatter_class=_FMT,
         description="Write a synthetic trace: the real layer shapes of a network with seeded random weights "
                     "and inputs whose per-layer densities (fractions of non-zeros) are exact. The trace is "
-                    "labelled synthetic in its manifest. Non-zeros are placed iid, so zero runs are shorter "
-                    "than in real activations (which cluster spatially).",
+                    "labelled synthetic in its manifest. Input non-zeros are placed iid unless --act-pattern "
+                    "clustered asks for zeros clustered as after a real ReLU.",
         epilog=f"networks:\n{nets}\n\n"
                "weight density profiles:\n"
                "  dense     every weight kept\n"
@@ -102,6 +102,10 @@ def _register_synth(sub: Any) -> None:
     p.add_argument("--layers", choices=("conv", "all"), default=None,
                    help="which layers to include: conv layers only, or all layers (default: conv for "
                         "--network, all for --topology)")
+    p.add_argument("--act-pattern", choices=("iid", "clustered"), default="iid",
+                   help="where input zeros go (after the first layer): iid = uniformly at random (default); "
+                        "clustered = like a ReLU of a smooth random field with per-channel offsets, so zeros "
+                        "form spatial regions and some channels are almost always active, as in real nets")
     p.add_argument("--outputs", action="store_true",
                    help="also store each layer's outputs, computed from its own inputs and weights "
                         "(convolution then ReLU, none after the last layer)")
@@ -118,7 +122,8 @@ def _run_synth(args: argparse.Namespace) -> int:
         scale = {d["name"]: b for d, b in zip(network.layers, batches)}
     layers = args.layers or ("all" if args.topology else "conv")
     tr = synth_trace(network, batch=args.batch, seed=args.seed, weight_density=args.weight_density,
-                     act_density=args.act_density, layers=layers, with_outputs=args.outputs, batch_scale=scale)
+                     act_density=args.act_density, layers=layers, with_outputs=args.outputs, batch_scale=scale,
+                     act_pattern=args.act_pattern)
     if args.topology:
         tr.source["topology"] = str(args.topology)
     try:

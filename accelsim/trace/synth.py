@@ -24,9 +24,11 @@ How tensors are drawn
   ReLU except for the network's last layer); they are not the next layer's inputs, which are drawn
   independently.
 
-Limitations: real activation zeros cluster spatially (whole channels and regions go dark after ReLU) and
-real pruned weights lose their small magnitudes first; iid placement makes zero runs shorter than real ones,
-so RLC and zero-skipping results on synthetic traces are estimates, not measurements.
+Limitations: real activation zeros cluster (whole channels and regions go dark after ReLU) and real
+pruned weights lose their small magnitudes first.  iid placement balances Cnvlutin's lanes better than
+real activations do (``act_pattern="clustered"`` models the clustering; it barely changes RLC sizes,
+which follow the non-zero count), and synthetic outputs (ReLU of random convolutions, about 50% dense)
+are denser than real ones: results on synthetic traces are estimates, not measurements.
 
 Density profiles (see :mod:`accelsim.trace.networks` for the data and sources)
 -----------------------------------------------------------------------------
@@ -171,6 +173,45 @@ def sparse_tensor(rng: np.random.Generator, shape: tuple[int, ...], density: flo
     return out.reshape(shape)
 
 
+ACT_PATTERNS = ("iid", "clustered")
+
+
+def clustered_activations(rng: np.random.Generator, shape: tuple[int, ...], density: float,
+                          smooth: int = 5, channel_spread: float = 1.0) -> np.ndarray:
+    """Non-negative float32 activations with exactly ``exact_count(density, size)`` non-zeros whose zeros
+    cluster like a ReLU's: ReLU(field - t), where the field is white noise box-smoothed over ``smooth`` x
+    ``smooth`` pixels per (image, channel) plane, plus a per-channel offset N(0, ``channel_spread``) (some
+    channels are almost always active, others almost never, as biases make them), normalized to unit
+    variance; t is the quantile that keeps the requested count (ties broken by position).  An FC input
+    (N, C) has no spatial extent: only the per-channel offsets cluster it."""
+    n = int(np.prod(shape, dtype=np.int64))
+    k = exact_count(_check_fraction(density, "density"), n)
+    if k == 0:
+        return np.zeros(shape, dtype=np.float32)
+    x = rng.standard_normal(shape, dtype=np.float32)
+    if len(shape) == 4 and smooth > 1:
+        from numpy.lib.stride_tricks import sliding_window_view
+        p = smooth // 2
+        for ax in (2, 3):  # separable box filter, same size output
+            pad = [(0, 0)] * 4
+            pad[ax] = (p, smooth - 1 - p)
+            x = sliding_window_view(np.pad(x, pad, mode="wrap"), smooth, axis=ax).mean(axis=-1)
+        x = x / max(float(x.std()), 1e-12)
+    if len(shape) >= 2:
+        off = rng.standard_normal(shape[1]).astype(np.float32) * np.float32(channel_spread)
+        x = x + off.reshape((1, -1) + (1,) * (len(shape) - 2))
+    flat = x.reshape(-1)
+    order = np.argsort(-flat, kind="stable")
+    out = np.zeros(n, dtype=np.float32)
+    kept = order[:k]
+    t = flat[order[k]] if k < n else flat[order[-1]] - 1.0
+    out[kept] = np.clip(flat[kept] - t, 0, None)
+    # no kept value may quantize to zero (as in sparse_tensor): lift the smallest to MAG_MIN of the max
+    mx = float(out.max()) if k else 1.0
+    out[kept] = np.maximum(out[kept], np.float32(MAG_MIN * max(mx, 1e-12) / MAG_MAX))
+    return out.reshape(shape)
+
+
 def _values(rng: np.random.Generator, k: int, std: float, signed: bool) -> np.ndarray:
     v = rng.standard_normal(k, dtype=np.float32)
     mag = np.clip(np.abs(v), MAG_MIN, MAG_MAX) * np.float32(std)
@@ -204,11 +245,14 @@ def forward(spec: LayerSpec, inputs: np.ndarray, weights: np.ndarray, relu: bool
 
 def synth_trace(network: "str | Network", batch: int = 1, seed: int = 0, weight_density: DensityArg = "dense",
                 act_density: DensityArg = "dense", layers: str | Sequence[str] = "conv",
-                with_outputs: bool = False, batch_scale: Mapping[str, int] | None = None) -> Trace:
+                with_outputs: bool = False, batch_scale: Mapping[str, int] | None = None,
+                act_pattern: str = "iid") -> Trace:
     """A synthetic trace of ``network`` (see the module docstring for how tensors are drawn).
 
     ``layers``: ``"conv"`` (conv layers only), ``"all"``, or a list of layer names (kept in network order).
     ``batch_scale``: per-layer multiplier of ``batch`` (a SCALE-Sim GEMM row's M becomes its layer's N).
+    ``act_pattern``: where the zeros of the (non-first) inputs go: ``iid`` uniformly at random, or
+    ``clustered`` as a ReLU of a smooth random field with per-channel offsets (:func:`clustered_activations`).
     Raises ConfigError for an unknown network, profile or layer, or a bad batch, seed or density.
     """
     net = get_network(network)
@@ -241,8 +285,13 @@ def synth_trace(network: "str | Network", batch: int = 1, seed: int = 0, weight_
         fan_in = spec.Cg * spec.R * spec.S
         w = sparse_tensor(_layer_rng(int(seed), index, _WEIGHT_STREAM), spec.weight_shape, wd[name],
                           std=math.sqrt(2.0 / fan_in), signed=True)
-        x = sparse_tensor(_layer_rng(int(seed), index, _INPUT_STREAM), spec.input_shape, ad[name],
-                          std=1.0, signed=(index == 0))
+        if act_pattern not in ACT_PATTERNS:
+            raise ConfigError(f"act_pattern must be one of {ACT_PATTERNS}, got {act_pattern!r}")
+        if act_pattern == "clustered" and index > 0:
+            x = clustered_activations(_layer_rng(int(seed), index, _INPUT_STREAM), spec.input_shape, ad[name])
+        else:
+            x = sparse_tensor(_layer_rng(int(seed), index, _INPUT_STREAM), spec.input_shape, ad[name],
+                              std=1.0, signed=(index == 0))
         y = forward(spec, x, w, relu=index < len(net.layers) - 1) if with_outputs else None
         out.append(LayerTrace(spec, w, x, y))
     source = {
@@ -258,6 +307,7 @@ def synth_trace(network: "str | Network", batch: int = 1, seed: int = 0, weight_
         "weight_density": {"profile": _profile_name(weight_density), "per_layer": {n: wd[n] for n in chosen}},
         "act_density": {"profile": _profile_name(act_density), "per_layer": {n: ad[n] for n in chosen}},
         "with_outputs": bool(with_outputs),
+        "act_pattern": act_pattern,
     }
     return Trace(network=network, layers=out, source=source)
 
