@@ -77,6 +77,8 @@ def main(argv=None) -> int:
     print("Cnvlutin vs DaDianNao", flush=True)
     res["cnvlutin"] = {}
     for name, tr in (("alexnet_eyeriss", alex), ("vgg16_han2015", vgg),
+                     ("alexnet_eyeriss_clustered", synth_trace("alexnet", batch=4, seed=0, act_density="eyeriss-alexnet",
+                                                               layers="conv", act_pattern="clustered")),
                      ("alexnet_44", synth_trace("alexnet", batch=4, seed=0, act_density="cnvlutin44", layers="conv")),
                      ("vgg16_44", synth_trace("vgg16", batch=3, seed=0, act_density="cnvlutin44", layers="conv"))):
         out, _ = speedups(tr, ["cnvlutin", "cnvlutin:gate_idle_lanes=false"], "dadiannao")
