@@ -55,3 +55,28 @@ def test_coarsen_keeps_totals():
     c = w.coarsen(3)
     assert len(c) <= 3
     assert c.load_bits.sum() == 45 and c.compute_cycles.sum() == 90 and c.store_bits.sum() == 135
+
+
+def test_dadiannao_layer_streaming_weights_log():
+    """A tiny FC layer through the whole DaDianNao model: 1 tile, SB of 64 bytes (half for prefetch = 256
+    bits = one 16x16-bit filter), so weights stream in chunks of 16 filters (one 16-filter group); C = 16,
+    M = 64 -> 4 chunks of 16 x 256 bits = 4096 bits; DRAM 64 bits/cycle, no latency -> 64 cycles each.
+    Each chunk computes 1 brick x 1 filter group = 1 cycle.  The channel is the bottleneck: loads end at
+    64, 128, 192, 256 (two buffers are never both full); tiles run 64-65, 128-129, 192-193, 256-257; the
+    8-cycle pipeline fill ends the layer at 265.  Stalls: 64 before the first tile, then 63 before each
+    of the others."""
+    import numpy as np
+
+    from accelsim.accelerators import create
+    from accelsim.trace import LayerSpec, LayerTrace
+    spec = LayerSpec("fc", "fc", 1, 16, 1, 1, 64, 1, 1)
+    lt = LayerTrace(spec, np.ones((64, 16), np.float32), np.ones((1, 16), np.float32))
+    acc = create("dadiannao", tiles=1, sb_bytes_per_tile=64, dram_bw_bits_per_cycle=64.0, dram_latency_cycles=0)
+    r = acc.simulate_layer(lt, log=True)
+    log = r.extra["log"]
+    loads = [t for e, t in log if e.startswith("dram:load")]
+    starts = [t for e, t in log if e.startswith("start")]
+    ends = [t for e, t in log if e.startswith("end")]
+    assert loads == [64, 128, 192, 256] and starts == [64, 128, 192, 256] and ends == [65, 129, 193, 257]
+    assert r.cycles == 265 and r.compute_cycles == 4 + 8 and r.dram_read_bits == 64 * 16 * 16
+    assert r.stall_cycles == 64 + 63 * 3
