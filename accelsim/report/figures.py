@@ -73,25 +73,32 @@ def fig_energy_breakdown(results: Sequence[NetworkResult], network: str) -> Figu
         layers = list(dict.fromkeys(lr.name for r in runs for lr in r.layers))
         cats = sorted({c for r in runs for lr in r.layers for c, v in lr.energy_by_category.items() if v},
                       key=lambda c: (CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else 99, c))
-        fig, ax = plt.subplots(figsize=(max(4.5, 0.6 * len(layers) * len(runs) + 2), 3.4))
+        fig, ax = plt.subplots(figsize=(min(14.0, max(4.5, 0.45 * len(layers) * len(runs) + 2)), 3.8))
         w = 0.8 / max(1, len(runs))
         colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
         unit = runs[0].layers[0].energy_unit if runs and runs[0].layers else "pJ"
         scale, label = (1e-6, "energy (uJ)") if unit == "pJ" else (1.0, f"energy ({unit})")
+        ticks, names, top = [], [], 0.0
         for i, r in enumerate(runs):
             by = {lr.name: lr for lr in r.layers}
             bottom = [0.0] * len(layers)
+            xs = [j + i * w for j in range(len(layers))]
             for k, c in enumerate(cats):
                 v = [by[n].energy_by_category.get(c, 0.0) * scale if n in by else 0.0 for n in layers]
-                ax.bar([j + i * w for j in range(len(layers))], v, w, bottom=bottom, color=colors[k % len(colors)],
-                       label=c if i == 0 else None, edgecolor="white", lw=0.3)
+                ax.bar(xs, v, w, bottom=bottom, color=colors[k % len(colors)], label=c if i == 0 else None,
+                       edgecolor="white", lw=0.3)
                 bottom = [b + x for b, x in zip(bottom, v)]
-            for j, n in enumerate(layers):
-                ax.text(j + i * w, bottom[j], r.arch[:10], rotation=90, va="bottom", ha="center", fontsize=6)
-        ax.set_xticks([j + w * (len(runs) - 1) / 2 for j in range(len(layers))], layers, rotation=30, ha="right")
+            ticks += xs
+            names += [r.arch] * len(layers)
+            top = max([top] + bottom)
+        ax.set_xticks(ticks, names, rotation=90, fontsize=6)
+        for j, n in enumerate(layers):
+            ax.text(j + w * (len(runs) - 1) / 2, top * 1.03, n, ha="center", va="bottom", fontsize=8,
+                    fontweight="bold")
+        ax.set_ylim(0, top * 1.15 if top else 1)
         ax.set_ylabel(label)
         ax.set_title(f"Energy by component, {network}{_tag(any(r.synthetic for r in runs))}")
-        ax.legend(ncol=4)
+        ax.legend(loc="upper left", fontsize=7, bbox_to_anchor=(1.005, 1.0), frameon=False)
         fig.tight_layout()
         return fig
 
@@ -122,24 +129,28 @@ def fig_macs(results: Sequence[NetworkResult], network: str) -> Figure:
         layers = list(dict.fromkeys(lr.name for r in runs for lr in r.layers))
         kinds = [("macs_executed", "executed"), ("macs_gated", "gated"), ("macs_skipped", "skipped"),
                  ("macs_reused", "reused")]
-        fig, ax = plt.subplots(figsize=(max(4.5, 0.6 * len(layers) * len(runs) + 2), 3.2))
+        fig, ax = plt.subplots(figsize=(min(14.0, max(4.5, 0.45 * len(layers) * len(runs) + 2)), 3.8))
         w = 0.8 / max(1, len(runs))
         colors = ["#3b75af", "#ef8636", "#c5c5c5", "#519e3e"]
+        ticks, labels = [], []
         for i, r in enumerate(runs):
             by = {lr.name: lr for lr in r.layers}
             bottom = [0.0] * len(layers)
+            xs = [j + i * w for j in range(len(layers))]
             for k, (f, lab) in enumerate(kinds):
                 v = [getattr(by[n], f) / by[n].macs_dense if n in by and by[n].macs_dense else 0 for n in layers]
-                ax.bar([j + i * w for j in range(len(layers))], v, w, bottom=bottom, color=colors[k],
-                       label=lab if i == 0 else None, edgecolor="white", lw=0.3)
+                ax.bar(xs, v, w, bottom=bottom, color=colors[k], label=lab if i == 0 else None,
+                       edgecolor="white", lw=0.3)
                 bottom = [b + x for b, x in zip(bottom, v)]
-            for j in range(len(layers)):
-                ax.text(j + i * w, 1.01, r.arch[:10], rotation=90, va="bottom", ha="center", fontsize=6)
-        ax.set_xticks([j + w * (len(runs) - 1) / 2 for j in range(len(layers))], layers, rotation=30, ha="right")
-        ax.set_ylim(0, 1.35)
+            ticks += xs
+            labels += [r.arch] * len(layers)
+        ax.set_xticks(ticks, labels, rotation=90, fontsize=6)
+        for j, n in enumerate(layers):  # layer names above each group of bars
+            ax.text(j + w * (len(runs) - 1) / 2, 1.03, n, ha="center", va="bottom", fontsize=8, fontweight="bold")
+        ax.set_ylim(0, 1.25)
         ax.set_ylabel("fraction of dense MACs")
-        ax.set_title(f"MACs executed / gated / skipped, {network}{_tag(any(r.synthetic for r in runs))}")
-        ax.legend(ncol=4, loc="upper left")
+        ax.set_title(f"MACs executed / gated / skipped / reused, {network}{_tag(any(r.synthetic for r in runs))}")
+        ax.legend(loc="upper left", fontsize=7, bbox_to_anchor=(1.005, 1.0), frameon=False)
         fig.tight_layout()
         return fig
 
