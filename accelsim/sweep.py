@@ -123,6 +123,14 @@ def run_one(run: Run, out_dir: str) -> str:
     return str(path)
 
 
+def validate(runs: list[Run]) -> None:
+    """Build every run's config (no simulation): a bad value is a ConfigError naming the run."""
+    from accelsim.config import from_dict
+    from accelsim.runner import get
+    for r in runs:
+        from_dict(get(r.name).config_cls, r.overrides, where=f"sweep run {r.arch}")
+
+
 def pending(runs: list[Run], out: Path) -> list[Run]:
     return [r for r in runs if not (out / "runs" / f"{r.run_id}.json").exists()]
 
@@ -131,6 +139,7 @@ def execute(spec: SweepSpec, workers: int = 2, scheduler: str | None = None,
             on_done: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Run every pending run of ``spec``; returns counts.  ``on_done(done, total)`` reports progress."""
     runs = spec.runs()
+    validate(runs)  # bad config values fail here, before any worker starts
     todo = pending(runs, spec.out)
     (spec.out / "runs").mkdir(parents=True, exist_ok=True)
     (spec.out / "sweep_runs.json").write_text(json.dumps(

@@ -102,3 +102,11 @@ def test_existing_cluster_by_scheduler_address(tmp_path, alexnet_b1, capsys):
         assert main(["sweep", str(spec), "--scheduler", cluster.scheduler_address, "--quiet"]) == 0
     assert "2 ran, 0 already done" in capsys.readouterr().out
     assert len(list((tmp_path / "res" / "runs").glob("*.json"))) == 2
+
+
+def test_bad_grid_value_fails_before_any_worker(tmp_path, alexnet_b1, capsys):
+    spec = write_spec(tmp_path, alexnet_b1, [0.0, -1.0])
+    assert main(["sweep", str(spec), "--workers", "1", "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert "threshold must be >= 0" in err and "Traceback" not in err
+    assert not (tmp_path / "res" / "runs").exists() or not list((tmp_path / "res" / "runs").glob("*.json"))
