@@ -163,7 +163,7 @@ def execute(spec: SweepSpec, workers: int = 2, scheduler: str | None = None,
             client = Client(scheduler)
         else:
             cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=40)
+                                   dashboard_address=None, silence_logs=50)  # errors reach the user as one line
             client = Client(cluster)
         try:
             futures = [client.submit(run_one, r, str(spec.out), key=f"accelsim-{r.run_id}", pure=False)
