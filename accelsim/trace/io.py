@@ -100,6 +100,12 @@ class _open:
             raise TraceError(f"{p}: no such file")
         if os.path.isdir(p):
             raise TraceError(f"{p}: is a directory, not a trace file")
+        with open(p, "rb") as fh:
+            magic = fh.read(6)
+        if magic.startswith(b"\x93NUMPY"):
+            raise TraceError(f"{p}: a single .npy array, not a trace (.npz) file")
+        if not magic.startswith(b"PK"):
+            raise TraceError(f"{p}: not a trace (.npz) file: it is not a zip archive")
         try:
             self.npz = np.load(p, allow_pickle=False)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:

@@ -90,7 +90,7 @@ def test_missing_file_directory_and_not_npz(tmp_path):
         load_trace(tmp_path)
     p = tmp_path / "text.npz"
     p.write_text("hello")
-    with pytest.raises(TraceError, match="not a readable trace"):
+    with pytest.raises(TraceError, match="not a zip archive"):
         load_trace(p)
     q = tmp_path / "one.npy"
     np.save(q, np.zeros(3))
