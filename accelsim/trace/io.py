@@ -108,7 +108,7 @@ class _open:
             raise TraceError(f"{p}: not a trace (.npz) file: it is not a zip archive")
         try:
             self.npz = np.load(p, allow_pickle=False)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+        except Exception as e:  # BadZipFile, EOFError, OSError, ValueError, NotImplementedError (bad zip fields)
             raise TraceError(f"{p}: not a readable trace (.npz) file ({_short(e)})") from None
         if not hasattr(self.npz, "files"):
             raise TraceError(f"{p}: a single .npy array, not a trace (.npz) file")
