@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         res.write_json(out / "runs" / f"{Path(t.path).stem}__{s.label}.json")
     rows = compare.compare_rows(results, args.baseline)
     compare.write_compare(rows, out)
-    say(compare.format_table(rows, per_layer=False))
+    _summary(say, compare.geomean_rows(rows), f"all {len(traces)} traces", args.baseline)
     available_now = available()
     if "ucnn" in available_now and "eyeriss" in available_now and not args.no_synthetic and not args.arch:
         from accelsim.quantize import quantize_trace
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             res.write_json(out / "ucnn" / "runs" / f"{Path(t.path).stem}__{s.label}.json")
         urows = compare.compare_rows(ures, "eyeriss")
         compare.write_compare(urows, out / "ucnn")
-        say("\nUCNN vs the Eyeriss baseline (quantized synthetic AlexNet conv, batch 1):")
+        say("\nUCNN vs the Eyeriss baseline (quantized synthetic AlexNet conv, batch 1; ucnn/compare.csv):")
         say(compare.format_table(urows, per_layer=False))
     studies = sorted(Path(args.studies).glob("*.csv")) if Path(args.studies).is_dir() else []
     if studies:
@@ -123,3 +123,11 @@ def run(args: argparse.Namespace) -> int:
         f"{out / 'runs'}/*.json\nfigures: {len(figs)} files in {out / 'figures'}\n"
         f"done in {time.monotonic() - t0:.1f} s")
     return 0
+
+
+def _summary(say, summary: list, what: str, baseline: str) -> None:
+    say(f"\n{'design':<28} {'speedup over ' + baseline:>22} {'energy reduction':>18}   ({what}, geometric means;"
+        " per-trace rows in compare.csv)")
+    for g in summary:
+        say(f"{g['arch'][:28]:<28} {g['speedup_geomean']:>15.2f}x ({g['speedup_min']:.2f}-{g['speedup_max']:.2f})"
+            f" {g['energy_reduction_geomean']:>17.2f}x")
