@@ -21,6 +21,12 @@ from accelsim.kernels._jit import jit
 
 
 @jit
+def _chunk_steps(nnz, zero_brick_cycles):
+    """MIsim's cost of one lane chunk: one step per non-zero, ``zero_brick_cycles`` if all zero."""
+    return nnz if nnz > 0 else zero_brick_cycles
+
+
+@jit
 def window_lane_work_bricks(bnnz, R, S, stride, E, F, lanes, zero_brick_cycles,
                             out_max_steps, out_lane_steps, out_zero_chunks):
     """bnnz : (N, G, Hp, Wp, B) int32 non-zeros of brick b at (y, x); lane u owns bricks
@@ -40,11 +46,8 @@ def window_lane_work_bricks(bnnz, R, S, stride, E, F, lanes, zero_brick_cycles,
                             for s in range(S):
                                 for b in range(u * bu, u * bu + bu):
                                     k = bnnz[n, g, y0 + r, x0 + s, b]
-                                    if k > 0:
-                                        steps += k
-                                    else:
-                                        steps += zero_brick_cycles
-                                        out_zero_chunks[n, g, e] += 1
+                                    steps += _chunk_steps(k, zero_brick_cycles)
+                                    out_zero_chunks[n, g, e] += k == 0
                         out_lane_steps[n, g, e] += steps
                         if steps > wmax:
                             wmax = steps
@@ -85,19 +88,13 @@ def window_lane_work_general(mask, Cg, R, S, stride, E, F, lanes, brick, zero_br
                                     cnt += mask[n, g, y0 + r, x0 + s, c]
                                     pos += 1
                                     if pos == brick:
-                                        if cnt > 0:
-                                            steps += cnt
-                                        else:
-                                            steps += zero_brick_cycles
-                                            out_zero_chunks[n, g, e] += 1
+                                        steps += _chunk_steps(cnt, zero_brick_cycles)
+                                        out_zero_chunks[n, g, e] += cnt == 0
                                         cnt = 0
                                         pos = 0
                         if pos > 0:
-                            if cnt > 0:
-                                steps += cnt
-                            else:
-                                steps += zero_brick_cycles
-                                out_zero_chunks[n, g, e] += 1
+                            steps += _chunk_steps(cnt, zero_brick_cycles)
+                            out_zero_chunks[n, g, e] += cnt == 0
                         out_lane_steps[n, g, e] += steps
                         if steps > wmax:
                             wmax = steps
