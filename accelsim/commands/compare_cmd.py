@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare", help="compare designs (and variants) against a baseline",
         description="Simulate several designs on one or more traces; report per-layer and per-network "
-                    "speedup (baseline cycles / cycles) and energy ratio (energy / baseline energy), and "
+                    "speedup (baseline time / time, clocks included; the cycle ratio is its own column), energy ratio "
+                    "(energy / baseline energy, each side's price table named), and "
                     "the geometric mean over networks. Variants carry overrides: "
                     "--arch dadiannao,cnvlutin,cnvlutin:threshold=0.05 --baseline dadiannao.")
     p.add_argument("traces", nargs="+", metavar="TRACE", help="trace files (.npz)")
@@ -62,9 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(compare.format_table(rows, per_layer=args.per_layer))
         for g in compare.geomean_rows(rows):
-            print(f"{g['arch']}: speedup geomean {g['speedup_geomean']:.3f}x over {g['networks']} trace(s) "
-                  f"(min {g['speedup_min']:.3f}, max {g['speedup_max']:.3f}); "
-                  f"energy reduction geomean {g['energy_reduction_geomean']:.3f}x")
+            print(compare.format_summary_line(g))
     if args.out:
         paths = compare.write_compare(rows, args.out)
         if not args.quiet:

@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _summary(say, summary: list, what: str, baseline: str) -> None:
-    say(f"\n{'design':<28} {'speedup over ' + baseline:>22} {'energy reduction':>18}   ({what}, geometric means;"
+    say(f"\n{'design':<28} {'speedup (time) over ' + baseline:>22} {'energy reduction':>18}   ({what}, geometric means;"
         " per-trace rows in compare.csv)")
     for g in summary:
         say(f"{g['arch'][:28]:<28} {g['speedup_geomean']:>15.2f}x ({g['speedup_min']:.2f}-{g['speedup_max']:.2f})"

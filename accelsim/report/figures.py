@@ -55,7 +55,7 @@ def fig_speedup(rows: Sequence[dict[str, Any]], baseline: str, per_layer: bool =
         labels = [x + ("*" if (x in synth and not per_layer) else "") for x in xs]
         ax.set_xticks([j + w * (len(archs) - 1) / 2 for j in range(len(xs))], labels, rotation=35, ha="right",
                       fontsize=7 if len(xs) > 12 else 9)
-        ax.set_ylabel(f"speedup over {baseline}")
+        ax.set_ylabel(f"speedup over {baseline}\n(time ratio)")
         ax.set_xlabel("layer" if per_layer else "trace (* synthetic)" if synth else "trace")
         if per_layer:
             ax.set_title(f"Speedup over {baseline} per layer, {network}{_tag(bool(synth))}")
