@@ -138,6 +138,20 @@ def rows(result: NetworkResult, include_total: bool = True) -> list[dict[str, An
     return out
 
 
+def run_file_stem(trace: str | os.PathLike[str] | None, label: str) -> str:
+    """A portable file name stem for the run of design ``label`` on ``trace``: only letters, digits, '_',
+    '-' and '.', so no colon, '=', space or slash reaches a file system (Windows, macOS, shells).  When
+    that changes the text, a short hash of the exact label keeps distinct labels in distinct files; the
+    label itself is kept in the JSON (``arch``)."""
+    import hashlib
+    import re
+    text = f"{Path(str(trace)).stem}__{label}" if trace else str(label)
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", text.replace("=", "-")).strip("._") or "run"
+    if slug != text:
+        slug += "__" + hashlib.sha1(text.encode()).hexdigest()[:6]
+    return slug
+
+
 def to_csv(row_dicts: list[dict[str, Any]], fieldnames: list[str] | tuple[str, ...]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(fieldnames), extrasaction="ignore")

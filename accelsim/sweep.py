@@ -46,8 +46,8 @@ class Run:
         key = json.dumps([os.path.abspath(self.trace), self.arch, sorted(self.overrides.items())],
                          default=str)
         h = hashlib.sha1(key.encode()).hexdigest()[:10]
-        slug = re.sub(r"[^A-Za-z0-9_.=+-]+", "_", f"{Path(self.trace).stem}__{self.arch}")
-        return f"{slug}__{h}"
+        from accelsim.results import run_file_stem
+        return f"{run_file_stem(self.trace, self.arch)}__{h}"
 
 
 @dataclass

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -27,13 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run_label(trace: str, arch: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.=+-]+", "_", f"{Path(trace).stem}__{arch}")
-
-
 def run(args: argparse.Namespace) -> int:
     from accelsim import compare, runner
     from accelsim.errors import ConfigError
+    from accelsim.results import run_file_stem
     from accelsim.trace import load_trace
     specs = runner.parse_arch_list(args.arch)
     labels = [s.label for s in specs]
@@ -58,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
                                   progress=show)
             results.append(res)
             if args.out:
-                res.write_json(Path(args.out) / "runs" / f"{run_label(t, s.label)}.json")
+                res.write_json(Path(args.out) / "runs" / f"{run_file_stem(t, s.label)}.json")
     rows = compare.compare_rows(results, args.baseline)
     if not args.quiet:
         print(compare.format_table(rows, per_layer=args.per_layer))

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from accelsim.progress import progress_iter
     from accelsim.report.compression import FIELDS, compression_rows
     from accelsim.report.make import make_all_figures
-    from accelsim.results import to_csv, write_text_atomic
+    from accelsim.results import run_file_stem, to_csv, write_text_atomic
     from accelsim.trace import load_trace, save_trace
     from accelsim.trace.synth import synth_trace
 
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     for t, s in progress_iter(jobs, "simulate", enabled=show):
         res = runner.simulate(t, s)
         results.append(res)
-        res.write_json(out / "runs" / f"{Path(t.path).stem}__{s.label}.json")
+        res.write_json(out / "runs" / f"{run_file_stem(t.path, s.label)}.json")
     rows = compare.compare_rows(results, args.baseline)
     compare.write_compare(rows, out)
     _summary(say, compare.geomean_rows(rows), f"all {len(traces)} traces", args.baseline)
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         for t, s in progress_iter([(t, s) for t in qtraces for s in uspecs], "ucnn study", enabled=show):
             res = runner.simulate(t, s)
             ures.append(res)
-            res.write_json(out / "ucnn" / "runs" / f"{Path(t.path).stem}__{s.label}.json")
+            res.write_json(out / "ucnn" / "runs" / f"{run_file_stem(t.path, s.label)}.json")
         urows = compare.compare_rows(ures, "eyeriss")
         compare.write_compare(urows, out / "ucnn")
         say("\nUCNN vs the Eyeriss baseline (quantized synthetic AlexNet conv, batch 1; ucnn/compare.csv):")

@@ -78,3 +78,20 @@ def test_compare_csv_and_terminal_name_clocks_and_tables(tiny, tmp_path, capsys)
         assert k in rows[0]
     ey = [r for r in rows if r["arch"] == "eyeriss"]
     assert all(r["energy_basis"] == "mixed:eyeriss-45nm|dadiannao-45nm" for r in ey)
+
+
+def test_run_file_names_are_portable_and_the_label_stays_in_the_json(tiny, tmp_path, capsys):
+    import json
+    import re
+    from accelsim.results import run_file_stem
+    archs = "cnvlutin,cnvlutin:threshold_rel=0.1,cnvlutin:threshold=0.05"
+    assert main(["compare", str(tiny), "--arch", archs, "--baseline", "cnvlutin", "--out", str(tmp_path),
+                 "--quiet"]) == 0
+    files = sorted((tmp_path / "runs").glob("*.json"))
+    assert len(files) == 3
+    for f in files:
+        assert re.fullmatch(r"[A-Za-z0-9_.-]+", f.name), f.name
+    assert {json.loads(f.read_text())["arch"] for f in files} == set(archs.split(","))
+    # labels that differ only in awkward characters still get distinct files
+    assert run_file_stem("a.npz", "x:k=1") != run_file_stem("a.npz", "x_k_1")
+    assert run_file_stem("dir/a.npz", "dadiannao") == "a__dadiannao"
