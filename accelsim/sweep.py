@@ -10,10 +10,14 @@ A sweep spec (YAML)::
     baseline: dadiannao                             # optional: compare.csv against it
     out: sweep_results                              # optional (default: <spec name>_results beside it)
 
-Each run is identified by its trace file, design label and overrides; its result is written atomically
-(temporary file + rename) to ``out/runs/<id>.json`` by the worker that ran it.  Re-running the same spec
-skips every run whose file exists, so an interrupted sweep resumes without losing or redoing finished
-runs.  Runs go to a dask ``LocalCluster`` (``workers`` processes, one thread each) or to an existing
+Each run's result is written atomically (temporary file + rename) to ``out/runs/<trace>__<label>__<h>.json``
+by the worker that ran it, with the run's identity: a SHA-256 of the trace file's bytes, the fully
+resolved config, the energy table's contents and the accelsim version.  Re-running a spec skips a run only
+when its file holds the same identity, so an interrupted sweep resumes without losing or redoing finished
+runs, and a replaced trace, an edited table, a changed config default or a new accelsim version reruns
+exactly the runs it affects.  The baseline must be one run on every trace (a grid key that applies to it
+is refused before any work starts).  A sweep holds a lock on its output folder: a second sweep on the
+same folder waits for it, then finds its runs done.  Runs go to a dask ``LocalCluster`` (``workers`` processes, one thread each) or to an existing
 cluster given its scheduler address; ``workers=0`` runs them in this process.
 """
 from __future__ import annotations
@@ -23,7 +27,6 @@ import hashlib
 import itertools
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -43,11 +46,41 @@ class Run:
 
     @property
     def run_id(self) -> str:
+        """The run's file name stem: which (trace path, label) it is, not what the inputs hold; the
+        identity of the inputs is :func:`identity`, stored in the file and checked on resume."""
         key = json.dumps([os.path.abspath(self.trace), self.arch, sorted(self.overrides.items())],
                          default=str)
         h = hashlib.sha1(key.encode()).hexdigest()[:10]
         from accelsim.results import run_file_stem
         return f"{run_file_stem(self.trace, self.arch)}__{h}"
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def identity(run: Run, trace_sha256: str | None = None) -> dict[str, Any]:
+    """What a run's result depends on: the trace file's bytes, the fully resolved config (defaults filled
+    in), the energy table's contents (not its name: an edited YAML file is a different table) and the
+    accelsim version.  ``key`` is the SHA-256 of all of it."""
+    import accelsim
+    from accelsim.config import from_dict, to_dict
+    from accelsim.energy import EnergyTable
+    from accelsim.runner import get
+    cfg = from_dict(get(run.name).config_cls, run.overrides, where=f"sweep run {run.arch}")
+    table = EnergyTable.load(getattr(cfg, "energy_table"))
+    d = {"trace_sha256": trace_sha256 or file_sha256(run.trace),
+         "design": run.name,
+         "config": json.loads(json.dumps(to_dict(cfg), sort_keys=True, default=str)),
+         "energy_table_sha256": hashlib.sha256(
+             json.dumps(table.to_dict(), sort_keys=True, default=str).encode()).hexdigest(),
+         "accelsim_version": accelsim.__version__}
+    d["key"] = hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
+    return d
 
 
 @dataclass
@@ -57,6 +90,7 @@ class SweepSpec:
     grid: dict[str, list[Any]]
     baseline: str | None
     out: Path
+    base: Path = Path(".")          # the spec file's folder: relative paths in it start here
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "SweepSpec":
@@ -84,7 +118,14 @@ class SweepSpec:
         out = Path(d["out"]) if d.get("out") else base / f"{p.stem}_results"
         if not out.is_absolute():
             out = base / out
-        return cls(traces, list(d["archs"]), grid, d.get("baseline"), out)
+        return cls(traces, list(d["archs"]), grid, d.get("baseline"), out, base)
+
+    def _paths(self, over: dict[str, Any]) -> dict[str, Any]:
+        """A relative energy-table path in the spec is relative to the spec file, as trace paths are."""
+        t = over.get("energy_table")
+        if _looks_like_path(t) and not os.path.isabs(t):
+            over = {**over, "energy_table": str(self.base / t)}
+        return over
 
     def runs(self) -> list[Run]:
         from accelsim.runner import ArchSpec, get
@@ -107,19 +148,26 @@ class SweepSpec:
                     if key in seen:
                         continue
                     seen.add(key)
-                    out.append(Run(t, label, spec.name, {**spec.overrides, **over}))
+                    out.append(Run(t, label, spec.name, self._paths({**spec.overrides, **over})))
         return out
 
 
+def _looks_like_path(v: Any) -> bool:
+    return isinstance(v, str) and ("/" in v or os.sep in v or v.endswith((".yaml", ".yml")))
+
+
 def run_one(run: Run, out_dir: str) -> str:
-    """Simulate one run and write its result atomically; executed on a dask worker (or in-process)."""
+    """Simulate one run and write its result atomically, with the identity of the inputs it read;
+    executed on a dask worker (or in-process)."""
     for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ.setdefault(v, "1")
     from accelsim import runner
+    from accelsim.results import write_json_atomic
     from accelsim.runner import ArchSpec
     path = Path(out_dir) / "runs" / f"{run.run_id}.json"
+    ident = identity(run)  # hashed by the worker, from the bytes it is about to read
     res = runner.simulate(run.trace, ArchSpec(run.arch, run.name, run.overrides))
-    res.write_json(path)
+    write_json_atomic({**res.to_dict(), "run_identity": ident}, path)
     return str(path)
 
 
@@ -131,20 +179,98 @@ def validate(runs: list[Run]) -> None:
         from_dict(get(r.name).config_cls, r.overrides, where=f"sweep run {r.arch}")
 
 
-def pending(runs: list[Run], out: Path) -> list[Run]:
-    return [r for r in runs if not (out / "runs" / f"{r.run_id}.json").exists()]
+def check_baseline(spec: "SweepSpec", runs: list[Run]) -> None:
+    """The spec's baseline must be one run on every trace, or the comparison would silently lose traces
+    (e.g. a grid key that also applies to the baseline turns it into several variants)."""
+    if not spec.baseline:
+        return
+    for t in spec.traces:
+        if not any(r.trace == t and r.arch == spec.baseline for r in runs):
+            variants = sorted(r.arch for r in runs if r.trace == t and r.arch.startswith(spec.baseline + ":"))
+            raise ConfigError(
+                f"baseline {spec.baseline!r} is not simulated on {t}"
+                + (f": the grid makes it {', '.join(variants)}; fix the grid key on the baseline in 'archs' "
+                   f"(e.g. \"{spec.baseline}:KEY=VALUE\" and baseline set to that label)" if variants else ""))
+
+
+def stored_key(path: Path) -> str | None:
+    """The identity key stored in a run file, or None when it is missing, unreadable or partial."""
+    try:
+        return json.loads(path.read_text()).get("run_identity", {}).get("key")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def pending(runs: list[Run], out: Path, keys: dict[str, str] | None = None) -> list[Run]:
+    """Runs whose file is missing or was made from other inputs (trace bytes, config, table, version)."""
+    if keys is None:
+        keys = identities(runs)
+    return [r for r in runs if stored_key(out / "runs" / f"{r.run_id}.json") != keys[r.run_id]]
+
+
+def identities(runs: list[Run]) -> dict[str, str]:
+    digests: dict[str, str] = {}
+    out = {}
+    for r in runs:
+        if r.trace not in digests:
+            digests[r.trace] = file_sha256(r.trace)
+        out[r.run_id] = identity(r, digests[r.trace])["key"]
+    return out
+
+
+class FolderLock:
+    """An exclusive lock on a sweep's output folder (``out/.sweep.lock``, ``flock``): a second sweep on
+    the same folder waits until the first is done, then finds its runs done.  The OS releases the lock
+    when the holder exits, even on SIGKILL, so a killed sweep never leaves the folder locked."""
+
+    def __init__(self, out: Path, on_wait: Callable[[str], None] | None = None) -> None:
+        self.path = out / ".sweep.lock"
+        self.on_wait = on_wait
+        self.fh: Any = None
+
+    def __enter__(self) -> "FolderLock":
+        import fcntl
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = open(self.path, "a+")
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.seek(0)
+            holder = self.fh.read().strip() or "another process"
+            if self.on_wait:
+                self.on_wait(f"waiting for the sweep ({holder}) that is writing {self.path.parent}")
+            fcntl.flock(self.fh, fcntl.LOCK_EX)
+        self.fh.seek(0)
+        self.fh.truncate()
+        self.fh.write(f"pid {os.getpid()}\n")
+        self.fh.flush()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import fcntl
+        fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()
 
 
 def execute(spec: SweepSpec, workers: int = 2, scheduler: str | None = None,
-            on_done: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+            on_done: Callable[[int, int], None] | None = None,
+            on_wait: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run every pending run of ``spec``; returns counts.  ``on_done(done, total)`` reports progress."""
     runs = spec.runs()
     validate(runs)  # bad config values fail here, before any worker starts
-    todo = pending(runs, spec.out)
+    check_baseline(spec, runs)
+    with FolderLock(spec.out, on_wait):
+        return _execute(spec, runs, workers, scheduler, on_done)
+
+
+def _execute(spec: SweepSpec, runs: list[Run], workers: int, scheduler: str | None,
+             on_done: Callable[[int, int], None] | None) -> dict[str, Any]:
+    from accelsim.results import write_json_atomic
+    keys = identities(runs)
+    todo = pending(runs, spec.out, keys)
     (spec.out / "runs").mkdir(parents=True, exist_ok=True)
-    (spec.out / "sweep_runs.json").write_text(json.dumps(
-        [{"id": r.run_id, "trace": r.trace, "arch": r.arch, "overrides": r.overrides} for r in runs],
-        indent=1, default=str))
+    write_json_atomic([{"id": r.run_id, "trace": r.trace, "arch": r.arch, "overrides": r.overrides,
+                        "key": keys[r.run_id]} for r in runs], spec.out / "sweep_runs.json")
     done = len(runs) - len(todo)
     if on_done:
         on_done(done, len(runs))
@@ -183,9 +309,11 @@ def execute(spec: SweepSpec, workers: int = 2, scheduler: str | None = None,
 def summarize(spec: SweepSpec) -> list[dict[str, Any]]:
     """Compare rows of every finished run against the spec's baseline (written to out/compare.csv)."""
     from accelsim import compare
-    from accelsim.report.load import load_runs
+    from accelsim.results import NetworkResult
     if not spec.baseline:
         return []
-    rows = compare.compare_rows(load_runs(spec.out), spec.baseline)
+    results = [NetworkResult.from_dict(json.loads((spec.out / "runs" / f"{r.run_id}.json").read_text()))
+               for r in spec.runs()]  # this spec's runs only, not whatever else the folder holds
+    rows = compare.compare_rows(results, spec.baseline)
     compare.write_compare(rows, spec.out)
     return rows

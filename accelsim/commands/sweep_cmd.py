@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"\rsweep [{'#' * f}{'-' * (w - f)}] {done}/{total} {time.monotonic() - t0:6.1f}s")
         sys.stderr.flush()
 
-    stats = sweep.execute(spec, workers=args.workers, scheduler=args.scheduler, on_done=bar)
+    stats = sweep.execute(spec, workers=args.workers, scheduler=args.scheduler, on_done=bar,
+                          on_wait=lambda msg: print(msg, file=sys.stderr, flush=True))
     if not args.quiet:
         sys.stderr.write("\n")
     rows = sweep.summarize(spec)
