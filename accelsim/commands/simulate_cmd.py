@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Simulate one accelerator design on every layer of a trace and print a per-layer "
                     "table with totals. Designs: " + ", ".join(available()) + ". A design may carry "
                     "config overrides: --arch cnvlutin:threshold=0.05.")
-    p.add_argument("trace", metavar="TRACE", help="trace file (.npz, format v1)")
+    p.add_argument("trace", metavar="TRACE", help="trace file (.npz, format v2 or v1)")
     p.add_argument("--arch", required=True, metavar="NAME",
                    help="design name, optionally with overrides NAME:key=value[:key=value]")
     add_model_options(p)
@@ -29,11 +29,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from accelsim import runner
+    from accelsim.trace import load_trace
+    from accelsim.trace.format import coverage_line
     spec = runner.ArchSpec.parse(args.arch)
-    res = runner.simulate(args.trace, spec, args.config, args.energy, overrides_from_args(args),
+    trace = load_trace(args.trace)
+    res = runner.simulate(trace, spec, args.config, args.energy, overrides_from_args(args),
                           layers=layer_list(args), progress=not args.quiet and sys.stderr.isatty())
     if not args.quiet:
         print_result_table(res)
+        print(coverage_line(trace.coverage()))
         if args.breakdown:
             print_breakdown(res)
     if args.json:

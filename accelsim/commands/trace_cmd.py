@@ -20,7 +20,7 @@ import numpy as np
 from accelsim.commands._common import int_at_least
 from accelsim.errors import AccelsimError, ConfigError
 from accelsim.fixedpoint import frac_bits_for, quantize
-from accelsim.trace.format import LayerTrace, Trace
+from accelsim.trace.format import LayerTrace, Trace, coverage_line
 from accelsim.trace.io import load_trace, save_trace
 from accelsim.trace.networks import ALL_NETWORKS as NETWORKS
 from accelsim.trace.synth import ACT_PROFILES, WEIGHT_PROFILES, parse_density, synth_trace
@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "trace", help="synthesize, import, quantize or inspect trace files (.npz)", formatter_class=_FMT,
         description="Work with trace files: one .npz per network holding each layer's shape, weights, "
-                    "input activations and optionally outputs (format v1, DESIGN.md section 3).")
+                    "input activations and optionally outputs (format v2; v1 files still load).")
     sub = p.add_subparsers(dest="trace_command", metavar="SUBCOMMAND")
 
     def no_subcommand(args: argparse.Namespace) -> int:
@@ -146,15 +146,17 @@ def _register_inspect(sub: Any) -> None:
     p = sub.add_parser(
         "inspect", help="per-layer shapes, MACs, densities and unique weights of a trace",
         formatter_class=_FMT,
-        description="Print each layer of a trace: shape (N,C,H,W -> M,E,F, RxS, stride, padding, groups), "
-                    "dense MACs, weight and input densities and unique weight values, then totals and how "
-                    "the trace was made. Densities and unique values are measured after quantizing each "
+        description="Print each layer of a trace: shape (N,C,H,W -> M,E,F, RxS, stride, dilation, padding, "
+                    "groups), dense MACs, weight and input densities and unique weight values, then totals, "
+                    "the model's operations the trace skipped, how much of the model's MACs it covers, and "
+                    "how the trace was made. Densities and unique values are measured after quantizing each "
                     "tensor to 16-bit fixed point with a per-tensor binary point (accelsim.fixedpoint), "
                     "since that decides which values are zero on the hardware.")
     p.add_argument("trace", metavar="TRACE", help="trace file (.npz) to read")
     p.add_argument("--json", action="store_true",
                    help='print one JSON object {"trace", "network", "synthetic", "source", "quantization", '
-                        '"layers": [...], "total": {...}} instead of a table')
+                        '"layers": [...], "total": {...}, "skipped": [...], "coverage": {...}} instead of a '
+                        'table')
     p.set_defaults(func=_run_inspect)
 
 
@@ -185,7 +187,8 @@ def layer_stats(lt: LayerTrace) -> dict[str, Any]:
     x_nz = int(np.count_nonzero(_codes16(lt.inputs)))
     d: dict[str, Any] = {
         "name": s.name, "kind": s.kind, "N": s.N, "C": s.C, "H": s.H, "W": s.W, "M": s.M, "E": s.E, "F": s.F,
-        "R": s.R, "S": s.S, "stride": s.stride, "padding": s.padding, "groups": s.groups,
+        "R": s.R, "S": s.S, "stride": list(s.strides), "dilation": list(s.dilations), "padding": list(s.pads),
+        "groups": s.groups,
         "macs_dense": s.macs_dense,
         "weights": int(lt.weights.size), "weights_nonzero": w_nz, "weight_density": w_nz / lt.weights.size,
         "inputs": int(lt.inputs.size), "inputs_nonzero": x_nz, "input_density": x_nz / lt.inputs.size,
@@ -211,10 +214,12 @@ def inspect_trace(tr: Trace) -> dict[str, Any]:
              "weights": w, "weights_nonzero": wn, "weight_density": wn / w,
              "inputs": x, "inputs_nonzero": xn, "input_density": xn / x,
              "layers_with_outputs": sum(d["outputs_present"] for d in layers)}
+    cov = tr.coverage()
     return {"trace": tr.path, "network": tr.network, "synthetic": tr.synthetic, "source": tr.source,
             "source_summary": source_summary(tr.source),
             "quantization": f"{DATAPATH_BITS}-bit fixed point, per-tensor binary point (accelsim.fixedpoint)",
-            "layers": layers, "total": total}
+            "layers": layers, "total": total, "skipped": tr.skipped, "coverage": cov,
+            "coverage_line": coverage_line(cov)}
 
 
 def source_summary(src: dict[str, Any]) -> str:
@@ -236,6 +241,11 @@ def source_summary(src: dict[str, Any]) -> str:
     return "real tensors" + (f" ({', '.join(shown)})" if shown else "")
 
 
+def _axes(v: list[int]) -> str:
+    """'2' when every axis agrees, else '2,1' (stride, dilation) or '1,1,0,0' (padding)."""
+    return str(v[0]) if len(set(v)) == 1 else ",".join(map(str, v))
+
+
 def _run_inspect(args: argparse.Namespace) -> int:
     tr = load_trace(args.trace)
     info = inspect_trace(tr)
@@ -244,21 +254,32 @@ def _run_inspect(args: argparse.Namespace) -> int:
         return 0
     print(f"trace {args.trace}: network {tr.network}, {len(tr.layers)} layers")
     print(f"source: {info['source_summary']}")
-    head = (f"{'layer':10s} {'kind':4s} {'N,C,H,W':>18s} -> {'M,E,F':>14s} {'RxS':>5s} {'str':>3s} {'pad':>3s} "
-            f"{'grp':>3s} {'MACs':>14s} {'w.dens':>7s} {'in.dens':>7s} {'uniq.w':>6s} {'uniq/filt':>11s} out")
+    head = (f"{'layer':10s} {'kind':4s} {'N,C,H,W':>18s} -> {'M,E,F':>14s} {'RxS':>5s} {'str':>5s} {'dil':>5s} "
+            f"{'pad':>7s} {'grp':>3s} {'MACs':>14s} {'w.dens':>7s} {'in.dens':>7s} {'uniq.w':>6s} {'uniq/filt':>11s} out")
     print(head)
     for d in info["layers"]:
         nchw = f"{d['N']},{d['C']},{d['H']},{d['W']}"
         mef = f"{d['M']},{d['E']},{d['F']}"
         uf = f"{d['unique_nonzero_per_filter_mean']:.1f}/{d['unique_nonzero_per_filter_max']}"
         out = "-" if not d["outputs_present"] else f"yes ({d['output_density']:.3f})"
-        print(f"{d['name']:10s} {d['kind']:4s} {nchw:>18s} -> {mef:>14s} {d['R']}x{d['S']:<3d} {d['stride']:>3d} "
-              f"{d['padding']:>3d} {d['groups']:>3d} {d['macs_dense']:>14,d} {d['weight_density']:>7.4f} "
-              f"{d['input_density']:>7.4f} {d['unique_nonzero_weights']:>6d} {uf:>11s} {out}")
+        rs = f"{d['R']}x{d['S']}"
+        print(f"{d['name']:10s} {d['kind']:4s} {nchw:>18s} -> {mef:>14s} {rs:>5s} {_axes(d['stride']):>5s} "
+              f"{_axes(d['dilation']):>5s} {_axes(d['padding']):>7s} {d['groups']:>3d} {d['macs_dense']:>14,d} "
+              f"{d['weight_density']:>7.4f} {d['input_density']:>7.4f} {d['unique_nonzero_weights']:>6d} "
+              f"{uf:>11s} {out}")
     t = info["total"]
     print(f"{'total':10s} {t['layers']} layers, {t['macs_dense']:,d} dense MACs, weight density "
           f"{t['weight_density']:.4f}, input density {t['input_density']:.4f}, "
           f"{t['layers_with_outputs']} layer(s) with outputs")
+    print("str = stride, dil = dilation (one number, or height,width); pad = padding (one number, or "
+          "top,bottom,left,right)")
+    if info["skipped"]:
+        print(f"skipped (in the model, not in the trace): {len(info['skipped'])} operation(s)")
+        for e in info["skipped"]:
+            macs = "MACs undefined" if e["macs"] is None else f"{e['macs']:,d} MACs"
+            why = f" ({e['reason']})" if e.get("reason") else ""
+            print(f"  {e['name']} [{e['type']}]: {macs}{why}")
+    print(info["coverage_line"])
     print(f"densities and unique (non-zero) weight values measured after {info['quantization']}")
     return 0
 

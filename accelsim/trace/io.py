@@ -1,4 +1,9 @@
-"""Reading and writing trace files (format v1: one ``.npz`` with a JSON manifest, DESIGN.md section 3).
+"""Reading and writing trace files: one ``.npz`` with a JSON manifest (README, "Traces").
+
+Format v2 is written; v1 files still load.  v2 keys each layer's arrays by its index in the manifest
+(``layer0.weights``, ``layer0.inputs``, ``layer0.outputs``, ...), so a layer's display name can be anything
+(``/``, ``.``, digits); v1 keyed them by name (``conv1.weights``).  v2 manifests also carry ``skipped``: the
+model's operations that hold weights or do MACs but are not in the trace.
 
 The loader never executes anything from the file: ``np.load(..., allow_pickle=False)``, the manifest is
 JSON text, and every field and array is validated.  Every problem raises :class:`TraceError` naming the
@@ -16,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from accelsim.errors import TraceError
-from accelsim.trace.format import FORMAT_NAME, FORMAT_VERSION, LayerSpec, LayerTrace, Trace
+from accelsim.trace.format import (FORMAT_NAME, FORMAT_VERSION, READABLE_VERSIONS, LayerSpec, LayerTrace, Trace,
+                                   check_skipped)
 
 ARRAY_KINDS = ("weights", "inputs", "outputs")
 
@@ -31,17 +37,22 @@ def save_trace(trace: Trace, path: str | os.PathLike[str], compressed: bool = Tr
     except TypeError as e:
         raise TraceError(f"{path}: the trace's source record is not JSON-serializable: {e}") from None
     arrays: dict[str, np.ndarray] = {"manifest": np.array(text)}
-    for lt in trace.layers:
-        arrays[f"{lt.name}.weights"] = lt.weights
-        arrays[f"{lt.name}.inputs"] = lt.inputs
+    for i, lt in enumerate(trace.layers):
+        arrays[member(i, lt.name, "weights")] = lt.weights
+        arrays[member(i, lt.name, "inputs")] = lt.inputs
         if lt.outputs is not None:
-            arrays[f"{lt.name}.outputs"] = lt.outputs
+            arrays[member(i, lt.name, "outputs")] = lt.outputs
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as fh:
         (np.savez_compressed if compressed else np.savez)(fh, **arrays)
     os.replace(tmp, path)
     return path
+
+
+def member(index: int, name: str, kind: str, version: int = FORMAT_VERSION) -> str:
+    """The archive member holding array ``kind`` of layer ``index`` (named ``name``) in a file of ``version``."""
+    return f"{name}.{kind}" if version == 1 else f"layer{index}.{kind}"
 
 
 def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -55,7 +66,9 @@ def load_trace(path: str | os.PathLike[str], layers: list[str] | None = None) ->
     p = str(path)
     with _open(path) as npz:
         man = _manifest(npz, p)
-        specs = [LayerSpec.from_dict(d, where=p) for d in man["layers"]]
+        version = man["version"]
+        specs = [LayerSpec.from_dict(d, where=p, version=version) for d in man["layers"]]
+        index = {s.name: i for i, s in enumerate(specs)}
         names = [s.name for s in specs]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -65,7 +78,7 @@ def load_trace(path: str | os.PathLike[str], layers: list[str] | None = None) ->
             if unknown:
                 raise TraceError(f"{p}: no layer(s) {unknown} in this trace (it has {names})")
             specs = [s for s in specs if s.name in layers]
-        expected = {f"{n}.{k}" for n in names for k in ARRAY_KINDS} | {"manifest"}
+        expected = {member(i, n, k, version) for i, n in enumerate(names) for k in ARRAY_KINDS} | {"manifest"}
         extra = sorted(set(npz.files) - expected)
         if extra:
             warnings.warn(f"{p}: ignoring member(s) not named by the manifest: {extra[:5]}", stacklevel=2)
@@ -73,7 +86,7 @@ def load_trace(path: str | os.PathLike[str], layers: list[str] | None = None) ->
         for s in specs:
             arrs = {}
             for k in ARRAY_KINDS:
-                key = f"{s.name}.{k}"
+                key = member(index[s.name], s.name, k, version)
                 if key not in npz.files:
                     if k == "outputs":
                         arrs[k] = None
@@ -85,7 +98,8 @@ def load_trace(path: str | os.PathLike[str], layers: list[str] | None = None) ->
             except TraceError as e:
                 raise TraceError(f"{p}: {e}") from None
     source = man.get("source", {})
-    return Trace(network=str(man.get("network", Path(p).stem)), layers=out, source=source, path=p)
+    return Trace(network=str(man.get("network", Path(p).stem)), layers=out, source=source, path=p,
+                 skipped=man.get("skipped", []), version=man["version"])
 
 
 class _open:
@@ -156,11 +170,14 @@ def _manifest(npz: Any, p: str) -> dict[str, Any]:
         raise TraceError(f"{p}: field 'manifest' must be a JSON object")
     if man.get("format") != FORMAT_NAME:
         raise TraceError(f"{p}: field 'format' must be {FORMAT_NAME!r}, got {man.get('format')!r}")
-    if man.get("version") != FORMAT_VERSION:
+    if type(man.get("version")) is not int or man["version"] not in READABLE_VERSIONS:
         raise TraceError(f"{p}: unknown trace format version {man.get('version')!r} "
-                         f"(this accelsim reads version {FORMAT_VERSION})")
+                         f"(this accelsim reads versions {', '.join(map(str, READABLE_VERSIONS))})")
     if not isinstance(man.get("layers"), list) or not man["layers"]:
         raise TraceError(f"{p}: field 'layers' must be a non-empty list")
     if "source" in man and not isinstance(man["source"], dict):
         raise TraceError(f"{p}: field 'source' must be a JSON object")
+    if man["version"] == 1 and "skipped" in man:
+        raise TraceError(f"{p}: field 'skipped' is not part of format version 1")
+    man["skipped"] = check_skipped(man.get("skipped", []), where=p)
     return man

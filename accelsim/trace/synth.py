@@ -277,11 +277,14 @@ def synth_trace(network: "str | Network", batch: int = 1, seed: int = 0, weight_
         if missing:
             raise ConfigError(f"{what} mapping has no value for layer(s) {missing}")
     out: list[LayerTrace] = []
+    skipped: list[dict[str, Any]] = []
     for index, d in enumerate(net.layers):
         name = d["name"]
-        if name not in chosen:
-            continue
         spec = LayerSpec.from_dict({**d, "N": int(batch) * int((batch_scale or {}).get(name, 1))})
+        if name not in chosen:  # the network's layer is not in the trace: say so (trace coverage)
+            skipped.append({"name": name, "type": d["kind"], "macs": spec.macs_dense,
+                            "reason": "not selected (layers=" + (layers if isinstance(layers, str) else "list") + ")"})
+            continue
         fan_in = spec.Cg * spec.R * spec.S
         w = sparse_tensor(_layer_rng(int(seed), index, _WEIGHT_STREAM), spec.weight_shape, wd[name],
                           std=math.sqrt(2.0 / fan_in), signed=True)
@@ -309,7 +312,7 @@ def synth_trace(network: "str | Network", batch: int = 1, seed: int = 0, weight_
         "with_outputs": bool(with_outputs),
         "act_pattern": act_pattern,
     }
-    return Trace(network=network, layers=out, source=source)
+    return Trace(network=network, layers=out, source=source, skipped=skipped)
 
 
 def _profile_name(p: DensityArg) -> str | float:

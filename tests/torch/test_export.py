@@ -31,7 +31,8 @@ def test_round_trip_bit_for_bit(tiny_net, tiny_data, tmp_path):
     man = read_manifest(tmp_path / "t.npz")
     assert man["source"]["method"] == "magnitude" and man["source"]["accuracy"] == 0.5
     assert man["layers"][0] == {"name": "conv1", "kind": "conv", "N": 4, "C": 1, "H": 14, "W": 14, "M": 4,
-                                "R": 3, "S": 3, "stride": 1, "padding": 0, "groups": 1}
+                                "R": 3, "S": 3, "groups": 1, "stride": [1, 1], "dilation": [1, 1],
+                                "padding": [0, 0, 0, 0]}
     assert man["layers"][2]["kind"] == "fc" and man["layers"][2]["C"] == 24
     # masks respected: exported weights are weight_orig * mask
     w = tiny_net.conv2.weight_orig.detach() * tiny_net.conv2.weight_mask

@@ -154,3 +154,60 @@ def test_help_explains_every_option(capsys):
         for opt in options:
             assert opt in text
     assert "16-bit fixed point" in text
+
+
+def _geometry_trace(tmp_path):
+    """A dilated conv, a (2,1)-strided 3x1 conv with padding (1,0), a Conv1d-as-height-1 layer, and names
+    an ONNX graph or an nn.Sequential would give; one skipped op of 1,000 MACs and one without MACs."""
+    rng = np.random.default_rng(0)
+    specs = [LayerSpec("/features/0/Conv", "conv", 1, 2, 9, 9, 4, 3, 3, padding=2, dilation=2),
+             LayerSpec("0", "conv", 1, 4, 9, 9, 4, 3, 1, stride=(2, 1), padding=(1, 0)),
+             LayerSpec("c1d", "conv", 1, 4, 1, 9, 2, 1, 3, padding=(0, 1))]
+    layers = [LayerTrace(s, rng.standard_normal(s.weight_shape).astype(np.float32),
+                         rng.standard_normal(s.input_shape).astype(np.float32)) for s in specs]
+    skipped = [{"name": "head", "type": "ConvTranspose2d", "macs": 1000, "reason": "not a conv/fc layer"},
+               {"name": "emb", "type": "Embedding", "macs": None}]
+    return save_trace(Trace("geo", layers, source={"model": "hand"}, skipped=skipped), tmp_path / "g.npz"), specs
+
+
+def test_inspect_shows_geometry_skipped_and_coverage(tmp_path, capsys):
+    """MACs by hand: dilated 1*4*9*9*2*9 = 5,832 (E = (9+4-5)+1 = 9); 3x1 stride (2,1): E = (9+2-3)//2+1 = 5,
+    F = 9, 4*5*9*4*3 = 2,160; Conv1d 2*1*9*4*3 = 216.  Traced 8,208 of 9,208 -> 89.1%."""
+    p, specs = _geometry_trace(tmp_path)
+    code, so, se = run(capsys, "trace", "inspect", str(p), "--json")
+    assert code == 0, se
+    info = json.loads(so)
+    d0, d1, d2 = info["layers"]
+    assert d0["name"] == "/features/0/Conv" and d0["dilation"] == [2, 2] and d0["padding"] == [2, 2, 2, 2]
+    assert (d0["E"], d0["macs_dense"]) == (9, 5832)
+    assert d1["stride"] == [2, 1] and d1["padding"] == [1, 1, 0, 0] and (d1["E"], d1["F"]) == (5, 9)
+    assert d1["macs_dense"] == 2160 and d2["macs_dense"] == 216
+    assert info["coverage"]["macs_traced"] == 8208 and info["coverage"]["fraction"] == pytest.approx(8208 / 9208)
+    assert [e["name"] for e in info["skipped"]] == ["head", "emb"]
+    code, so, se = run(capsys, "trace", "inspect", str(p))
+    assert code == 0, se
+    assert "the trace covers 89.1% of the model's MACs" in so
+    assert "head [ConvTranspose2d]: 1,000 MACs (not a conv/fc layer)" in so and "emb [Embedding]: MACs undefined" in so
+    row = next(line for line in so.splitlines() if line.startswith("0 "))
+    assert " 2,1 " in row and " 1,1,0,0 " in row
+
+
+def test_simulate_prints_coverage(tmp_path, capsys):
+    p = tmp_path / "l.npz"
+    assert main(["trace", "synth", "--network", "lenet5", "--out", str(p)]) == 0
+    capsys.readouterr()
+    code, so, se = run(capsys, "simulate", str(p), "--arch", "dadiannao")
+    assert code == 0, se
+    assert "the trace covers 82.3% of the model's MACs" in so  # fc1, fc2 not synthesized (--layers conv)
+
+
+def test_synth_records_unselected_layers_as_skipped(tmp_path, capsys):
+    """LeNet-5 by hand: conv1 20*24*24*1*25 = 288,000, conv2 50*8*8*20*25 = 1,600,000, fc1 800*500 =
+    400,000, fc2 500*10 = 5,000 MACs; a conv-only trace covers 1,888,000 / 2,293,000 = 82.3%."""
+    p = tmp_path / "c.npz"
+    assert main(["trace", "synth", "--network", "lenet5", "--layers", "conv", "--out", str(p)]) == 0
+    tr = load_trace(p)
+    assert [(e["name"], e["macs"]) for e in tr.skipped] == [("fc1", 400_000), ("fc2", 5_000)]
+    capsys.readouterr()
+    code, so, _ = run(capsys, "trace", "inspect", str(p))
+    assert "the trace covers 82.3% of the model's MACs (1,888,000 traced; 2 skipped operation(s) with 405,000" in so
