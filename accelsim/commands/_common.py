@@ -30,6 +30,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
                         "unknown keys are an error")
     g.add_argument("--energy", metavar="TABLE",
                    help="energy table: a shipped name (e.g. dadiannao-45nm, eyeriss-normalized) or a YAML path")
+    add_energy_basis_option(g)
     g.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override one config key (repeatable), e.g. --set dram_bw_bits_per_cycle=128")
     g.add_argument("--threshold", type=float, metavar="T",
@@ -39,6 +40,24 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--group-size", type=int, metavar="G", help="UCNN: filters processed together (1, 2, 4)")
     p.add_argument("--layers", metavar="A,B", help="simulate only these layers (comma-separated names)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+
+
+def add_energy_basis_option(g: Any) -> None:
+    g.add_argument("--energy-basis", choices=("published", "shared"), default="published",
+                   help="published (default): each design priced by its own paper's table (reproduces each "
+                        "paper; energies of designs of different families are then not comparable); shared: "
+                        "every design priced by the shared-45nm table (one source, one set of rules), the "
+                        "basis for comparing energies across design families")
+
+
+def energy_from_args(args: argparse.Namespace) -> str | None:
+    """The energy table the options ask for: --energy TABLE, or shared-45nm for --energy-basis shared."""
+    if getattr(args, "energy_basis", "published") == "shared":
+        if args.energy:
+            raise ConfigError("give either --energy TABLE or --energy-basis shared, not both")
+        from accelsim.energy.shared import NAME
+        return NAME
+    return args.energy
 
 
 def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -103,4 +122,5 @@ def print_result_table(res: NetworkResult, out=None) -> None:
               f"{_si(lr.dram_write_bits / 8) + 'B':>9} {lr.energy * scale:>13.2f}", file=out)
     t = res.total
     print(f"latency {t.latency_total_s * 1e3:.3f} ms with DRAM ({t.latency_processing_s * 1e3:.3f} ms processing) "
-          f"at {t.clock_hz / 1e6:.0f} MHz; {t.fps:.2f} frames/s", file=out)
+          f"at {t.clock_hz / 1e6:.0f} MHz; {t.fps:.2f} frames/s; energy priced by table {res.energy_table!r}",
+          file=out)

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from accelsim.commands._common import add_model_options, layer_list, overrides_from_args
+from accelsim.commands._common import add_model_options, energy_from_args, layer_list, overrides_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         trace = load_trace(t)
         for s in specs:
             # a generic option (--threshold, --set k=v, ...) applies to the designs that have the key
-            res = runner.simulate(trace, s, args.config, args.energy,
+            res = runner.simulate(trace, s, args.config, energy_from_args(args),
                                   {k: v for k, v in over.items() if k in fields[s.label]}, layers=layer_list(args),
                                   progress=show)
             results.append(res)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from accelsim.commands._common import (add_model_options, layer_list, overrides_from_args, print_breakdown,
-                                       print_result_table)
+from accelsim.commands._common import (add_model_options, energy_from_args, layer_list, overrides_from_args,
+                                       print_breakdown, print_result_table)
 from accelsim.results import rows, to_csv, write_text_atomic, CSV_FIELDS
 
 
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from accelsim.trace.format import coverage_line
     spec = runner.ArchSpec.parse(args.arch)
     trace = load_trace(args.trace)
-    res = runner.simulate(trace, spec, args.config, args.energy, overrides_from_args(args),
+    res = runner.simulate(trace, spec, args.config, energy_from_args(args), overrides_from_args(args),
                           layers=layer_list(args), progress=not args.quiet and sys.stderr.isatty())
     if not args.quiet:
         print_result_table(res)
