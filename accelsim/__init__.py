@@ -1,5 +1,5 @@
 """accelsim: a cycle-level simulator of sparse DNN accelerators driven by real pruned tensors."""
-from accelsim.errors import AccelsimError, ConfigError, FormatError, TraceError
+from accelsim.errors import AccelsimError, ConfigError, ConservationError, FormatError, TraceError
 
 __version__ = "0.1.0"
-__all__ = ["AccelsimError", "ConfigError", "FormatError", "TraceError", "__version__"]
+__all__ = ["AccelsimError", "ConfigError", "ConservationError", "FormatError", "TraceError", "__version__"]

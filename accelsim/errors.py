@@ -1,7 +1,8 @@
 """The exceptions accelsim raises on bad input.
 
 Every error a user can cause is an :class:`AccelsimError`; the command line turns it into one line on
-stderr and exit code 3 (bad input).  Internal invariants use ``assert``.
+stderr and exit code 3 (bad input).  A broken invariant of a model (e.g. MAC conservation) is a
+:class:`ConservationError`, raised whatever Python's ``-O`` flag says, exit code 1 (a bug, not bad input).
 """
 
 
@@ -21,3 +22,9 @@ class ConfigError(AccelsimError, ValueError):
 
 class FormatError(AccelsimError, ValueError):
     """A compressed stream or an input array cannot be encoded or decoded."""
+
+
+class ConservationError(AccelsimError, RuntimeError):
+    """A model broke MAC conservation (executed + gated + skipped + reused != dense): a bug in the model."""
+
+    exit_code = 1

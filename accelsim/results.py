@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from accelsim.counts import ActionCounts
+from accelsim.errors import ConservationError
 
 SCHEMA = "accelsim-results"
 SCHEMA_VERSION = 1
@@ -60,10 +61,18 @@ class LayerResult:
         return cls(**{k: v for k, v in d.items() if k in known})
 
     def check_conservation(self) -> None:
-        total = self.macs_executed + self.macs_gated + self.macs_skipped + self.macs_reused
-        assert total == self.macs_dense, (
-            f"{self.arch}/{self.name}: executed {self.macs_executed} + gated {self.macs_gated} + skipped "
-            f"{self.macs_skipped} + reused {self.macs_reused} != dense {self.macs_dense}")
+        """Raise ConservationError unless executed + gated + skipped + reused == dense."""
+        check_conservation(f"{self.arch}/{self.name}", self.macs_dense, self.macs_executed, self.macs_gated,
+                           self.macs_skipped, self.macs_reused)
+
+
+def check_conservation(where: str, dense: int, executed: int, gated: int = 0, skipped: int = 0,
+                       reused: int = 0) -> None:
+    """Raise :class:`ConservationError` unless executed + gated + skipped + reused == dense (never an
+    ``assert``: ``python -O`` must not turn the check off)."""
+    if executed + gated + skipped + reused != dense:
+        raise ConservationError(f"{where}: executed {executed} + gated {gated} + skipped {skipped} + reused "
+                                f"{reused} != dense {dense}")
 
 
 SUM_FIELDS = ("cycles", "compute_cycles", "stall_cycles", "macs_dense", "macs_executed", "macs_gated",

@@ -44,7 +44,7 @@ class DenseArrayConfig:
 
 
 @register
-class DenseArray(Accelerator):
+class DenseArray(Accelerator[LayerSpec]):  # its plan is the layer shape itself
     name = "dense_array"
     config_cls = DenseArrayConfig
     description = "example: a dense MAC array with no sparsity support (a template for new designs)"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generator, Iterable
+from typing import Any, ClassVar, Generator, Generic, Iterable, TypeVar
 
 from accelsim import config as cfgmod
 from accelsim.counts import ActionCounts
@@ -39,8 +39,13 @@ class LayerCounts:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Accelerator(abc.ABC):
-    """Base class of every design; subclasses are registered by name with ``@register``."""
+PlanT = TypeVar("PlanT")
+
+
+class Accelerator(abc.ABC, Generic[PlanT]):
+    """Base class of every design; subclasses are registered by name with ``@register``.
+
+    ``PlanT`` is the design's own plan dataclass (``class MyDesign(Accelerator[MyPlan])``)."""
 
     name: ClassVar[str] = ""
     config_cls: ClassVar[type] = object
@@ -61,12 +66,12 @@ class Accelerator(abc.ABC):
 
     # ---- the three steps a model implements ----------------------------------------------------
     @abc.abstractmethod
-    def plan(self, spec: LayerSpec) -> Any: ...
+    def plan(self, spec: LayerSpec) -> PlanT: ...
 
     @abc.abstractmethod
-    def count(self, plan: Any, layer: LayerTrace) -> LayerCounts: ...
+    def count(self, plan: PlanT, layer: LayerTrace) -> LayerCounts: ...
 
-    def timeline(self, plan: Any, counts: LayerCounts, tl: Timeline) -> Generator:
+    def timeline(self, plan: PlanT, counts: LayerCounts, tl: Timeline) -> Generator:
         """Default: the counted tiles through one DRAM channel with double buffering."""
         c = self.config
         dram = Dram(tl, c.dram_bw_bits_per_cycle, c.dram_latency_cycles)
@@ -77,7 +82,7 @@ class Accelerator(abc.ABC):
                                      fill_cycles=self.fill_cycles(plan), name=counts.extra.get("tile_name", "tile"))
         return stats
 
-    def fill_cycles(self, plan: Any) -> int:
+    def fill_cycles(self, plan: PlanT) -> int:
         return 0
 
     def peak_macs_per_cycle(self) -> int:

@@ -33,12 +33,11 @@ baseline's R*S*ceil(Cg/16) steps.  Energy adds offset reads/writes and dispatche
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from accelsim.accelerators.base import ceil_div
-from accelsim.accelerators.dadiannao import DaDianNao, DaDianNaoConfig, DaDianNaoPlan, input_mask
+from accelsim.accelerators.base import LayerCounts, ceil_div
+from accelsim.accelerators.dadiannao import DaDianNao, DaDianNaoConfig, DaDianNaoPlan, WindowWork, input_mask
 from accelsim.accelerators.registry import register
 from accelsim.config import doc, require
 from accelsim import fixedpoint
@@ -84,6 +83,18 @@ class CnvlutinConfig(DaDianNaoConfig):
         return max(float(self.thresholds.get(layer, self.threshold)), self.threshold_rel * float(max_abs_input))
 
 
+@dataclass(frozen=True)
+class CnvlutinWork(WindowWork):
+    """DaDianNao's per-row work plus what Cnvlutin's zero skipping found."""
+
+    nnz: np.ndarray = None  # type: ignore[assignment]  # (N, groups, E) non-zero neurons processed
+    zero_chunks: int = 0        # all-zero lane chunks (each still costs zero_brick_cycles)
+    macs_effectual: int = 0     # products of a non-zero neuron and a non-zero weight
+    threshold: float = 0.0      # the near-zero threshold applied to this layer (trace units)
+    nnz_read: int = 0           # non-zero neurons read (and dispatched) over the layer
+    input_density: float = 0.0  # fraction of inputs kept (non-zero and above the threshold)
+
+
 @register
 class Cnvlutin(DaDianNao):
     name = "cnvlutin"
@@ -92,7 +103,7 @@ class Cnvlutin(DaDianNao):
     actions_emitted = DaDianNao.actions_emitted + (("offset", "read"), ("offset", "write"),
                                                    ("dispatcher", "select"), ("mac", "skipped"))
 
-    def window_steps(self, plan: DaDianNaoPlan, layer: LayerTrace) -> dict[str, Any]:
+    def window_steps(self, plan: DaDianNaoPlan, layer: LayerTrace) -> CnvlutinWork:
         c = self.config
         s = plan.spec
         thr = c.threshold_for(s.name, float(np.max(np.abs(layer.inputs))) if c.threshold_rel else 0.0)
@@ -107,31 +118,33 @@ class Cnvlutin(DaDianNao):
         out = lane_work(mask, wcount, s.R, s.S, s.stride, s.E, s.F, c.lanes_per_tile, c.brick_size,
                         c.zero_brick_cycles, Cg=s.Cg)
         nnz_total = int(out["nnz"].sum())
-        return {"max_steps": out["max_steps"], "lane_steps": out["lane_steps"], "nnz": out["nnz"],
-                "neurons_read": out["nnz"], "macs_executed": nnz_total * s.Mg, "tile_name": "row",
-                "x_zero_chunks": int(out["zero_chunks"].sum()), "x_macs_effectual": int(out["effectual"].sum()),
-                "x_threshold": thr, "x_nnz_read": nnz_total, "x_input_density": float(m.mean()) if m.size else 0.0}
+        return CnvlutinWork(max_steps=out["max_steps"], lane_steps=out["lane_steps"], neurons_read=out["nnz"],
+                            macs_executed=nnz_total * s.Mg, nnz=out["nnz"],
+                            zero_chunks=int(out["zero_chunks"].sum()), macs_effectual=int(out["effectual"].sum()),
+                            threshold=thr, nnz_read=nnz_total, input_density=float(m.mean()) if m.size else 0.0)
 
-    def count(self, plan: DaDianNaoPlan, layer: LayerTrace):
-        counts = super().count(plan, layer)
-        a, x = counts.actions, counts.extra
+    def _design_counts(self, counts: LayerCounts, w: WindowWork, lane_steps: int, groups16: int) -> None:
+        assert isinstance(w, CnvlutinWork)
+        a = counts.actions
         # offsets travel with every non-zero neuron: read from NM once per window, and from NBin with
         # every lane step of every filter group; the dispatcher selects each non-zero neuron once per window
-        a.add("offset", "read", x["x_nnz_read"] + x["lane_steps"] * x["filter_groups16"])
-        a.add("dispatcher", "select", x["x_nnz_read"])
+        a.add("offset", "read", w.nnz_read + lane_steps * groups16)
+        a.add("dispatcher", "select", w.nnz_read)
         a.add("mac", "skipped", counts.macs_skipped)
-        return counts
+        counts.extra.update(zero_chunks=w.zero_chunks, macs_effectual=w.macs_effectual, threshold=w.threshold,
+                            nnz_read=w.nnz_read, input_density=w.input_density)
 
     # ---- hooks ----------------------------------------------------------------------------------------
     def _sb_reads(self, lane_steps: int, total_steps: int) -> int:
         return lane_steps if self.config.gate_idle_lanes else total_steps * self.config.lanes_per_tile
 
-    def _products(self, plan: DaDianNaoPlan, w: dict[str, Any]) -> int:
+    def _products(self, plan: DaDianNaoPlan, w: WindowWork) -> int:
         # only non-zero neurons are multiplied, each by the tile's filter slots
-        return int(w["nnz"].sum()) * plan.filter_slots
+        assert isinstance(w, CnvlutinWork)
+        return int(w.nnz.sum()) * plan.filter_slots
 
-    def _nbin_reads(self, plan: DaDianNaoPlan, w: dict[str, Any]) -> int:
-        return int(w["lane_steps"].sum())
+    def _nbin_reads(self, plan: DaDianNaoPlan, w: WindowWork) -> int:
+        return int(w.lane_steps.sum())
 
     def _output_words(self, layer: LayerTrace) -> tuple[int, dict[tuple[str, str], int]]:
         out = layer_outputs(layer)

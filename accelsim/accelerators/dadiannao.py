@@ -26,7 +26,6 @@ Where accelsim goes beyond MIsim (which keeps everything on chip):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -75,12 +74,20 @@ class DaDianNaoPlan:
     weights_on_chip: bool
     neurons_on_chip: bool
 
-    def filter_groups_per_tile(self, filters: int, tiles: int, tn: int) -> int:
-        return ceil_div(ceil_div(filters, tn), tiles)
+
+@dataclass(frozen=True)
+class WindowWork:
+    """Per output row (n, g, e), arrays of shape (N, groups, E): brick steps summed over its windows and
+    what the steps read; what :meth:`DaDianNao.window_steps` hands to :meth:`DaDianNao.count`."""
+
+    max_steps: np.ndarray      # steps of the slowest lane (cycles per 16-filter group)
+    lane_steps: np.ndarray     # neuron-slot steps summed over the lanes
+    neurons_read: np.ndarray   # neurons read from the central eDRAM
+    macs_executed: int
 
 
 @register
-class DaDianNao(Accelerator):
+class DaDianNao(Accelerator[DaDianNaoPlan]):
     name = "dadiannao"
     config_cls = DaDianNaoConfig
     description = "DaDianNao (MICRO 2014): 16 tiles x 16x16 NFU, dense; the Cnvlutin baseline"
@@ -92,7 +99,7 @@ class DaDianNao(Accelerator):
         c = self.config
         return c.tiles * c.filters_per_tile * c.brick_size
 
-    def fill_cycles(self, plan: Any) -> int:
+    def fill_cycles(self, plan: DaDianNaoPlan) -> int:
         return self.config.pipeline_latency_cycles
 
     # ---- plan ------------------------------------------------------------------------------------
@@ -118,17 +125,17 @@ class DaDianNao(Accelerator):
         return DaDianNaoPlan(spec, cpad, bpw, slots, chunks, on_chip, in_bits + out_bits <= nm_bits)
 
     # ---- count -----------------------------------------------------------------------------------
-    def window_steps(self, plan: DaDianNaoPlan, layer: LayerTrace) -> dict[str, Any]:
+    def window_steps(self, plan: DaDianNaoPlan, layer: LayerTrace) -> WindowWork:
         """Per output row (n, g, e): brick steps summed over its windows, and what the steps read.
 
         DaDianNao's work does not depend on the data: every window streams all its bricks."""
         s = plan.spec
         shape = (s.N, s.groups, s.E)
         steps = np.full(shape, plan.bricks_per_window * s.F, dtype=np.int64)
-        return {"max_steps": steps, "lane_steps": steps * self.config.brick_size,
-                "neurons_read": np.full(shape, plan.bricks_per_window * self.config.brick_size * s.F,
-                                        dtype=np.int64),
-                "macs_executed": s.macs_dense, "tile_name": "row"}
+        return WindowWork(max_steps=steps, lane_steps=steps * self.config.brick_size,
+                          neurons_read=np.full(shape, plan.bricks_per_window * self.config.brick_size * s.F,
+                                               dtype=np.int64),
+                          macs_executed=s.macs_dense)
 
     def count(self, plan: DaDianNaoPlan, layer: LayerTrace) -> LayerCounts:
         c = self.config
@@ -136,8 +143,8 @@ class DaDianNao(Accelerator):
         w = self.window_steps(plan, layer)
         tn, ti, T = c.filters_per_tile, c.brick_size, c.tiles
         a = ActionCounts()
-        total_steps = int(w["max_steps"].sum())
-        lane_steps = int(w["lane_steps"].sum())  # neuron-slot steps: brick_size per brick in the baseline
+        total_steps = int(w.max_steps.sum())
+        lane_steps = int(w.lane_steps.sum())  # neuron-slot steps: brick_size per brick in the baseline
         groups16 = plan.filter_slots // tn
         # every neuron slot processed meets 16 filters of each filter group: one product each
         products = self._products(plan, w)
@@ -147,7 +154,7 @@ class DaDianNao(Accelerator):
         a.add("nbin", "read", self._nbin_reads(plan, w) * groups16)
         a.add("nbout", "read", total_steps * tn * groups16)
         a.add("nbout", "write", total_steps * tn * groups16)
-        neurons = int(w["neurons_read"].sum())
+        neurons = int(w.neurons_read.sum())
         a.add("central_edram", "read", neurons)
         a.add("nbin", "write", neurons * min(T, groups16))
         out_words, out_extra = self._output_words(layer)
@@ -156,7 +163,7 @@ class DaDianNao(Accelerator):
             a.add(*k, v)
         # ---- tiles for the timeline: filter chunk x output row
         fg_per_chunk = [ceil_div(ceil_div(n, tn), T) for _, n in plan.chunks]
-        rows = w["max_steps"].reshape(-1)
+        rows = w.max_steps.reshape(-1)
         compute = np.concatenate([rows * fg for fg in fg_per_chunk])
         nrow = len(rows)
         load = np.zeros(len(compute), dtype=np.int64)
@@ -176,25 +183,29 @@ class DaDianNao(Accelerator):
         dram_w = int(store.sum())
         a.add("dram", "read_bits", dram_r)
         a.add("dram", "write_bits", dram_w)
-        executed = int(w["macs_executed"])
-        extra = {"tile_name": w["tile_name"], "weights_on_chip": plan.weights_on_chip,
+        executed = int(w.macs_executed)
+        extra = {"tile_name": "row", "weights_on_chip": plan.weights_on_chip,
                  "neurons_on_chip": plan.neurons_on_chip, "filter_chunks": len(plan.chunks),
                  "brick_steps": total_steps, "lane_steps": lane_steps,
                  "filter_groups16": groups16, "lane_utilization": lane_steps / max(1, total_steps * ti)}
-        extra.update({k: v for k, v in w.items() if k.startswith("x_")})
-        return LayerCounts(actions=a, macs_dense=s.macs_dense, macs_executed=executed,
-                           macs_skipped=s.macs_dense - executed, dram_read_bits=dram_r, dram_write_bits=dram_w,
-                           tiles=TileWork(load, compute, store), extra=extra)
+        counts = LayerCounts(actions=a, macs_dense=s.macs_dense, macs_executed=executed,
+                             macs_skipped=s.macs_dense - executed, dram_read_bits=dram_r, dram_write_bits=dram_w,
+                             tiles=TileWork(load, compute, store), extra=extra)
+        self._design_counts(counts, w, lane_steps, groups16)
+        return counts
 
     # ---- hooks that Cnvlutin overrides -----------------------------------------------------------------
+    def _design_counts(self, counts: LayerCounts, w: WindowWork, lane_steps: int, groups16: int) -> None:
+        """Add a derived design's own actions and named numbers (DaDianNao: none)."""
+
     def _sb_reads(self, lane_steps: int, total_steps: int) -> int:
         """Neuron slots whose 16 synapses (one per filter of a group) are read from SB."""
         return lane_steps
-    def _products(self, plan: DaDianNaoPlan, w: dict[str, Any]) -> int:
-        return int(w["lane_steps"].sum()) * plan.filter_slots
+    def _products(self, plan: DaDianNaoPlan, w: WindowWork) -> int:
+        return int(w.lane_steps.sum()) * plan.filter_slots
 
-    def _nbin_reads(self, plan: DaDianNaoPlan, w: dict[str, Any]) -> int:
-        return int(w["lane_steps"].sum())
+    def _nbin_reads(self, plan: DaDianNaoPlan, w: WindowWork) -> int:
+        return int(w.lane_steps.sum())
 
     def _output_words(self, layer: LayerTrace) -> tuple[int, dict[tuple[str, str], int]]:
         s = layer.spec

@@ -53,7 +53,7 @@ The mapping is searched by default (``mapping_search``; ``mapping_objective``, e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generator
+from typing import Any
 
 import numpy as np
 
@@ -64,9 +64,10 @@ from accelsim.accelerators.eyeriss_search import LOOPS, OBJECTIVES, SearchCost, 
 from accelsim.accelerators.registry import register
 from accelsim.config import doc, require
 from accelsim.counts import ActionCounts
+from accelsim.results import check_conservation
 from accelsim.functional import layer_outputs
 from accelsim.kernels.eyeriss import effectual_input_macs, rlc_stream_bits
-from accelsim.timeline import TileWork, Timeline
+from accelsim.timeline import TileWork
 from accelsim.trace.format import LayerSpec, LayerTrace
 
 
@@ -244,7 +245,7 @@ def _reduce_blocks(a: np.ndarray, axis: int, size: int, block: int) -> np.ndarra
 
 
 @register
-class Eyeriss(Accelerator):
+class Eyeriss(Accelerator[RsMapping]):
     name = "eyeriss"
     config_cls = EyerissConfig
     description = "Eyeriss v1 (ISSCC/JSSC 2016-17): 12x14 row-stationary PEs, zero-gating, RLC DRAM I/O"
@@ -288,7 +289,7 @@ class Eyeriss(Accelerator):
         d = dense_pass_counts(m, (c.ifmap_gin_words_per_cycle, c.filter_gin_words_per_cycle,
                                   c.psum_gin_words_per_cycle))
         dense = s.macs_dense
-        assert int(d["macs"].sum()) == dense, (int(d["macs"].sum()), dense)
+        check_conservation(f"eyeriss/{s.name} (pass table)", dense, int(d["macs"].sum()))
         x_codes, _ = fixedpoint.quantize(layer.inputs_nchw(), wb)
         if c.gating:
             eff = effectual_input_macs((x_codes != 0).astype(np.uint8), s.R, s.S, s.stride, s.padding,
@@ -350,7 +351,6 @@ class Eyeriss(Accelerator):
         fmap_u = int(ifm_u.sum()) + int(ofm_u.sum())
         extra: dict[str, Any] = {
             "tile_name": "pass", "mapping": m.to_dict(),
-            "latency_processing_s": cycles / c.clock_hz,
             "pe_utilization": dense / (cycles * self.peak_macs_per_cycle()) if cycles else 0.0,
             "active_pes_avg": float((d["active_pes"] * d["cycles"]).sum() / cycles) if cycles else 0.0,
             "row_conv_cycles": int(d["compute_cycles"].sum()),
@@ -427,13 +427,6 @@ class Eyeriss(Accelerator):
         fix = lambda a: _reduce_blocks(a, 0, N, m.nb).transpose(1, 0, 2, 3)  # noqa: E731
         return np.ascontiguousarray(fix(comp)), np.ascontiguousarray(fix(unc))
 
-    # ---- timeline --------------------------------------------------------------------------------------
-    def timeline(self, plan: RsMapping, counts: LayerCounts, tl: Timeline) -> Generator:
-        stats = yield from super().timeline(plan, counts, tl)
-        total_s = stats["cycles"] / self.config.clock_hz
-        counts.extra["latency_total_s"] = total_s
-        counts.extra["fps"] = plan.spec.N / total_s if total_s else 0.0
-        return stats
 
 
 __all__ = ["Eyeriss", "EyerissConfig", "PassTable", "dense_pass_counts", "pass_table", "place_tiles"]

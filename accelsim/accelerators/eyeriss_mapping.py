@@ -57,7 +57,7 @@ Fixed rule (in the order it is applied)
    holds one channel pass's rows (double-buffered) plus the psums, and the rows are read again for every
    filter pass; p (then t) shrinks until the psums fit, and the candidate width with the least estimated
    DRAM traffic (dense words, one image per tile) is taken, the widest on a tie.  If even p = t = 1 does not fit,
-   the mapping is kept and marked ``glb_overflow`` (a warning is issued).
+   the layer cannot run on this array: a :class:`ConfigError` names the layer and the buffer.
 5. The filter buffer (8 kB) must hold one pass's filters; p shrinks until it does.  When the whole layer's
    filters fit in it they are read from DRAM once, otherwise once per (image block, strip pass).
 
@@ -68,7 +68,6 @@ The mapping search over these rules' space (the default) is in :mod:`accelsim.ac
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -332,9 +331,8 @@ def map_layer(spec: LayerSpec, a: ArrayShape = ArrayShape()) -> RsMapping:
     assert best is not None
     m = best[2]
     if m.glb_overflow:
-        warnings.warn(f"{where}: psums of one pass do not fit in the global buffer even with p = t = 1; "
-                      f"mapping kept, buffer overflow ignored", stacklevel=2)
-        return _finish(spec, a, m)
+        raise ConfigError(f"{where}: the psums of one pass do not fit the {a.glb_fmap_words}-word global buffer "
+                          f"even with one filter and one filter set per pass (glb_fmap_bytes too small)")
     nb = 1
     while nb < spec.N and _glb_words(spec, m, nb + 1, False) <= a.glb_fmap_words:
         nb += 1

@@ -23,7 +23,7 @@ cached per (LayerSpec, array, prices).
   idle to save a few percent of data movement (AlexNet CONV1 runs one 11x11 set instead of two 11x7).
 * Method: all candidates' on-chip energy and cycles at once (numpy); then branch and bound over loop
   orders in order of a lower bound (every tensor read from DRAM once).  If no candidate fits the buffer,
-  the fixed rule's mapping (flagged ``glb_overflow``) is used.
+  the fixed rule's mapping is used, and if that does not fit either the layer is a ConfigError.
 """
 from __future__ import annotations
 
@@ -305,7 +305,7 @@ def search_layer(spec: LayerSpec, a: ArrayShape, c: SearchCost) -> RsMapping:
         chunk *= 2
     evaluated = rank[:done]
     feasible = evaluated[np.isfinite(energy[evaluated])]
-    if len(feasible) == 0:  # nothing fits the global buffer: the fixed rule's mapping, flagged glb_overflow
+    if len(feasible) == 0:  # nothing fits the global buffer: the fixed rule's mapping (or its ConfigError)
         return map_layer(spec, a)
     i = _pick(c, energy, cycles, feasible)
     return _build(spec, a, {k: v[i:i + 1] for k, v in x.items()}, ORDERS[int(order_of[i])])

@@ -13,18 +13,16 @@ _MODULES = ("dadiannao", "cnvlutin", "eyeriss", "ucnn")
 
 def register(cls: type) -> type:
     name = getattr(cls, "name", "")
-    assert name and name not in _REGISTRY, f"bad or duplicate accelerator name {name!r}"
+    if not name or _REGISTRY.get(name, cls) is not cls:
+        raise ConfigError(f"bad or duplicate accelerator name {name!r} ({cls.__module__}.{cls.__qualname__})")
     _REGISTRY[name] = cls
     return cls
 
 
 def _load_all() -> None:
+    """Import every design module; a missing one is an error (a broken install), never skipped."""
     for m in _MODULES:
-        try:
-            importlib.import_module(f"accelsim.accelerators.{m}")
-        except ModuleNotFoundError as e:
-            if e.name != f"accelsim.accelerators.{m}":
-                raise
+        importlib.import_module(f"accelsim.accelerators.{m}")
 
 
 def available() -> list[str]:

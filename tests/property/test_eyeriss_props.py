@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 from accelsim import fixedpoint
 from accelsim.accelerators import create
 from accelsim.compression.rlc import rlc_size_bits
+from accelsim.errors import ConfigError
 from accelsim.trace import LayerSpec, LayerTrace
 from tests.reference.eyeriss_pe import conv_codes, run_layer
 
@@ -92,13 +93,26 @@ TINY = {"pe_rows": 4, "pe_cols": 5, "filter_spad_words": 12, "ifmap_spad_words":
         "glb_fmap_bytes": 600, "glb_filter_bytes": 200}
 
 
-@pytest.mark.filterwarnings("ignore:.*do not fit in the global buffer")
 @settings(max_examples=30, deadline=None)
 @given(st.one_of(small_layer(max_hw=9), tall_layer(), tall_layer()), st.sampled_from([600, 600, 160]))
 def test_model_equals_reference_on_a_tiny_array(case, glb_bytes):
     """A 4x5 array with small spads and buffers forces strip-mining (several strips per pass), splitting,
-    streamed ifmaps, image blocks, and p/q/r/t blocking."""
-    _compare(*case, array={**TINY, "glb_fmap_bytes": glb_bytes})
+    streamed ifmaps, image blocks, and p/q/r/t blocking.  A layer whose psums do not fit even the smallest
+    pass is a ConfigError naming the global buffer (never a mapping that silently overflows it)."""
+    array = {**TINY, "glb_fmap_bytes": glb_bytes}
+    try:
+        create("eyeriss", **array).plan(case[0])
+    except ConfigError as e:
+        assert "global buffer" in str(e) and repr(case[0].name) in str(e)
+        return
+    _compare(*case, array=array)
+
+
+def test_global_buffer_overflow_is_an_error_for_both_mappers():
+    spec = LayerSpec("big", "conv", 1, 1, 30, 30, 64, 3, 3, 1, 1, 1)   # 64 filters x 30 cols of psums
+    for search in (True, False):
+        with pytest.raises(ConfigError, match="global buffer"):
+            create("eyeriss", mapping_search=search, **{**TINY, "glb_fmap_bytes": 100}).plan(spec)
 
 
 @settings(max_examples=30, deadline=None)

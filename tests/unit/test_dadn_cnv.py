@@ -50,7 +50,7 @@ def test_cnvlutin_golden_slowest_lane():
     cnv, dadn = create("cnvlutin").simulate_layer(lt), create("dadiannao").simulate_layer(lt)
     assert cnv.cycles == 296 == dadn.cycles
     assert cnv.macs_executed == 149 * 512
-    assert cnv.extra["x_zero_chunks"] == 8 + 14 * 9
+    assert cnv.extra["zero_chunks"] == 8 + 14 * 9
 
 
 def test_fc_layer_is_1x1_window_and_streams_weights_when_too_big():
@@ -122,7 +122,7 @@ def test_relative_threshold_is_a_fraction_of_the_layer_max():
     assert create("cnvlutin", threshold_rel=0.1).simulate_layer(lt).macs_executed == 16 * 16
     assert create("cnvlutin", threshold_rel=0.01).simulate_layer(lt).macs_executed == 16 * 16 * 16
     r = create("cnvlutin", threshold_rel=0.1, threshold=0.01).simulate_layer(lt)
-    assert r.extra["x_threshold"] == pytest.approx(0.1)
+    assert r.extra["threshold"] == pytest.approx(0.1)
 
 
 def test_compare_rejects_options_no_design_has_and_ambiguous_config(tmp_path, capsys):

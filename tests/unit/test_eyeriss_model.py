@@ -46,9 +46,11 @@ def test_golden_2x2_filter_on_3x3_input():
     assert x["dram_ifmap_read_bits"] == 144 and x["dram_filter_read_bits"] == 64
     out = layer_outputs(lt)
     assert x["dram_ofmap_write_bits"] == rlc_size_bits(out.reshape(-1)) == lr.dram_write_bits
-    assert x["latency_processing_s"] == pytest.approx(10 / 200e6)
-    assert x["latency_total_s"] == pytest.approx(lr.cycles / 200e6) and x["latency_total_s"] >= x["latency_processing_s"]
-    assert x["fps"] == pytest.approx(1 / x["latency_total_s"])
+    assert lr.latency_processing_s == pytest.approx(10 / 200e6)
+    assert lr.latency_total_s == pytest.approx(lr.cycles / 200e6) and lr.latency_total_s >= lr.latency_processing_s
+    assert lr.fps == pytest.approx(1 / lr.latency_total_s)
+    for k in ("latency_processing_s", "latency_total_s", "fps"):   # LayerResult fields, not copied into extra
+        assert k not in x
     assert x["mapping"]["pe_set"] == "2x2" and x["mapping"]["passes"] == 1
 
 
@@ -135,7 +137,9 @@ def test_simulate_command_with_switches(tmp_path):
     base = outs[()]
     for k in ("dram_read_bits", "dram_write_bits", "macs_gated"):
         assert k in base
-    for k in ("latency_processing_s", "latency_total_s", "fps", "mapping", "rlc_reduction"):
+    for k in ("latency_processing_s", "latency_total_s", "fps"):
+        assert k in base and k not in base["extra"]
+    for k in ("mapping", "rlc_reduction"):
         assert k in base["extra"]
     assert outs[("--no-rlc",)]["dram_read_bits"] >= base["dram_read_bits"]
     assert outs[("--no-gating",)]["macs_gated"] == 0 and outs[("--no-gating",)]["cycles"] == base["cycles"]
