@@ -33,72 +33,122 @@ def trace_name(r: Any) -> str:
     return Path(str(t)).stem if t else str(n)
 
 
+def _mhz(hz: Any) -> str:
+    try:
+        return f"{float(hz) / 1e6:g} MHz"
+    except (TypeError, ValueError):
+        return str(hz)
+
+
+def _log_if_wide(ax: Any, values: Sequence[float], axis: str = "y") -> bool:
+    """Log scale when the positive values span more than 10x (small bars stay visible)."""
+    pos = [v for v in values if v and v > 0 and v != float("inf")]
+    if pos and max(pos) / min(pos) > 10:
+        (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+        return True
+    return False
+
+
+def _legend_outside(ax: Any, **kw: Any) -> None:
+    """Legend to the right of the axes: it never covers data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), frameon=False, **{"fontsize": 7, **kw})
+
+
 def fig_speedup(rows: Sequence[dict[str, Any]], baseline: str, per_layer: bool = False,
                 network: str | None = None) -> Figure:
-    """Speedup over ``baseline`` per trace (layer == total) or per layer of one trace (Cnvlutin Fig. 9
-    style).  ``rows`` are compare rows (see accelsim.compare); synthetic traces are starred."""
+    """Speedup (ratio of times) over ``baseline`` per trace (layer == total) or per layer of one trace
+    (Cnvlutin Fig. 9 style).  ``rows`` are compare rows (see accelsim.compare); synthetic traces are
+    starred; designs at another clock than the baseline carry their clock in the legend."""
     with plt.style.context(STYLE):
         sel = [r for r in rows if r["arch"] != baseline and
-               ((r["layer"] != "total") if per_layer else (r["layer"] == "total")) and
+               ((str(r["layer"]) != "total") if per_layer else (str(r["layer"]) == "total")) and
                (network is None or trace_name(r) == network)]
-        key = (lambda r: r["layer"]) if per_layer else trace_name
+        key = (lambda r: str(r["layer"])) if per_layer else trace_name
         xs = list(dict.fromkeys(key(r) for r in sel))
         synth = {key(r) for r in sel if r["synthetic"]}
         archs = list(dict.fromkeys(r["arch"] for r in sel))
-        width = min(14.0, max(4.0, 0.25 * len(xs) * max(1, len(archs)) + 2))
-        fig, ax = plt.subplots(figsize=(width, 3.6))
+        clocks = {r["arch"]: r.get("clock_hz") for r in sel}
+        base_clock = next((r.get("baseline_clock_hz") for r in sel), None)
+        differ = any(c != base_clock for c in clocks.values())
+        width = min(14.0, max(5.0, 0.25 * len(xs) * max(1, len(archs)) + 3.5))
+        fig, ax = plt.subplots(figsize=(width, 3.8))
         w = 0.8 / max(1, len(archs))
         for i, a in enumerate(archs):
             vals = {key(r): r["speedup"] for r in sel if r["arch"] == a}
-            ax.bar([j + i * w for j in range(len(xs))], [vals.get(x, 0) for x in xs], w, label=a)
+            lab = f"{a} ({_mhz(clocks[a])})" if differ else a
+            ax.bar([j + i * w for j in range(len(xs))], [vals.get(x, 0) for x in xs], w, label=lab)
         ax.axhline(1.0, color="k", lw=0.8)
+        log = _log_if_wide(ax, [r["speedup"] for r in sel] + [1.0])
         labels = [x + ("*" if (x in synth and not per_layer) else "") for x in xs]
         ax.set_xticks([j + w * (len(archs) - 1) / 2 for j in range(len(xs))], labels, rotation=35, ha="right",
                       fontsize=7 if len(xs) > 12 else 9)
-        ax.set_ylabel(f"speedup over {baseline}\n(time ratio)")
+        ax.set_ylabel(f"speedup over {baseline}\n(time ratio{', log scale' if log else ''})")
         ax.set_xlabel("layer" if per_layer else "trace (* synthetic)" if synth else "trace")
+        clock_txt = (f"\nclocks differ: {baseline} at {_mhz(base_clock)}, others as in the legend; "
+                     "speedup = ratio of times, not cycles" if differ else f" (all at {_mhz(base_clock)})")
         if per_layer:
-            ax.set_title(f"Speedup over {baseline} per layer, {network}{_tag(bool(synth))}")
+            ax.set_title(f"Speedup per layer over {baseline} (time ratio), {network}{clock_txt}{_tag(bool(synth))}")
         else:
-            ax.set_title(f"Speedup over {baseline} per trace")
-        ax.legend(fontsize=7)
+            ax.set_title(f"Speedup per network over {baseline} (time ratio, one group per trace){clock_txt}")
+        _legend_outside(ax)
         fig.tight_layout()
         return fig
 
 
+def energy_basis_text(runs: Sequence[NetworkResult]) -> str:
+    """Which price table each design's energy comes from; says MIXED when there are several."""
+    by: dict[str, list[str]] = {}
+    for r in runs:
+        by.setdefault(r.energy_table or "?", []).append(r.arch)
+    if len(by) == 1:
+        return f"energy basis: table {next(iter(by))}"
+    parts = "; ".join(f"{t}: {', '.join(a)}" for t, a in by.items())
+    return f"MIXED energy tables ({parts}): totals of different tables are not comparable"
+
+
 def fig_energy_breakdown(results: Sequence[NetworkResult], network: str) -> Figure:
-    """Energy by category (ALU, RF, NoC, GLB, DRAM, ...) stacked per layer, one bar per design."""
+    """Energy by category (ALU, RF, NoC, GLB, DRAM, ...) per layer and design.  Top: each bar is 100% of
+    its own total (the split stays readable when one design spends 1000x another); bottom: the totals, on a
+    log scale when they span more than 10x.  The title names the price table(s)."""
     with plt.style.context(STYLE):
         runs = [r for r in results if trace_name(r) == network]
         layers = list(dict.fromkeys(lr.name for r in runs for lr in r.layers))
         cats = sorted({c for r in runs for lr in r.layers for c, v in lr.energy_by_category.items() if v},
                       key=lambda c: (CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else 99, c))
-        fig, ax = plt.subplots(figsize=(min(14.0, max(4.5, 0.45 * len(layers) * len(runs) + 2)), 3.8))
+        fig, (ax, ax2) = plt.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]},
+                                      figsize=(min(14.0, max(5.5, 0.45 * len(layers) * len(runs) + 3)), 6.2))
         w = 0.8 / max(1, len(runs))
         colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
         unit = runs[0].layers[0].energy_unit if runs and runs[0].layers else "pJ"
-        scale, label = (1e-6, "energy (uJ)") if unit == "pJ" else (1.0, f"energy ({unit})")
-        ticks, names, top = [], [], 0.0
+        scale, label = (1e-6, "uJ") if unit == "pJ" else (1.0, unit)
+        ticks, names, totals = [], [], []
         for i, r in enumerate(runs):
             by = {lr.name: lr for lr in r.layers}
             bottom = [0.0] * len(layers)
             xs = [j + i * w for j in range(len(layers))]
+            tot = [by[n].energy if n in by else 0.0 for n in layers]
             for k, c in enumerate(cats):
-                v = [by[n].energy_by_category.get(c, 0.0) * scale if n in by else 0.0 for n in layers]
+                v = [by[n].energy_by_category.get(c, 0.0) / t if n in by and t else 0.0 for n, t in zip(layers, tot)]
                 ax.bar(xs, v, w, bottom=bottom, color=colors[k % len(colors)], label=c if i == 0 else None,
                        edgecolor="white", lw=0.3)
                 bottom = [b + x for b, x in zip(bottom, v)]
+            ax2.bar(xs, [t * scale for t in tot], w, color="#555555")
+            totals += [t * scale for t in tot]
             ticks += xs
             names += [r.arch] * len(layers)
-            top = max([top] + bottom)
-        ax.set_xticks(ticks, names, rotation=90, fontsize=6)
+        ax2.set_xticks(ticks, names, rotation=90, fontsize=6)
         for j, n in enumerate(layers):
-            ax.text(j + w * (len(runs) - 1) / 2, top * 1.03, n, ha="center", va="bottom", fontsize=8,
+            ax.text(j + w * (len(runs) - 1) / 2, 1.03, str(n), ha="center", va="bottom", fontsize=8,
                     fontweight="bold")
-        ax.set_ylim(0, top * 1.15 if top else 1)
-        ax.set_ylabel(label)
-        ax.set_title(f"Energy by component, {network}{_tag(any(r.synthetic for r in runs))}")
-        ax.legend(loc="upper left", fontsize=7, bbox_to_anchor=(1.005, 1.0), frameon=False)
+        ax.set_ylim(0, 1.15)
+        ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+        ax.set_ylabel("share of the bar's energy")
+        log = _log_if_wide(ax2, totals)
+        ax2.set_ylabel(f"energy ({label}{', log' if log else ''})")
+        basis = energy_basis_text(runs)
+        ax.set_title(f"Energy by component, {network}{_tag(any(r.synthetic for r in runs))}\n{basis}",
+                     color="#b00000" if basis.startswith("MIXED") else "black")
+        _legend_outside(ax)
         fig.tight_layout()
         return fig
 
@@ -110,14 +160,16 @@ def fig_compression(rows: Sequence[dict[str, Any]], network: str) -> Figure:
         layers = [r["layer"] for r in sel]
         keys = [("dense_bits", "dense 16-bit"), ("rlc_bits", "Eyeriss RLC"), ("zfnaf_bits", "ZFNAf (compact)"),
                 ("csr_bits", "CSR"), ("entropy_bits", "entropy bound")]
-        fig, ax = plt.subplots(figsize=(max(4.5, 0.9 * len(layers) + 2), 3.2))
+        fig, ax = plt.subplots(figsize=(max(5.5, 0.9 * len(layers) + 3.5), 3.4))
         w = 0.8 / len(keys)
         for i, (k, lab) in enumerate(keys):
             ax.bar([j + i * w for j in range(len(layers))], [r[k] / 8e3 for r in sel], w, label=lab)
-        ax.set_xticks([j + 0.4 - w / 2 for j in range(len(layers))], layers, rotation=30, ha="right")
-        ax.set_ylabel("input fmap size (kB)")
+        ax.set_xticks([j + 0.4 - w / 2 for j in range(len(layers))], [str(x) for x in layers], rotation=30,
+                      ha="right")
+        log = _log_if_wide(ax, [r[k] / 8e3 for r in sel for k, _ in keys])
+        ax.set_ylabel("input fmap size (kB" + (", log)" if log else ")"))
         ax.set_title(f"Input activations compressed, {network}{_tag(any(r['synthetic'] for r in sel))}")
-        ax.legend(ncol=3)
+        _legend_outside(ax)
         fig.tight_layout()
         return fig
 
@@ -146,7 +198,8 @@ def fig_macs(results: Sequence[NetworkResult], network: str) -> Figure:
             labels += [r.arch] * len(layers)
         ax.set_xticks(ticks, labels, rotation=90, fontsize=6)
         for j, n in enumerate(layers):  # layer names above each group of bars
-            ax.text(j + w * (len(runs) - 1) / 2, 1.03, n, ha="center", va="bottom", fontsize=8, fontweight="bold")
+            ax.text(j + w * (len(runs) - 1) / 2, 1.03, str(n), ha="center", va="bottom", fontsize=8,
+                    fontweight="bold")
         ax.set_ylim(0, 1.25)
         ax.set_ylabel("fraction of dense MACs")
         ax.set_title(f"MACs executed / gated / skipped / reused, {network}{_tag(any(r.synthetic for r in runs))}")
@@ -163,34 +216,48 @@ def group_by_network(results: Sequence[NetworkResult]) -> dict[str, list[Network
 
 
 def fig_dram_rlc(results: Sequence[NetworkResult], network: str) -> Figure:
-    """DRAM traffic per layer before and after RLC, split into filters / ifmaps / ofmaps (Eyeriss JSSC
-    Fig. 9 style), from an Eyeriss run's per-tensor DRAM counts."""
+    """DRAM traffic per layer without and with RLC, split into filters / ifmaps / ofmaps (Eyeriss JSSC
+    Fig. 9 style), from an Eyeriss run's per-tensor DRAM counts.  Each layer's bars are relative to its
+    uncompressed total (written above, in MB), so layers of very different sizes stay readable.  Filters
+    are never RLC-compressed and are labelled so."""
     with plt.style.context(STYLE):
         runs = [r for r in results if trace_name(r) == network and r.layers
                 and "dram_ifmap_read_bits_uncompressed" in r.layers[0].extra]
-        fig, ax = plt.subplots(figsize=(5.5, 3.2))
+        fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(runs[0].layers) + 3.5) if runs else 6.0, 3.4))
         if not runs:
             ax.text(0.5, 0.5, "no Eyeriss run", ha="center")
             return fig
-        r = runs[0]
-        names = [lr.name for lr in r.layers]
+        r = next((x for x in runs if x.arch == "eyeriss"), runs[0])
+        names = [str(lr.name) for lr in r.layers]
         x = range(len(names))
-        parts = [("dram_filter_read_bits", "dram_filter_read_bits", "filters"),
+        raw_tot = [sum(lr.extra.get(k, 0) for k in ("dram_filter_read_bits", "dram_ifmap_read_bits_uncompressed",
+                                                       "dram_ofmap_write_bits_uncompressed")) or 1
+                   for lr in r.layers]
+        parts = [("dram_filter_read_bits", "dram_filter_read_bits", "filters (never compressed)"),
                  ("dram_ifmap_read_bits_uncompressed", "dram_ifmap_read_bits", "ifmaps"),
                  ("dram_ofmap_write_bits_uncompressed", "dram_ofmap_write_bits", "ofmaps")]
         colors = ["#7f7f7f", "#3b75af", "#ef8636"]
+        tops = [0.0] * len(names)
         for j, (label_off, w) in enumerate((("uncompressed", -0.2), ("RLC", 0.2))):
             bottom = [0.0] * len(names)
             for k, (raw, comp, lab) in enumerate(parts):
                 key = raw if j == 0 else comp
-                v = [lr.extra.get(key, 0) / 8e6 for lr in r.layers]
+                v = [lr.extra.get(key, 0) / t for lr, t in zip(r.layers, raw_tot)]
+                if k == 0:
+                    lab_full = lab if j == 0 else None
+                else:
+                    lab_full = f"{lab} ({label_off})"
                 ax.bar([i + w for i in x], v, 0.38, bottom=bottom, color=colors[k], alpha=1.0 if j else 0.45,
-                       label=f"{lab} ({label_off})", edgecolor="white", lw=0.3)
+                       label=lab_full, edgecolor="white", lw=0.3)
                 bottom = [b + y for b, y in zip(bottom, v)]
+            tops = [max(a, b) for a, b in zip(tops, bottom)]
+        for i, t in enumerate(raw_tot):
+            ax.text(i, tops[i] + 0.03, f"{t / 8e6:.3g} MB\nuncompr.", ha="center", va="bottom", fontsize=6.5)
+        ax.set_ylim(0, max(tops) * 1.22)
         ax.set_xticks(list(x), names, rotation=30, ha="right")
-        ax.set_ylabel("DRAM traffic (MB)")
-        ax.set_title(f"Eyeriss DRAM traffic before/after RLC, {network}{_tag(r.synthetic)}")
-        ax.legend(ncol=2)
+        ax.set_ylabel("DRAM traffic / uncompressed\n(left bar: uncompressed, right: RLC)")
+        ax.set_title(f"Eyeriss DRAM traffic without and with RLC ({r.arch}), {network}{_tag(r.synthetic)}")
+        _legend_outside(ax)
         fig.tight_layout()
         return fig
 
@@ -209,7 +276,7 @@ def fig_ucnn(results: Sequence[NetworkResult], baseline: str = "eyeriss") -> Fig
         runs = [r for r in results if r.arch.split(":")[0] == "ucnn" and r.layers]
         quantized = [r for r in runs if r.source.get("quantization")]
         runs = quantized or runs  # the U/G study: traces quantized on purpose, when there are any
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(8, 3.2))
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.4))
         by_g: dict[int, list[tuple[float, float, float, str]]] = defaultdict(list)
         for r in runs:
             g = int(r.layers[0].extra.get("group_size", 1))
@@ -227,11 +294,16 @@ def fig_ucnn(results: Sequence[NetworkResult], baseline: str = "eyeriss") -> Fig
         for ax in (a1, a2):
             ax.set_xscale("log")
             ax.set_xlabel("unique non-zero weights U (MAC-weighted mean)")
-            ax.legend()
+        _legend_outside(a2)
+        _log_if_wide(a1, [p[1] for pts in by_g.values() for p in pts])
         a1.set_ylabel("multiplies / dense MACs")
         a2.set_ylabel(f"energy / {baseline} energy")
         a2.axhline(1.0, color="k", lw=0.8)
         syn = any(r.synthetic for r in runs)
-        fig.suptitle(f"UCNN: multiplies and energy vs U and G{_tag(syn)}", fontsize=9)
+        tables = sorted({r.energy_table for r in runs} | {b.energy_table for b in base.values()})
+        basis = (f"energy basis: table {tables[0]}" if len(tables) == 1
+                 else f"MIXED energy tables {', '.join(tables)}")
+        fig.suptitle(f"UCNN vs unique weights U: multiplies and energy per group size G ({basis}){_tag(syn)}",
+                     fontsize=9)
         fig.tight_layout()
         return fig

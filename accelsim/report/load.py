@@ -24,13 +24,19 @@ def load_runs(results_dir: str | Path) -> list[NetworkResult]:
     return out
 
 
+# Columns that hold names, never numbers: a layer named "0" or "1.5" stays the text it was.
+TEXT_FIELDS = frozenset({"network", "trace", "layer", "arch", "baseline", "energy_unit", "energy_table",
+                         "baseline_energy_table", "energy_basis", "net", "method", "system", "scheme", "design",
+                         "label", "name"})
+
+
 def load_csv(path: str | Path) -> list[dict[str, Any]]:
     p = Path(path)
     with open(p, newline="") as fh:
         rows = list(csv.DictReader(fh))
     for r in rows:
         for k, v in list(r.items()):
-            r[k] = _num(v)
+            r[k] = v if k in TEXT_FIELDS else _num(v)
     return rows
 
 

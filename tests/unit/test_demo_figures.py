@@ -79,3 +79,35 @@ def test_study_figures_redraw_from_csv_without_torch(tmp_path, capsys):
                                      "lenet5,0.3,0.127,1.95\n")
     assert main(["figures", "--results", str(tmp_path / "res"), "--out", str(tmp_path / "f")]) == 0
     assert (tmp_path / "f" / "study_threshold_thr.png").exists()
+
+
+def test_layer_names_of_any_type_draw(tmp_path, capsys):
+    """Layers named "0", "1.5", "block.1/conv" survive compare.csv's round trip as text and are drawn."""
+    from accelsim.report.load import load_csv
+    rng = np.random.default_rng(2)
+    layers = []
+    for name in ("0", "1.5", "block.1/conv"):
+        s = LayerSpec(name, "conv", 1, 4, 6, 6, 8, 3, 3, 1, 1)
+        layers.append(LayerTrace(s, rng.standard_normal(s.weight_shape).astype(np.float32),
+                                 rng.random(s.input_shape).astype(np.float32)))
+    p = save_trace(Trace("odd", layers, {"synthetic": True}), tmp_path / "odd.npz")
+    assert main(["compare", str(p), "--arch", "dadiannao,cnvlutin,eyeriss", "--baseline", "dadiannao",
+                 "--out", str(tmp_path / "c"), "--quiet"]) == 0
+    rows = load_csv(tmp_path / "c" / "compare.csv")
+    assert {r["layer"] for r in rows} == {"0", "1.5", "block.1/conv", "total"}
+    assert main(["figures", "--results", str(tmp_path / "c"), "--out", str(tmp_path / "f")]) == 0
+    assert (tmp_path / "f" / "speedup_per_layer_odd.png").exists()
+    assert (tmp_path / "f" / "energy_breakdown_odd.png").exists()
+
+
+def test_speedup_figure_says_time_ratio_names_clocks_and_uses_log_when_wide():
+    from accelsim.report.figures import fig_speedup
+    rows = [{"network": "n", "trace": "t.npz", "synthetic": False, "layer": "total", "arch": a, "baseline": "d",
+             "speedup": sp, "clock_hz": c, "baseline_clock_hz": 606e6}
+            for a, sp, c in (("d", 1.0, 606e6), ("c", 1.3, 606e6), ("e", 0.02, 200e6))]
+    fig = fig_speedup(rows, "d")
+    ax = fig.axes[0]
+    assert "time ratio" in ax.get_ylabel() and ax.get_yscale() == "log"
+    assert "606 MHz" in ax.get_title() and any("200 MHz" in t.get_text() for t in ax.get_legend().get_texts())
+    same = fig_speedup([r for r in rows if r["arch"] != "e"], "d")
+    assert same.axes[0].get_yscale() == "linear" and "clocks differ" not in same.axes[0].get_title()
