@@ -50,13 +50,6 @@ def test_no_dram_traffic_means_pure_compute():
     assert stats["cycles"] == 18 and stats["stall_cycles"] == 0
 
 
-def test_coarsen_keeps_totals():
-    w = TileWork(np.arange(10), np.arange(10) * 2, np.arange(10) * 3)
-    c = w.coarsen(3)
-    assert len(c) <= 3
-    assert c.load_bits.sum() == 45 and c.compute_cycles.sum() == 90 and c.store_bits.sum() == 135
-
-
 def test_dadiannao_layer_streaming_weights_log():
     """A tiny FC layer through the whole DaDianNao model: 1 tile, SB of 64 bytes (half for prefetch = 256
     bits = one 16x16-bit filter), so weights stream in chunks of 16 filters (one 16-filter group); C = 16,

@@ -1,0 +1,312 @@
+"""Speed, memory and start-up of accelsim, side by side for one or more source trees, in one run.
+
+    nice -n 10 python benchmarks/bench_perf.py [--trees new=.,base=/tmp/accelsim-base] [--repeat 3]
+        [--archs dadiannao,cnvlutin,eyeriss,ucnn] [--out benchmarks/results/perf.json] [--plot FILE.png]
+
+Each tree (a checkout of accelsim: ``label=path``) is measured in its own subprocesses with
+``PYTHONPATH=path``, so an older commit and the working tree are timed on the same machine in the same
+run.  What is measured, per tree:
+
+* **speed**: for each trace, one worker process synthesizes it once with that tree (seed 0, conv layers,
+  no stored outputs: ``--weight-density han2015`` (0.35 for ResNet-50), Eyeriss's measured activation densities for AlexNet,
+  44% zeros for ResNet-50, Han et al.'s for the others) and saves it to disk.  Per design: one warm-up simulation (imports and
+  numba compilation are excluded), then ``--repeat`` timed runs, each on the trace freshly loaded from
+  disk (so nothing computed by an earlier run is reused); the best is kept.  The load is timed separately.
+  The dense reference is a single-thread torch ``conv2d`` + ReLU forward of the same layers, best of
+  ``--repeat``, in the same process.  Traces: AlexNet conv batch 4 and VGG-16 conv batch 1 (the goals:
+  every design <= 2x the forward pass), and a scaling series LeNet-5, AlexNet, ResNet-50, VGG-16 at batch 1.
+* **peak RSS**: one fresh process per design simulates VGG-16 conv batch 3 (loaded from disk) and reports
+  its own ``ru_maxrss``; the ratio is to the trace's uncompressed arrays (goal <= 2x).
+* **start-up**: wall time of ``accelsim simulate`` (``python -m accelsim``) on a one-layer trace (LeNet-5
+  conv1, batch 1), best of ``--repeat`` after one untimed run that warms the OS and numba caches (goal
+  <= 0.5 s).
+
+Never a test gate.  Results go to a JSON file with the machine, the trees and their commits.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+ARCHS = "dadiannao,cnvlutin,eyeriss,ucnn"
+ACT = {"alexnet": "eyeriss-alexnet", "resnet50": "cnvlutin44"}
+WEIGHT = {"resnet50": 0.35}  # Han et al. 2015 give no ResNet-50 densities: an assumption (as in the README)
+#: (key, network, batch, role): role "goal" traces are the targets, "scale" the scaling series
+TRACES = [("alexnet_b4", "alexnet", 4, "goal"), ("vgg16_b1", "vgg16", 1, "goal"),
+          ("lenet5_b1", "lenet5", 1, "scale"), ("alexnet_b1", "alexnet", 1, "scale"),
+          ("resnet50_b1", "resnet50", 1, "scale")]
+RSS_TRACE = ("vgg16_b3", "vgg16", 3)
+START_TRACE = ("lenet5_conv1", "lenet5", 1)
+HERE = Path(__file__).resolve()
+
+
+# ---------------------------------------------------------------- worker side (runs inside one tree)
+def _trace_path(cache: Path, key: str) -> Path:
+    return cache / f"{key}.npz"
+
+
+def _make_trace(cache: Path, key: str, net: str, batch: int, first_only: bool = False) -> Path:
+    path = _trace_path(cache, key)
+    if not path.exists():
+        from accelsim.trace import save_trace
+        from accelsim.trace.synth import synth_trace
+        tr = synth_trace(net, batch=batch, seed=0, weight_density=WEIGHT.get(net, "han2015"),
+                         act_density=ACT.get(net, "han2015"), layers="conv")
+        if first_only:
+            tr = tr.select([tr.layers[0].name])
+        cache.mkdir(parents=True, exist_ok=True)
+        save_trace(tr, path)
+    return path
+
+
+def _forward_seconds(trace, repeat: int) -> float:
+    import torch
+    torch.set_num_threads(1)
+    f = torch.nn.functional
+    xs = [(torch.from_numpy(lt.inputs_nchw()), torch.from_numpy(lt.weights_mcrs()), lt.spec) for lt in trace.layers]
+    best = float("inf")
+    with torch.no_grad():
+        for _ in range(repeat + 1):  # the first run warms torch up
+            t0 = time.perf_counter()
+            for x, w, s in xs:
+                f.relu(f.conv2d(x, w, stride=s.stride, padding=s.padding, groups=s.groups))
+            best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def worker_speed(cache: Path, key: str, net: str, batch: int, archs: list[str], repeat: int) -> dict:
+    from accelsim.accelerators import create
+    from accelsim.trace import load_trace
+    path = _make_trace(cache, key, net, batch)
+    t0 = time.perf_counter()
+    trace = load_trace(path)
+    load_s = time.perf_counter() - t0
+    out = {"key": key, "network": net, "batch": batch, "layers": len(trace.layers),
+           "macs_dense": sum(lt.spec.macs_dense for lt in trace.layers), "load_seconds": load_s,
+           "forward_seconds": _forward_seconds(trace, repeat), "designs": {}}
+    for arch in archs:
+        acc = create(arch)
+        res = acc.simulate(load_trace(path))  # warm-up: numba compile / cache load, first-touch allocations
+        best = float("inf")
+        for _ in range(repeat):
+            tr = load_trace(path)
+            t0 = time.perf_counter()
+            res = acc.simulate(tr)
+            best = min(best, time.perf_counter() - t0)
+        tot = res.total
+        out["designs"][arch] = {"seconds": best, "cycles": int(tot.cycles), "stall_cycles": int(tot.stall_cycles),
+                                "energy": float(tot.energy)}
+    return out
+
+
+def worker_rss(cache: Path, arch: str) -> dict:
+    import resource
+    from accelsim.accelerators import create
+    from accelsim.trace import load_trace
+    path = _trace_path(cache, RSS_TRACE[0])
+    trace = load_trace(path)
+    arrays = sum(a.nbytes for lt in trace.layers for a in (lt.weights, lt.inputs, lt.outputs) if a is not None)
+    create(arch).simulate(trace)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {"arch": arch, "peak_rss_bytes": peak, "trace_array_bytes": arrays, "ratio": peak / arrays}
+
+
+def _worker_main(args: argparse.Namespace) -> int:
+    cache = Path(args.cache)
+    if args.worker == "speed":
+        key, net, batch = args.trace.split(":")
+        r = worker_speed(cache, key, net, int(batch), args.archs.split(","), args.repeat)
+    elif args.worker == "prepare":
+        _make_trace(cache, *RSS_TRACE)
+        _make_trace(cache, *START_TRACE, first_only=True)
+        r = {}
+    else:
+        r = worker_rss(cache, args.worker.split(":", 1)[1])
+    print("RESULT " + json.dumps(r), flush=True)
+    return 0
+
+
+# ---------------------------------------------------------------- driver side
+def _env(tree: Path) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(tree)
+    for v in THREADS:
+        env[v] = "1"
+    return env
+
+
+def _run_worker(tree: Path, cache: Path, worker: str, **kw) -> dict:
+    cmd = [sys.executable, str(HERE), "--worker", worker, "--cache", str(cache)]
+    for k, v in kw.items():
+        cmd += [f"--{k}", str(v)]
+    p = subprocess.run(cmd, env=_env(tree), capture_output=True, text=True, cwd=str(tree))
+    line = [x for x in p.stdout.splitlines() if x.startswith("RESULT ")]
+    if p.returncode or not line:
+        raise SystemExit(f"worker {worker} in {tree} failed:\n{p.stderr[-3000:]}")
+    return json.loads(line[-1][7:])
+
+
+def _startup(tree: Path, cache: Path, arch: str, repeat: int) -> float:
+    cmd = [sys.executable, "-m", "accelsim", "simulate", str(_trace_path(cache, START_TRACE[0])), "--arch", arch]
+    best = float("inf")
+    for i in range(repeat + 1):  # the first run fills the OS page cache and the numba cache
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, env=_env(tree), capture_output=True, text=True, cwd=str(tree))
+        dt = time.perf_counter() - t0
+        if p.returncode:
+            raise SystemExit(f"accelsim simulate failed in {tree}:\n{p.stderr[-2000:]}")
+        if i:
+            best = min(best, dt)
+    return best
+
+
+def _commit(tree: Path) -> str:
+    p = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if p.returncode == 0:
+        return p.stdout.strip()
+    f = tree / "COMMIT"  # an exported tree (git archive) may carry its commit in a file
+    return f.read_text().strip() if f.exists() else "unknown"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--trees", default="new=.", help="label=path[,label=path...] of accelsim checkouts")
+    p.add_argument("--archs", default=ARCHS)
+    p.add_argument("--repeat", type=int, default=3, help="timed runs per measurement; the best is kept")
+    p.add_argument("--only", default="speed,rss,startup", help="parts to run (speed, rss, startup)")
+    p.add_argument("--traces", default=",".join(t[0] for t in TRACES), help="speed traces to run")
+    p.add_argument("--out", default="benchmarks/results/perf.json")
+    p.add_argument("--plot", default="benchmarks/results/perf.png")
+    p.add_argument("--cache", default="/tmp/accelsim-bench", help="folder for the synthesized traces")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--trace", help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.worker:
+        return _worker_main(a)
+    trees = {k: Path(v).resolve() for k, v in (x.split("=", 1) for x in a.trees.split(","))}
+    archs = a.archs.split(",")
+    only = set(a.only.split(","))
+    res = {"machine": {"platform": platform.platform(), "python": sys.version.split()[0], "cpus": os.cpu_count()},
+           "time": time.strftime("%Y-%m-%d %H:%M:%S"), "repeat": a.repeat, "archs": archs,
+           "trees": {k: {"path": str(v), "commit": _commit(v)} for k, v in trees.items()},
+           "speed": {k: [] for k in trees}, "rss": {k: [] for k in trees}, "startup": {k: {} for k in trees}}
+    caches = {k: Path(a.cache) / k for k in trees}
+    for label, tree in trees.items():
+        _run_worker(tree, caches[label], "prepare")
+    wanted = [t for t in TRACES if t[0] in a.traces.split(",")]
+    if "speed" in only:
+        for key, net, batch, role in wanted:
+            for label, tree in trees.items():  # interleaved, so machine noise hits every tree alike
+                r = _run_worker(tree, caches[label], "speed", trace=f"{key}:{net}:{batch}", archs=a.archs,
+                                repeat=a.repeat)
+                r["role"] = role
+                res["speed"][label].append(r)
+                print(f"{label:5} {key:12} fwd {r['forward_seconds']:7.3f} s  " + "  ".join(
+                    f"{d} {v['seconds']:.3f} ({v['seconds'] / r['forward_seconds']:.2f}x)"
+                    for d, v in r["designs"].items()), flush=True)
+    if "rss" in only:
+        for arch in archs:
+            for label, tree in trees.items():
+                r = _run_worker(tree, caches[label], f"rss:{arch}")
+                res["rss"][label].append(r)
+                print(f"{label:5} rss {arch:10} {r['peak_rss_bytes'] / 2**20:7.0f} MiB  "
+                      f"{r['ratio']:.2f}x the trace arrays ({r['trace_array_bytes'] / 2**20:.0f} MiB)", flush=True)
+    if "startup" in only:
+        for arch in archs:
+            for label, tree in trees.items():
+                s = _startup(tree, caches[label], arch, a.repeat)
+                res["startup"][label][arch] = s
+                print(f"{label:5} startup {arch:10} {s:.3f} s", flush=True)
+    os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
+    with open(a.out, "w") as fh:
+        json.dump(res, fh, indent=1)
+    if a.plot:
+        plot(res, a.plot)
+    print(f"wrote {a.out}")
+    return 0
+
+
+def plot(res: dict, path: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    trees = list(res["trees"])
+    archs = res["archs"]
+    fig, axes = plt.subplots(1, 4, figsize=(17, 4.2), gridspec_kw={"width_ratios": [1.4, 1.2, 1, 1]})
+    hatches = ["", "//", "..", "xx"]
+    # (a) ratio to the forward pass on the goal traces
+    ax = axes[0]
+    goal = [k for k, _, _, r in TRACES if r == "goal"]
+    width = 0.8 / (len(archs) * len(trees))
+    x = np.arange(len(goal))
+    for ti, t in enumerate(trees):
+        by = {r["key"]: r for r in res["speed"][t]}
+        for ai, arch in enumerate(archs):
+            vals = [by[k]["designs"][arch]["seconds"] / by[k]["forward_seconds"] if k in by else np.nan for k in goal]
+            ax.bar(x + (ai * len(trees) + ti) * width - 0.4 + width / 2, vals, width, color=f"C{ai}",
+                   hatch=hatches[ti % 4], edgecolor="k", linewidth=0.4, label=f"{arch} ({t})")
+    ax.axhline(2, color="k", ls="--", lw=1)
+    ax.text(len(goal) - 0.5, 2, "goal 2x", va="bottom", ha="right", fontsize=8)
+    ax.set_xticks(x, ["AlexNet conv b4", "VGG-16 conv b1"])
+    ax.set_ylabel("simulation time / torch forward (1 thread)")
+    ax.set_title("(a) speed relative to a dense forward pass")
+    ax.legend(fontsize=6.5, ncol=2)
+    # (b) scaling series
+    ax = axes[1]
+    for ti, t in enumerate(trees):
+        rows = sorted([r for r in res["speed"][t] if r["batch"] == 1 or r["role"] == "scale"],
+                      key=lambda r: r["macs_dense"])
+        if not rows:
+            continue
+        m = [r["macs_dense"] for r in rows]
+        ls = "-" if ti == 0 else ":"
+        for ai, arch in enumerate(archs):
+            ax.loglog(m, [r["designs"][arch]["seconds"] for r in rows], "o" + ls, color=f"C{ai}", ms=3,
+                      label=f"{arch} ({t})")
+        ax.loglog(m, [r["forward_seconds"] for r in rows], "s" + ls, color="k", ms=3, label=f"torch forward ({t})")
+    ax.set_xlabel("dense MACs (LeNet-5, AlexNet, ResNet-50, VGG-16; batch 1)")
+    ax.set_ylabel("seconds")
+    ax.set_title("(b) scaling")
+    ax.legend(fontsize=6, ncol=2)
+    # (c) peak RSS
+    ax = axes[2]
+    x = np.arange(len(archs))
+    w = 0.8 / len(trees)
+    for ti, t in enumerate(trees):
+        by = {r["arch"]: r["ratio"] for r in res["rss"][t]}
+        ax.bar(x + ti * w - 0.4 + w / 2, [by.get(a, np.nan) for a in archs], w, color="C7",
+               hatch=hatches[ti % 4], edgecolor="k", linewidth=0.4, label=t)
+    ax.axhline(2, color="k", ls="--", lw=1)
+    ax.set_xticks(x, archs, fontsize=8)
+    ax.set_ylabel("peak RSS / trace arrays")
+    ax.set_title("(c) memory, VGG-16 conv b3")
+    ax.legend(fontsize=7)
+    # (d) start-up
+    ax = axes[3]
+    for ti, t in enumerate(trees):
+        s = res["startup"][t]
+        ax.bar(x + ti * w - 0.4 + w / 2, [s.get(a, np.nan) for a in archs], w, color="C9",
+               hatch=hatches[ti % 4], edgecolor="k", linewidth=0.4, label=t)
+    ax.axhline(0.5, color="k", ls="--", lw=1)
+    ax.set_xticks(x, archs, fontsize=8)
+    ax.set_ylabel("seconds (warm)")
+    ax.set_title("(d) `accelsim simulate`, one layer")
+    ax.legend(fontsize=7)
+    commits = ", ".join(f"{k}={v['commit']}" for k, v in res["trees"].items())
+    fig.suptitle(f"accelsim performance (1 thread, best of {res['repeat']}; trees {commits}); dashed = goal",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
