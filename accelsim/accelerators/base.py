@@ -50,7 +50,6 @@ class Accelerator(abc.ABC, Generic[PlanT]):
     name: ClassVar[str] = ""
     config_cls: ClassVar[type] = object
     description: ClassVar[str] = ""
-    max_tiles: ClassVar[int] = 1024  # bound on simpy events per layer (tiles are merged beyond it)
 
     def __init__(self, config: Any = None, energy: Any = None) -> None:
         if config is None or isinstance(config, (str, dict)) or hasattr(config, "__fspath__"):
@@ -76,9 +75,7 @@ class Accelerator(abc.ABC, Generic[PlanT]):
         c = self.config
         dram = Dram(tl, c.dram_bw_bits_per_cycle, c.dram_latency_cycles)
         work = counts.tiles if counts.tiles is not None else TileWork.single(0, 0, 0)
-        if not work.load_bits.any() and not work.store_bits.any():
-            work = work.coarsen(1)  # nothing to overlap: one event is exact
-        stats = yield from run_tiles(tl, dram, work.coarsen(self.max_tiles), slots=2,
+        stats = yield from run_tiles(tl, dram, work, slots=2,
                                      fill_cycles=self.fill_cycles(plan), name=counts.extra.get("tile_name", "tile"))
         return stats
 

@@ -43,8 +43,8 @@ row convolution (F*S*p*q cycles, 1 MAC/cycle, pipelined), the ifmap GIN (1 word/
 GIN/GON (4 words/cycle).  ``latency_processing_s`` is the sum of pass cycles (no DRAM, as JSSC's
 "processing latency"); ``latency_total_s`` runs the passes as tiles through the simpy timeline with the
 DRAM link at 64 bits x 60 MHz / 200 MHz = 19.2 bits per core cycle, double-buffered.  Timeline tiles are
-GLB refills: a pass that reads nothing from DRAM joins the tile before it; beyond ``max_tiles`` (512)
-consecutive tiles are merged (totals kept), which bounds the simpy events per layer.  Passes run in the
+GLB refills: a pass that reads nothing from DRAM joins the tile before it.  Every tile is timed exactly
+(``timeline/pipeline.py``: runs of identical tiles in closed form, no merging).  Passes run in the
 mapping's loop order.  No per-pass ramp-up beyond the filter load is modelled: JSSC VI-B attributes VGG
 CONV1-2's slowness partly to "ramp-up" of its many passes but gives no figure, and none is invented here.
 
@@ -249,7 +249,6 @@ class Eyeriss(Accelerator[RsMapping]):
     name = "eyeriss"
     config_cls = EyerissConfig
     description = "Eyeriss v1 (ISSCC/JSSC 2016-17): 12x14 row-stationary PEs, zero-gating, RLC DRAM I/O"
-    max_tiles = 512  # passes are merged into at most this many timeline tiles (simpy events per layer)
     actions_emitted = (("mac", "random"), ("mac", "gated"), ("weight_spad", "read"), ("weight_spad", "write"),
                        ("weight_spad", "gated_read"), ("ifmap_spad", "read"), ("ifmap_spad", "write"),
                        ("psum_spad", "read"), ("psum_spad", "write"), ("zero_buffer", "read"),

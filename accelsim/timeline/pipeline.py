@@ -70,6 +70,16 @@ def run_pipeline(load_bits, compute_cycles, store_bits, bw: float, latency: int 
         ends = np.concatenate([change, [n]]).tolist()
     else:
         starts, ends = [], []
+    if not L.any() and not S.any():  # no DRAM traffic: the tiles run back to back, nothing to step
+        end = start + int(cc.sum())
+        recs = None
+        if log:
+            ends = start + np.cumsum(cc)
+            recs = [r for i in range(n) for r in ((f"start {name}{i}", int(ends[i] - cc[i])), (f"end {name}{i}", int(ends[i])))]
+            recs.append((f"done {name}", end + int(fill_cycles)))
+        return PipelineResult(cycles=end + int(fill_cycles), compute_cycles=int(cc.sum()) + int(fill_cycles),
+                              stall_cycles=0, dram_busy_cycles=0, segments=[(end, 0, n - 1, True)] if n else [],
+                              log=recs)
     Ll, cl, Sl = L.tolist(), cc.tolist(), S.tolist()
 
     e = a = F = start          # last compute end, last arrival, channel free

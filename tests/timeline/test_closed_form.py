@@ -60,3 +60,11 @@ def test_long_steady_run_takes_few_steps():
     assert got.tiles_stepped < 50
     assert got.cycles == 125 * n + 25
     assert got.dram_busy_cycles == 125 * n and len(got.segments) == 1
+
+
+@settings(max_examples=50, deadline=None)
+@given(cc=st.lists(st.integers(0, 50), max_size=40), slots=st.integers(1, 3), fill=st.integers(0, 5))
+def test_no_dram_traffic_equals_tile_by_tile(cc, slots, fill):
+    z = np.zeros(len(cc), dtype=np.int64)
+    ref, got, _ = both(z, np.array(cc, dtype=np.int64), z, 16.0, 3, slots, fill)
+    assert got == ref
