@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 
@@ -19,16 +20,33 @@ def register(sub: Any) -> None:
                    help="DNNsim: which act-L-B.npy batch file to read (default 0)")
     p.add_argument("--seed", type=int_at_least(0), default=0, metavar="S",
                    help="MIsim: seed of the random dense weights filled in (MIsim traces have none)")
+    p.add_argument("--groups", type=_groups_arg, default=None, metavar="L=G[,L=G]",
+                   help="MIsim: groups of grouped layers (MIsim's CSV has none), e.g. conv2=2,conv4=2,conv5=2; "
+                        "overrides the CSV's optional 7th column")
     p.add_argument("--out", required=True, metavar="FILE", help="trace file to write (.npz)")
     p.set_defaults(func=run)
+
+
+def _groups_arg(text: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in text.split(","):
+        name, eq, val = item.partition("=")
+        if not eq or not name.strip() or not val.strip().isdigit() or int(val) < 1:
+            raise argparse.ArgumentTypeError(f"expected LAYER=GROUPS[,LAYER=GROUPS] with GROUPS >= 1, got {item!r}")
+        out[name.strip()] = int(val)
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
     from accelsim.trace import importers, save_trace
     if args.format == "dnnsim":
+        if args.groups:
+            print("accelsim trace import: error: --groups is for --format misim (DNNsim's weights carry "
+                  "their groups)", file=sys.stderr)
+            return 2
         tr = importers.import_dnnsim(args.folder, batch=args.batch, network=args.network)
     else:
-        tr = importers.import_misim(args.folder, network=args.network, seed=args.seed)
+        tr = importers.import_misim(args.folder, network=args.network, seed=args.seed, groups=args.groups)
     path = save_trace(tr, args.out)
     print(f"wrote {path}: {tr.network} from {args.format}, {len(tr.layers)} layers "
           f"({', '.join(lt.name for lt in tr.layers)})")

@@ -8,7 +8,11 @@
 * **MIsim** (github iniverno/MIsim, the Cnvlutin authors' simulator): ``NET_trace_params.csv`` with rows
   ``name,Nn,Kx,Ky,stride,pad`` and per layer ``NAME-0.npy``, the input activations of one image,
   (C, X, Y).  MIsim traces hold no weights (Cnvlutin skips on activations only): accelsim fills them
-  with seeded random dense weights and says so in the manifest (``weights_synthetic``).
+  with seeded random dense weights and says so in the manifest (``weights_synthetic``).  MIsim's CSV has
+  no groups column (its testSystem.py hard-codes ``group = 1``), so grouped layers (AlexNet conv2/4/5)
+  would come back ungrouped with twice their MACs: give the groups as an optional 7th column
+  ``name,Nn,Kx,Ky,stride,pad,groups`` or as ``groups={name: g}`` (``--groups conv2=2,conv4=2``); the
+  filled-in weights then have C/groups channels.
 
 Groups are inferred from the weights' channel count (C / Ck), square filters are not assumed (Kx is the
 filter width S, Ky its height R, as in both simulators' readers), and FC inputs that arrive as
@@ -45,7 +49,7 @@ def _load_npy(path: Path) -> np.ndarray:
     return a
 
 
-def _read_params(path: Path, allow_input_col: bool) -> list[dict[str, Any]]:
+def _read_params(path: Path, allow_input_col: bool, allow_groups_col: bool = False) -> list[dict[str, Any]]:
     if not path.exists():
         raise TraceError(f"{path}: no such parameter file")
     rows = []
@@ -54,17 +58,28 @@ def _read_params(path: Path, allow_input_col: bool) -> list[dict[str, Any]]:
             row = [c.strip() for c in row if c.strip() != ""] if row else []
             if not row or row[0].startswith("#") or row[0].lower() in ("layer", "name"):
                 continue
+            groups = None
             if len(row) == 7 and allow_input_col:
                 row = [row[0]] + row[2:]
+            elif len(row) == 7 and allow_groups_col:
+                try:
+                    groups = int(row[6])
+                except ValueError:
+                    raise TraceError(f"{path}, line {i}: groups (7th field) must be an integer") from None
+                if groups < 1:
+                    raise TraceError(f"{path}, line {i}: groups must be >= 1, got {groups}")
+                row = row[:6]
             if len(row) != 6:
                 raise TraceError(f"{path}, line {i}: expected name,Nn,Kx,Ky,stride,pad"
                                  + (" (or name,input,Nn,Kx,Ky,stride,pad)" if allow_input_col else "")
+                                 + (" (or name,Nn,Kx,Ky,stride,pad,groups)" if allow_groups_col else "")
                                  + f", got {len(row)} fields")
             try:
                 nn, kx, ky, stride, pad = (int(v) for v in row[1:])
             except ValueError:
                 raise TraceError(f"{path}, line {i}: Nn, Kx, Ky, stride and pad must be integers") from None
-            rows.append({"name": row[0], "Nn": nn, "Kx": kx, "Ky": ky, "stride": stride, "pad": pad})
+            rows.append({"name": row[0], "Nn": nn, "Kx": kx, "Ky": ky, "stride": stride, "pad": pad,
+                         "groups": groups})
     if not rows:
         raise TraceError(f"{path}: no layers")
     return rows
@@ -117,7 +132,9 @@ def import_dnnsim(folder: str | Path, batch: int = 0, network: str | None = None
     return Trace(network or d.name, layers, src)
 
 
-def import_misim(folder: str | Path, network: str | None = None, seed: int = 0) -> Trace:
+def import_misim(folder: str | Path, network: str | None = None, seed: int = 0,
+                 groups: dict[str, int] | None = None) -> Trace:
+    """``groups`` {layer name: groups} overrides the CSV's optional groups column (default 1 per layer)."""
     d = Path(folder)
     if not d.is_dir():
         raise TraceError(f"{d}: no such folder")
@@ -130,7 +147,11 @@ def import_misim(folder: str | Path, network: str | None = None, seed: int = 0) 
                                                                    "--network)" if found else ""))
         pfile = found[0]
         net = pfile.name[: -len("_trace_params.csv")]
-    params = _read_params(pfile, allow_input_col=False)
+    params = _read_params(pfile, allow_input_col=False, allow_groups_col=True)
+    groups = dict(groups or {})
+    unknown = sorted(set(groups) - {p["name"] for p in params})
+    if unknown:
+        raise TraceError(f"{pfile}: groups given for layers not in the file: {', '.join(unknown)}")
     rng = np.random.default_rng(seed)
     layers = []
     for p in params:
@@ -139,9 +160,14 @@ def import_misim(folder: str | Path, network: str | None = None, seed: int = 0) 
         if x.ndim in (1, 3):
             x = x[None]
         c = int(np.prod(x.shape[1:])) if fc else x.shape[1]
-        wshape = (p["Nn"], c) if fc else (p["Nn"], c, p["Ky"], p["Kx"])
+        g = groups.get(p["name"], p["groups"] or 1)
+        if g < 1 or (g > 1 and fc) or c % g or p["Nn"] % g:
+            raise TraceError(f"{pfile}: layer {p['name']!r}: groups = {g} does not divide its {c} input channels "
+                             f"and {p['Nn']} filters" + (" (an FC layer has one group)" if fc else ""))
+        wshape = (p["Nn"], c) if fc else (p["Nn"], c // g, p["Ky"], p["Kx"])
         w = (rng.standard_normal(wshape) * np.sqrt(2.0 / max(1, int(np.prod(wshape[1:]))))).astype(np.float32)
         layers.append(_layer(p, w, x.astype(np.float32), None, fc, str(d)))
     src = {"synthetic": False, "imported_from": "MIsim", "folder": str(d), "weights_synthetic":
-           f"MIsim traces hold no weights: seeded random dense weights (He std), seed {seed}"}
+           f"MIsim traces hold no weights: seeded random dense weights (He std), seed {seed}",
+           "groups": {lt.name: lt.spec.groups for lt in layers if lt.spec.groups > 1}}
     return Trace(net, layers, src)

@@ -64,3 +64,52 @@ def test_import_cli_and_errors(tmp_path, rng, capsys):
     (d / "trace_params.csv").write_text("conv1,8,3\n")
     with pytest.raises(TraceError, match="expected name"):
         import_dnnsim(d)
+
+
+def misim_alexnet_like(tmp_path, rng, groups_col: bool):
+    """A miniature AlexNet in MIsim's own layout: ``alexnet_trace_params.csv`` (name,Nn,Kx,Ky,stride,pad as
+    MIsim's testSystem.py parses it, with MIsim's 4-D ``NAME-0.npy`` files: (images, C, X, Y)); conv2 and
+    conv4 are grouped in two as in AlexNet."""
+    d = tmp_path / "alexnet"
+    d.mkdir()
+    rows = [("conv1", 16, 3, 3, 2, 0, 1), ("conv2", 32, 3, 3, 1, 1, 2), ("conv3", 16, 1, 1, 1, 0, 1),
+            ("conv4", 8, 3, 3, 1, 1, 2)]
+    chans = {"conv1": 3, "conv2": 16, "conv3": 32, "conv4": 16}
+    text = "".join(",".join(str(v) for v in (r if groups_col else r[:6])) + "\n" for r in rows)
+    (d / "alexnet_trace_params.csv").write_text(text)
+    for name, c in chans.items():
+        x = np.maximum(rng.standard_normal((1, c, 7, 7)), 0).astype(np.float32)
+        np.save(d / f"{name}-0.npy", x)
+    return d
+
+
+def test_misim_import_keeps_groups_from_column(tmp_path, rng):
+    d = misim_alexnet_like(tmp_path, rng, groups_col=True)
+    tr = import_misim(d)
+    g = {lt.name: lt.spec.groups for lt in tr.layers}
+    assert g == {"conv1": 1, "conv2": 2, "conv3": 1, "conv4": 2}
+    c2 = tr.layers[1]
+    # weights hold C/groups = 16/2 channels; dense MACs = M*E*F*(C/g)*R*S = 32*7*7*8*9, half the ungrouped count
+    assert c2.weights.shape == (32, 8, 3, 3) and c2.spec.macs_dense == 32 * 7 * 7 * 8 * 9
+    assert tr.source["groups"] == {"conv2": 2, "conv4": 2}
+
+
+def test_misim_import_groups_option_and_errors(tmp_path, rng, capsys):
+    d = misim_alexnet_like(tmp_path, rng, groups_col=False)
+    flat = import_misim(d)
+    assert all(lt.spec.groups == 1 for lt in flat.layers)  # MIsim's own reading: one group everywhere
+    tr = import_misim(d, groups={"conv2": 2, "conv4": 2})
+    assert [lt.spec.groups for lt in tr.layers] == [1, 2, 1, 2]
+    assert tr.layers[1].spec.macs_dense * 2 == flat.layers[1].spec.macs_dense
+    with pytest.raises(TraceError, match="conv9"):
+        import_misim(d, groups={"conv9": 2})
+    with pytest.raises(TraceError, match="conv1.*groups = 2"):
+        import_misim(d, groups={"conv1": 2})  # 3 channels cannot be split in two
+    out = tmp_path / "t.npz"
+    assert main(["trace", "import", str(d), "--format", "misim", "--groups", "conv2=2,conv4=2",
+                 "--out", str(out)]) == 0
+    assert [lt.spec.groups for lt in load_trace(out).layers] == [1, 2, 1, 2]
+    with pytest.raises(SystemExit) as e:
+        main(["trace", "import", str(d), "--format", "misim", "--groups", "conv2", "--out", str(out)])
+    assert e.value.code == 2
+    assert main(["trace", "import", str(d), "--format", "dnnsim", "--groups", "conv2=2", "--out", str(out)]) == 2
