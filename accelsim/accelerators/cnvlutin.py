@@ -11,7 +11,8 @@ Cycle rules, following the authors' simulator MIsim (iniverno/MIsim, ZF=1: Ti=1,
   max(1, nnz) steps (``zero_brick_cycles`` = 1: an all-zero chunk still takes a cycle in MIsim's unit);
 * a step costs one cycle per 16-filter group the tile holds (ceil(Mg/256), as in DaDianNao);
 * the pipeline (8 stages) fills once per layer.
-See accelsim/kernels/lanes.py for the exact traversal.
+See accelsim/kernels/lanes.py for the exact traversal.  These are the rules of ``timing_model: ideal``
+(default); ``timing_model: misim`` adds MIsim's cycle accounting rule by rule (accelerators/misim_timing.py).
 
 Where accelsim differs from MIsim, and why:
 * MIsim's dispatcher reads NM through 2 ports x 32 B/cycle; accelsim assumes the dispatcher keeps every
@@ -59,6 +60,8 @@ class CnvlutinConfig(DaDianNaoConfig):
                                "of this and the absolute threshold applies (0 = off)", default=0.0)
     zfnaf_layout: str = doc("off-chip ZFNAf layout: fixed (every brick keeps 16 slots) or compact",
                             default="fixed")
+    cm_port_bytes: int = doc("timing_model misim: values a central-memory port moves per cycle (MIsim "
+                             "CM_bytesCyclePort with ZF=1: 32)", default=32)
     gate_idle_lanes: bool = doc("a lane with no neuron to process in a cycle (finished its window early) "
                                 "reads no synapses; false: every lane reads its 16 synapses every cycle, as an "
                                 "ungated design would (energy then follows cycles, not work)", default=True)
@@ -103,7 +106,8 @@ class Cnvlutin(DaDianNao):
     actions_emitted = DaDianNao.actions_emitted + (("offset", "read"), ("offset", "write"),
                                                    ("dispatcher", "select"), ("mac", "skipped"))
 
-    def window_steps(self, plan: DaDianNaoPlan, layer: LayerTrace) -> CnvlutinWork:
+    def _lane_mask(self, plan: DaDianNaoPlan, layer: LayerTrace) -> tuple[np.ndarray, np.ndarray, float]:
+        """(mask (N, groups, Hp, Wp, Cpad) uint8 with padding, the input mask (N, C, H, W), threshold)."""
         c = self.config
         s = plan.spec
         thr = c.threshold_for(s.name, float(np.max(np.abs(layer.inputs))) if c.threshold_rel else 0.0)
@@ -111,6 +115,19 @@ class Cnvlutin(DaDianNao):
         p = s.padding
         mask = np.zeros((s.N, s.groups, s.H + 2 * p, s.W + 2 * p, plan.cpad), dtype=np.uint8)
         mask[:, :, p:p + s.H, p:p + s.W, :s.Cg] = m.reshape(s.N, s.groups, s.Cg, s.H, s.W).transpose(0, 1, 3, 4, 2)
+        return mask, m, thr
+
+    def _misim_rows(self, plan: DaDianNaoPlan, layer: LayerTrace, timing, nb: int) -> np.ndarray:
+        c = self.config
+        s = plan.spec
+        mask, _, _ = self._lane_mask(plan, layer)
+        geo = (s.R, s.S, s.stride_h, s.stride_w, s.dilation_h, s.dilation_w)
+        return timing.cnv_rows(mask, s.Cg, geo, s.E, s.F, c.lanes_per_tile, c.zero_brick_cycles, nb)
+
+    def window_steps(self, plan: DaDianNaoPlan, layer: LayerTrace) -> CnvlutinWork:
+        c = self.config
+        s = plan.spec
+        mask, m, thr = self._lane_mask(plan, layer)
         wq, _ = fixedpoint.quantize(layer.weights_mcrs(), c.word_bits)
         wnz = (wq != 0).reshape(s.groups, s.Mg, s.Cg, s.R, s.S).sum(axis=1)
         wcount = np.zeros((s.groups, plan.cpad, s.R, s.S), dtype=np.int64)

@@ -12,6 +12,9 @@ Cycle rules (MIsim, github iniverno/MIsim: options.py, director.py, cluster.py, 
   brick takes that many cycles;  a window costs R*S*ceil(Cg/16)*ceil(Mg/256) cycles;
 * the 8-stage pipeline fills once per layer (MIsim's latencyPipeline = 8): windows follow back to back;
 * FC layers are the 1x1-window case.
+These are the rules of ``timing_model: ideal`` (default).  ``timing_model: misim`` adds MIsim's own cycle
+accounting rule by rule (pipeline drain per window, chunk hand-offs, central-memory ports, the zero-chunk
+skip path, ZF = 0's unpadded 256-value chunks): see accelsim/accelerators/misim_timing.py.
 
 Where accelsim goes beyond MIsim (which keeps everything on chip):
 * grouped convolutions (AlexNet conv2/4/5) run their groups one after another, because a broadcast brick
@@ -53,6 +56,18 @@ class DaDianNaoConfig:
         default=25.6e9 * 8 / 606e6)
     dram_latency_cycles: int = doc("DRAM access latency in core cycles (assumption: ~100 ns)", default=60)
     energy_table: str = doc("energy table name or YAML path", default="dadiannao-45nm")
+    timing_model: str = doc("ideal (a window costs its slowest lane's steps; the pipeline fills once per layer) "
+                            "or misim (MIsim's cycle accounting, rule by rule: accelerators/misim_timing.py)",
+                            default="ideal")
+    misim_rules: str = doc("timing_model misim: 'all', 'none' or a comma-separated subset of window_pipeline, "
+                           "handoff, cm_ports, zero_chunk, flatten_order, zf0_stream", default="all")
+    misim_chunk_cost: str = doc("timing_model misim: a chunk's steps are its non-zeros (nnz: MIsim 57ffffff) or "
+                                "its original size (original: MIsim HEAD)", default="nnz")
+    cm_ports: int = doc("timing_model misim: central-memory ports (MIsim CM_nPorts: 2)", default=2)
+    cm_port_bytes: int = doc("timing_model misim: values a port moves per cycle (MIsim CM_bytesCyclePort: 256 "
+                             "with ZF=0, 32 with ZF=1)", default=256)
+    nbin_entries: int = doc("timing_model misim: NBin entries per unit, Ti*nEntries values per chunk (MIsim: "
+                            "16)", default=16)
 
     def __post_init__(self) -> None:
         n = type(self).__name__
@@ -62,6 +77,22 @@ class DaDianNaoConfig:
         require(self.clock_hz > 0, n, f"clock_hz must be > 0, got {self.clock_hz}")
         require(self.dram_bw_bits_per_cycle > 0, n, "dram_bw_bits_per_cycle must be > 0")
         require(self.dram_latency_cycles >= 0, n, "dram_latency_cycles must be >= 0")
+        require(self.timing_model in ("ideal", "misim"), n,
+                f"timing_model must be ideal or misim, got {self.timing_model!r}")
+        from accelsim.accelerators.misim_timing import CHUNK_COSTS, parse_rules
+        parse_rules(self.misim_rules, n)
+        require(self.misim_chunk_cost in CHUNK_COSTS, n,
+                f"misim_chunk_cost must be nnz or original, got {self.misim_chunk_cost!r}")
+        for f in ("cm_ports", "cm_port_bytes", "nbin_entries"):
+            require(getattr(self, f) > 0, n, f"{f} must be > 0, got {getattr(self, f)}")
+
+    def misim_timing(self):
+        """The MIsim timing rules in force (``timing_model: misim``), else None."""
+        if self.timing_model != "misim":
+            return None
+        from accelsim.accelerators.misim_timing import MisimTiming, parse_rules
+        return MisimTiming(parse_rules(self.misim_rules, type(self).__name__), self.misim_chunk_cost,
+                           self.pipeline_latency_cycles, self.cm_ports, self.cm_port_bytes, self.nbin_entries)
 
 
 @dataclass(frozen=True)
@@ -100,6 +131,9 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
         return c.tiles * c.filters_per_tile * c.brick_size
 
     def fill_cycles(self, plan: DaDianNaoPlan) -> int:
+        t = self.config.misim_timing()
+        if t is not None and t.on("window_pipeline"):
+            return 0  # drained once per window, counted in the windows' cycles
         return self.config.pipeline_latency_cycles
 
     # ---- plan ------------------------------------------------------------------------------------
@@ -164,7 +198,11 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
         # ---- tiles for the timeline: filter chunk x output row
         fg_per_chunk = [ceil_div(ceil_div(n, tn), T) for _, n in plan.chunks]
         rows = w.max_steps.reshape(-1)
-        compute = np.concatenate([rows * fg for fg in fg_per_chunk])
+        timing = c.misim_timing()
+        if timing is None:
+            compute = np.concatenate([rows * fg for fg in fg_per_chunk])
+        else:  # MIsim's accounting: window cycles per output row, for each chunk's filter groups per tile
+            compute = np.concatenate([self._misim_rows(plan, layer, timing, fg).reshape(-1) for fg in fg_per_chunk])
         nrow = len(rows)
         load = np.zeros(len(compute), dtype=np.int64)
         store = np.zeros(len(compute), dtype=np.int64)
@@ -195,6 +233,12 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
         return counts
 
     # ---- hooks that Cnvlutin overrides -----------------------------------------------------------------
+    def _misim_rows(self, plan: DaDianNaoPlan, layer: LayerTrace, timing, nb: int) -> np.ndarray:
+        """(N, groups, E) cycles of each output row under MIsim's accounting (ZF = 0: every window alike)."""
+        s = plan.spec
+        window = timing.dadn_window(s.Cg, s.R, s.S, self.config.brick_size, nb)
+        return np.full((s.N, s.groups, s.E), window * s.F, dtype=np.int64)
+
     def _design_counts(self, counts: LayerCounts, w: WindowWork, lane_steps: int, groups16: int) -> None:
         """Add a derived design's own actions and named numbers (DaDianNao: none)."""
 
