@@ -1,4 +1,5 @@
-"""A dependency-free progress bar on stderr (only when enabled and stderr is a terminal or forced)."""
+"""Progress on stderr, dependency-free: a redrawn bar when stderr is a terminal, otherwise one plain line
+per step (``label: i/n, elapsed``), so logs and CI output hold no carriage-return updates."""
 from __future__ import annotations
 
 import sys
@@ -16,6 +17,12 @@ def progress_iter(items: Sequence[T] | Iterable[T], label: str, enabled: bool = 
         yield from items
         return
     t0 = time.monotonic()
+    if not _is_terminal():
+        for i, it in enumerate(items):
+            yield it
+            sys.stderr.write(f"{label}: {i + 1}/{n} ({time.monotonic() - t0:.1f} s)\n")
+            sys.stderr.flush()
+        return
     width = 24
     for i, it in enumerate(items):
         _draw(label, i, n, t0, width)
@@ -23,6 +30,13 @@ def progress_iter(items: Sequence[T] | Iterable[T], label: str, enabled: bool = 
     _draw(label, n, n, t0, width)
     sys.stderr.write("\n")
     sys.stderr.flush()
+
+
+def _is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _draw(label: str, i: int, n: int, t0: float, width: int) -> None:

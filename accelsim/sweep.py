@@ -308,12 +308,12 @@ def _execute(spec: SweepSpec, runs: list[Run], workers: int, scheduler: str | No
 
 def summarize(spec: SweepSpec) -> list[dict[str, Any]]:
     """Compare rows of every finished run against the spec's baseline (written to out/compare.csv)."""
-    from accelsim import compare
+    from accelsim import comparison
     from accelsim.results import NetworkResult
     if not spec.baseline:
         return []
     results = [NetworkResult.from_dict(json.loads((spec.out / "runs" / f"{r.run_id}.json").read_text()))
                for r in spec.runs()]  # this spec's runs only, not whatever else the folder holds
-    rows = compare.compare_rows(results, spec.baseline)
-    compare.write_compare(rows, spec.out)
+    rows = comparison.compare_rows(results, spec.baseline)
+    comparison.write_compare(rows, spec.out)
     return rows

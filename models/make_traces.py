@@ -43,7 +43,7 @@ from accelsim.prune import (clone_model, energy_aware_prune, iterative_prune, la
                             lottery_ticket, magnitude_prune, obd_prune, parameter_count, snapshot,
                             structured_prune, taylor_prune, total_sparsity)
 from accelsim.prune.train import evaluate, load_data, train  # noqa: E402
-from models.nets import INPUT_SHAPES, NETS, build  # noqa: E402
+from accelsim.prune.nets import INPUT_SHAPES, NETS, build  # noqa: E402
 
 SEED = 0
 EPOCHS = {"lenet5": 12, "seed1": 15, "seed2": 15, "seed3": 15, "seed4": 15}

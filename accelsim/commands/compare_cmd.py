@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from accelsim import compare, runner
+    from accelsim import comparison, runner
     from accelsim.errors import ConfigError
     from accelsim.results import run_file_stem
     from accelsim.trace import load_trace
@@ -55,13 +55,13 @@ def run(args: argparse.Namespace) -> int:
             results.append(res)
             if args.out:
                 res.write_json(Path(args.out) / "runs" / f"{run_file_stem(t, s.label)}.json")
-    rows = compare.compare_rows(results, args.baseline)
+    rows = comparison.compare_rows(results, args.baseline)
     if not args.quiet:
-        print(compare.format_table(rows, per_layer=args.per_layer))
-        for g in compare.geomean_rows(rows):
-            print(compare.format_summary_line(g))
+        print(comparison.format_table(rows, per_layer=args.per_layer))
+        for g in comparison.geomean_rows(rows):
+            print(comparison.format_summary_line(g))
     if args.out:
-        paths = compare.write_compare(rows, args.out)
+        paths = comparison.write_compare(rows, args.out)
         if not args.quiet:
             print(f"wrote {paths['csv']}, {paths['json']}, {paths['summary_csv']}")
     return 0

@@ -16,17 +16,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
-def _default_dir(name: str) -> Path:
-    """``./NAME`` when run from a checkout, else the checkout this package was installed from (editable)."""
-    here = Path.cwd() / name
-    return here if here.is_dir() else Path(__file__).resolve().parents[2] / name
-
-
-DEFAULT_TRACES = _default_dir("traces")
-DEFAULT_STUDIES = _default_dir("studies")
+DATA = Path(__file__).resolve().parents[1] / "data"   # package data: installed with accelsim
+DEFAULT_TRACES = DATA / "traces"
+DEFAULT_STUDIES = DATA / "studies"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,19 +30,21 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="demo_out", metavar="DIR", help="output folder (default demo_out)")
     p.add_argument("--traces", default=str(DEFAULT_TRACES), metavar="DIR",
-                   help="folder of .npz traces to run (default: the repository's traces/)")
+                   help="folder of .npz traces to run (default: the real traces shipped with accelsim, "
+                        "accelsim/data/traces; traces/ in a checkout)")
     p.add_argument("--arch", metavar="A,B", help="designs to run (default: every registered design)")
     p.add_argument("--baseline", default="dadiannao", metavar="A", help="baseline design (default dadiannao)")
     p.add_argument("--studies", default=str(DEFAULT_STUDIES), metavar="DIR",
                    help="folder of saved pruning-study CSVs (made by `accelsim prune study NAME --out DIR`) to "
-                        "draw with the other figures (default: the repository's studies/)")
+                        "draw with the other figures (default: the saved studies shipped with accelsim, "
+                        "accelsim/data/studies; studies/ in a checkout)")
     p.add_argument("--no-synthetic", action="store_true", help="skip the synthetic AlexNet trace")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--quiet", action="store_true", help="no progress or tables; one line saying where the results went")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from accelsim import compare, runner
+    from accelsim import comparison, runner
     from accelsim.accelerators import available
     from accelsim.errors import ConfigError
     from accelsim.progress import progress_iter
@@ -61,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     show = not args.quiet
     paths = sorted(Path(args.traces).glob("*.npz")) if Path(args.traces).is_dir() else []
+    if not paths:
+        print(f"accelsim demo: no traces found in {args.traces} (an install without accelsim's package data?); "
+              f"reinstall from a full checkout (pip install .) or pass --traces DIR", file=sys.stderr)
     traces = [load_trace(p) for p in paths]
     if not args.no_synthetic:
         syn = synth_trace("alexnet", batch=4, seed=0, weight_density="han2015", act_density="eyeriss-alexnet",
@@ -87,9 +88,9 @@ def run(args: argparse.Namespace) -> int:
         res = runner.simulate(t, s)
         results.append(res)
         res.write_json(out / "runs" / f"{run_file_stem(t.path, s.label)}.json")
-    rows = compare.compare_rows(results, args.baseline)
-    compare.write_compare(rows, out)
-    _summary(say, compare.geomean_rows(rows), f"all {len(traces)} traces", args.baseline)
+    rows = comparison.compare_rows(results, args.baseline)
+    comparison.write_compare(rows, out)
+    _summary(say, comparison.geomean_rows(rows), f"all {len(traces)} traces", args.baseline)
     available_now = available()
     if "ucnn" in available_now and "eyeriss" in available_now and not args.no_synthetic and not args.arch:
         from accelsim.quantize import quantize_trace
@@ -107,11 +108,14 @@ def run(args: argparse.Namespace) -> int:
             res = runner.simulate(t, s)
             ures.append(res)
             res.write_json(out / "ucnn" / "runs" / f"{run_file_stem(t.path, s.label)}.json")
-        urows = compare.compare_rows(ures, "eyeriss")
-        compare.write_compare(urows, out / "ucnn")
+        urows = comparison.compare_rows(ures, "eyeriss")
+        comparison.write_compare(urows, out / "ucnn")
         say("\nUCNN vs the Eyeriss baseline (quantized synthetic AlexNet conv, batch 1; ucnn/compare.csv):")
-        say(compare.format_table(urows, per_layer=False))
+        say(comparison.format_table(urows, per_layer=False))
     studies = sorted(Path(args.studies).glob("*.csv")) if Path(args.studies).is_dir() else []
+    if not studies:
+        print(f"accelsim demo: no saved pruning studies found in {args.studies}; their figures are skipped "
+              f"(make them with `accelsim prune study NAME --out DIR`, then pass --studies DIR)", file=sys.stderr)
     if studies:
         import shutil
         (out / "studies").mkdir(parents=True, exist_ok=True)
@@ -119,6 +123,9 @@ def run(args: argparse.Namespace) -> int:
             shutil.copyfile(f, out / "studies" / f.name)
         say(f"\npruning studies (saved, made with PyTorch): {', '.join(f.stem for f in studies)}")
     figs = make_all_figures(out, out / "figures")
+    if args.quiet:   # even quiet, say where the results went
+        print(f"accelsim demo: results in {out} ({len(results)} runs, {len(figs)} figure files in "
+              f"{out / 'figures'})", flush=True)
     say(f"\nresults: {out / 'compare.csv'}, {out / 'compare.json'}, {out / 'compression.csv'}, "
         f"{out / 'runs'}/*.json\nfigures: {len(figs)} files in {out / 'figures'}\n"
         f"done in {time.monotonic() - t0:.1f} s")

@@ -1,7 +1,8 @@
 """``accelsim prune study accuracy|sensitivity|size|cputime|dynamic|threshold --out DIR``: the pruning studies.
 
-Each study trains a network of models/nets.py on the digits data, prunes it and writes ``DIR/<study>.csv``
-and ``DIR/<study>.png`` (see :mod:`accelsim.prune.studies`).  They need the optional PyTorch extra; this
+Each study trains a network of :mod:`accelsim.prune.nets` on the digits data, prunes it and writes
+``DIR/<study>.csv`` (:mod:`accelsim.prune.run`); the figure ``DIR/<study>.png`` is then drawn from that CSV
+(:mod:`accelsim.report.study_figures`).  They need the optional PyTorch extra; this
 module imports neither torch nor the studies until a study runs, so ``accelsim --help`` works without it.
 """
 from __future__ import annotations
@@ -18,8 +19,8 @@ TORCH_MISSING = "install the torch extra: pip install torch==2.13.0"
 DESCRIPTION = """\
 Regenerate one pruning study: train the network (seeded, one thread) on scikit-learn's bundled digits
 (1x28x28, or rendered to 3x32x32 for seed3/seed4 -- not CIFAR-10), prune it, and write OUT/<study>.csv
-and OUT/<study>.png.  Needs PyTorch (pip install torch==2.13.0) and the accelsim source checkout
-(models/nets.py).
+and OUT/<study>.png.  Needs PyTorch and scikit-learn (pip install 'accelsim[torch]'); the networks are
+accelsim.prune.nets.
 
 Studies:
   accuracy     test accuracy vs weight sparsity for each method: magnitude without retraining (none),
@@ -66,7 +67,7 @@ def register(subparsers: Any) -> None:
                    help="which study")
     s.add_argument("--out", required=True, metavar="DIR", help="directory for <study>.csv and <study>.png")
     s.add_argument("--net", default=None, choices=["lenet5", "seed1", "seed2", "seed3", "seed4"],
-                   help="network of models/nets.py (default: lenet5; threshold study: lenet5 and seed2)")
+                   help="study network, accelsim.prune.nets (default: lenet5; threshold study: lenet5 and seed2)")
     s.add_argument("--sparsities", type=_floats, metavar="S1,S2,...",
                    help="weight sparsities in [0, 1] (default: per study, e.g. 0.5,0.7,0.8,0.9,0.95,0.98)")
     s.add_argument("--epochs", type=int, default=12, metavar="N", help="epochs to train the dense net (12)")
@@ -108,7 +109,8 @@ def run_study(args: argparse.Namespace) -> int:
     for name in ("epochs", "retrain_epochs", "steps", "batch", "repeats"):
         if getattr(args, name) < (0 if name == "epochs" else 1):
             raise ConfigError(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
-    from accelsim.prune.studies import run_study as run
+    from accelsim.prune.run import run_study as run
+    from accelsim.report.study_figures import draw_study_csv
 
     kw: dict[str, Any] = {"net": args.net or "lenet5", "epochs": args.epochs, "seed": args.seed}
     if args.images is not None and args.images < 1:
@@ -138,7 +140,8 @@ def run_study(args: argparse.Namespace) -> int:
         kw["value_bits"] = args.value_bits
     elif args.study == "cputime":
         kw.update(batch=args.batch, repeats=args.repeats)
-    csv_path, png, rows = run(args.study, args.out, **kw)
+    csv_path, rows = run(args.study, args.out, **kw)
+    png = draw_study_csv(args.study, csv_path, csv_path.with_suffix(".png"))
     print(f"wrote {csv_path} ({len(rows)} rows) and {png}")
     if args.study == "cputime":
         slower = [r for r in rows if r["sparse_slower"]]

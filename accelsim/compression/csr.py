@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accelsim.compression import as_codes, check_positive_int, check_shape
+from accelsim.compression.codes import as_codes, check_positive_int, check_shape
 from accelsim.errors import FormatError
 
 

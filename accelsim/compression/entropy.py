@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from accelsim.compression import CODE_MIN, as_codes
+from accelsim.compression.codes import CODE_MIN, as_codes
 
 
 def entropy_bits(x: object) -> float:

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from accelsim.compression import as_codes, check_positive_int
+from accelsim.compression.codes import as_codes, check_positive_int
 from accelsim.errors import FormatError
 from accelsim.kernels.rlc import rlc_expand_pairs, rlc_fill_pairs, rlc_pairs_in, rlc_segment_bits
 

@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accelsim.compression import as_codes, check_shape
+from accelsim.compression.codes import as_codes, check_shape
 from accelsim.errors import ConfigError, FormatError
 from accelsim.kernels.rlc import zfnaf_brick_nnz4
 

@@ -245,8 +245,8 @@ def build_system(net: str = "lenet5", method: str = "structured", levels: Sequen
                  images: int = 32, seed: int = 0, data: Data | None = None, dense: nn.Module | None = None
                  ) -> System:
     """Train the dense net on the networks' split, prune it twice, train the selector, measure energies.
-    ``data``/``dense`` (an untrained model) replace the digits and the models/nets.py network (tests)."""
-    from accelsim.prune.studies import load_nets
+    ``data``/``dense`` (an untrained model) replace the digits and the accelsim.prune.nets network (tests)."""
+    from accelsim.prune import nets
     from accelsim.prune.train import load_data
 
     mild_level, agg_level = levels if levels is not None else DEFAULT_LEVELS.get(method, (None, None))
@@ -255,7 +255,6 @@ def build_system(net: str = "lenet5", method: str = "structured", levels: Sequen
     if not 0.0 <= mild_level < agg_level < 1.0:
         raise ConfigError(f"levels must satisfy 0 <= mild < aggressive < 1, got {mild_level}, {agg_level}")
     if data is None:
-        nets = load_nets()
         data = load_data(nets.INPUT_SHAPES[net], seed=seed)
         dense = nets.build(net, seed=seed)
     elif dense is None:

@@ -10,20 +10,15 @@
 - :func:`cputime_study` -- CPU inference time of each layer with dense kernels (the pruned weights still
   stored densely) vs ``torch.sparse`` CSR kernels, and whether sparse is actually faster.
 
-Each study trains the network it needs from scratch (seeded; models/nets.py of the source checkout) on the
-digits data (:mod:`accelsim.prune.train`).  The command line (``accelsim prune study ...``) writes the rows
-as CSV and the figure as PNG.  Figures are built on ``matplotlib.figure.Figure`` with the Agg canvas: no
-pyplot state, no global backend change.
+Each study trains the network it needs from scratch (seeded; :mod:`accelsim.prune.nets`) on the digits data
+(:mod:`accelsim.prune.train`).  :mod:`accelsim.prune.run` runs a study by name and writes its rows as CSV;
+the command line then draws the figure from that CSV (:mod:`accelsim.report.study_figures`).
 """
 from __future__ import annotations
 
-import csv
-import importlib
-import sys
 import time
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,42 +27,19 @@ import torch.nn.functional as F
 from torch import nn
 
 from accelsim import fixedpoint
-from accelsim.errors import AccelsimError, ConfigError
-from accelsim.report import study_figures as SF
+from accelsim.compression.csr import csr_size_bits
+from accelsim.compression.rlc import rlc_size_bits
+from accelsim.errors import ConfigError
 from accelsim.prune.iterative import iterative_prune
 from accelsim.prune.magnitude import magnitude_prune
 from accelsim.prune.masks import clone_model, effective_weight, prunable_layers, total_sparsity
 from accelsim.prune.obd import obd_prune
-from accelsim.prune.train import Data, evaluate, load_data, train
+from accelsim.prune.nets import trained_net
+from accelsim.prune.train import evaluate, train
 
 Row = dict[str, Any]
 ACCURACY_METHODS = ("none", "direct", "iterative", "obd", "global")
 HAN_INDEX_BITS = {"conv": 8, "fc": 5}  # Han et al. 2015 Sec. 4 / Deep Compression: relative index widths
-
-
-# ---- networks ---------------------------------------------------------------------------------------
-def load_nets() -> Any:
-    """The ``models.nets`` module of the accelsim source checkout (the study networks live there)."""
-    try:
-        return importlib.import_module("models.nets")
-    except ModuleNotFoundError:
-        root = Path(__file__).resolve().parents[2]
-        if not (root / "models" / "nets.py").is_file():
-            raise AccelsimError("the pruning studies need the network definitions in models/nets.py of an "
-                                "accelsim source checkout") from None
-        sys.path.insert(0, str(root))
-        return importlib.import_module("models.nets")
-
-
-def trained_net(name: str, epochs: int, seed: int = 0) -> tuple[nn.Module, Data]:
-    """Network ``name`` trained from a seeded init on its digits data; returns (model, data)."""
-    nets = load_nets()
-    if name not in nets.NETS:
-        raise ConfigError(f"unknown network {name!r}; choose one of {sorted(nets.NETS)}")
-    data = load_data(nets.INPUT_SHAPES[name], seed=seed)
-    model = nets.build(name, seed=seed)
-    train(model, data, epochs=epochs, seed=seed)
-    return model, data
 
 
 # ---- studies ----------------------------------------------------------------------------------------
@@ -150,27 +122,15 @@ def weight_sizes(weight: np.ndarray, kind: str, value_bits: int = 16) -> dict[st
     - ``csr``: rows = filters (M), cols = C/g*R*S: ``nnz*(value_bits + ceil(log2 cols)) + (M+1)*ceil(log2(nnz+1))``
       (:func:`accelsim.compression.csr.csr_size_bits`);
     - ``rlc``: Eyeriss's run-length code, 5-bit runs and 16-bit levels, 3 pairs per 64-bit word
-      (:func:`accelsim.compression.rlc.rlc_size_bits`; meant for feature maps, shown for comparison);
+      (:func:`accelsim.compression.rlc.rlc_size_bits`, the one RLC implementation; meant for feature maps,
+      shown for comparison);
     - ``relative``: Han et al.'s relative indices (8 bits for conv, 5 for fc), :func:`han_relative_index_bits`.
     """
+    if not 1 <= value_bits <= 16:
+        raise ConfigError(f"value_bits must be in 1..16 (the RLC and CSR codecs store 16-bit codes), got {value_bits}")
     codes, _ = fixedpoint.quantize(weight, bits=value_bits)
-    n = codes.size
-    out = {"dense": n * value_bits, "nnz": int(np.count_nonzero(codes))}
-    try:
-        from accelsim.compression.csr import csr_size_bits
-        from accelsim.compression.rlc import rlc_size_bits
-    except ImportError:  # pragma: no cover - the compression package ships with accelsim
-        csr_size_bits = rlc_size_bits = None
-    if csr_size_bits is not None and value_bits == 16:
-        out["csr"] = int(csr_size_bits(codes, value_bits=value_bits))
-        out["rlc"] = int(rlc_size_bits(codes))
-    else:
-        rows, cols = codes.shape[0], n // codes.shape[0]
-        nnz = out["nnz"]
-        out["csr"] = nnz * (value_bits + max(1, (cols - 1).bit_length())) + (rows + 1) * max(1, nnz.bit_length())
-        gaps = np.diff(np.concatenate([[-1], np.flatnonzero(codes.reshape(-1))])) - 1
-        pairs = nnz + int(np.sum(gaps // 32)) + (1 if codes.reshape(-1)[-1] == 0 else 0)
-        out["rlc"] = 64 * -(-pairs // 3)
+    out = {"dense": codes.size * value_bits, "nnz": int(np.count_nonzero(codes)),
+           "csr": int(csr_size_bits(codes, value_bits=value_bits)), "rlc": int(rlc_size_bits(codes))}
     out["relative"] = han_relative_index_bits(codes, value_bits, HAN_INDEX_BITS[kind])
     return out
 
@@ -268,54 +228,3 @@ def _cputime_rows(net: str, dense: nn.Module, x0: torch.Tensor, sparsities: Sequ
         last["speedup"] = last["dense_ms"] / last["sparse_ms"]
         last["sparse_slower"] = last["sparse_ms"] > last["dense_ms"]
     return rows
-
-
-# ---- output -----------------------------------------------------------------------------------------
-def write_csv(rows: list[Row], path: Path) -> Path:
-    """Rows as CSV (columns in first-seen order)."""
-    cols: list[str] = []
-    for r in rows:
-        cols += [k for k in r if k not in cols]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=cols)
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
-    return path
-
-
-def _dynamic(**kw: Any) -> list[Row]:
-    from accelsim.prune.dynamic import dynamic_study
-    return dynamic_study(**kw)
-
-
-def _threshold(**kw: Any) -> list[Row]:
-    from accelsim.prune.threshold_study import threshold_study
-    return threshold_study(**kw)
-
-
-STUDIES = {  # figures: accelsim.report.study_figures (no torch, so `accelsim figures` can redraw them)
-    "accuracy": (accuracy_study, SF.fig_accuracy),
-    "sensitivity": (sensitivity_study, SF.fig_sensitivity),
-    "size": (size_study, SF.fig_size),
-    "cputime": (cputime_study, SF.fig_cputime),
-    "dynamic": (_dynamic, SF.fig_dynamic),      # accelsim.prune.dynamic: dynamic pruning level (Eyeriss)
-    "threshold": (_threshold, SF.fig_threshold),  # accelsim.prune.threshold_study: near-zero pruning (Cnvlutin)
-}
-
-
-def run_study(name: str, out: str | Path, **kwargs: Any) -> tuple[Path, Path, list[Row]]:
-    """Run study ``name`` and write ``OUT/<name>.csv`` and ``OUT/<name>.png``; returns (csv, png, rows)."""
-    if name not in STUDIES:
-        raise ConfigError(f"unknown study {name!r}; choose one of {sorted(STUDIES)}")
-    torch.set_num_threads(1)
-    fn, fig_fn = STUDIES[name]
-    rows = fn(**kwargs)
-    out = Path(out)
-    csv_path = write_csv(rows, out / f"{name}.csv")
-    png = out / f"{name}.png"
-    fig = fig_fn(rows)
-    fig.tight_layout()
-    fig.savefig(png)
-    return csv_path, png, rows

@@ -184,8 +184,8 @@ def threshold_points(model: nn.Module, data: Data, net: str, ts: Sequence[float]
 
 def threshold_study(nets: Sequence[str] | str = DEFAULT_NETS, ts: Sequence[float] = DEFAULT_TS,
                     epochs: int = 12, images: int = 128, seed: int = 0, net: str | None = None) -> list[Row]:
-    """Train each net (seeded, :func:`accelsim.prune.studies.trained_net`) and sweep the thresholds."""
-    from accelsim.prune.studies import trained_net
+    """Train each net (seeded, :func:`accelsim.prune.nets.trained_net`) and sweep the thresholds."""
+    from accelsim.prune.nets import trained_net
 
     if net is not None:
         nets = [net]

@@ -57,7 +57,7 @@ def _legend_outside(ax: Any, **kw: Any) -> None:
 def fig_speedup(rows: Sequence[dict[str, Any]], baseline: str, per_layer: bool = False,
                 network: str | None = None) -> Figure:
     """Speedup (ratio of times) over ``baseline`` per trace (layer == total) or per layer of one trace
-    (Cnvlutin Fig. 9 style).  ``rows`` are compare rows (see accelsim.compare); synthetic traces are
+    (Cnvlutin Fig. 9 style).  ``rows`` are compare rows (see accelsim.comparison); synthetic traces are
     starred; designs at another clock than the baseline carry their clock in the legend."""
     with plt.style.context(STYLE):
         sel = [r for r in rows if r["arch"] != baseline and

@@ -1,7 +1,7 @@
 """Regenerate every figure of a results folder, from saved results only (``accelsim figures``).
 
 A results folder holds ``runs/*.json`` (one NetworkResult per trace x design), ``compare.csv`` (rows of
-accelsim.compare) and optionally ``compression.csv``.  Each figure is written as PNG and PDF.
+accelsim.comparison) and optionally ``compression.csv``.  Each figure is written as PNG and PDF.
 """
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ results folder's saved ``<study>.csv`` files.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 Row = dict[str, Any]
@@ -136,3 +137,18 @@ def fig_dynamic(rows: list[Row]):
 
 FIGURES = {"accuracy": fig_accuracy, "sensitivity": fig_sensitivity, "size": fig_size, "cputime": fig_cputime,
            "dynamic": fig_dynamic, "threshold": fig_threshold}
+
+
+def draw_study_csv(name: str, csv_path: str | Path, png: str | Path) -> Path:
+    """Draw study ``name``'s figure from its saved CSV into ``png`` (what ``accelsim prune study`` does after
+    the study wrote its CSV); returns the PNG path."""
+    import os
+
+    from accelsim.report.load import load_csv
+    fig = FIGURES[name](load_csv(csv_path))
+    fig.tight_layout()
+    png = Path(png)
+    tmp = png.with_name(png.name + f".tmp{os.getpid()}")
+    fig.savefig(tmp, format="png")
+    os.replace(tmp, png)
+    return png

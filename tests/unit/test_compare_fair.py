@@ -8,7 +8,7 @@ import pytest
 
 from accelsim import runner
 from accelsim.cli import main
-from accelsim.compare import compare_rows, geomean_rows
+from accelsim.comparison import compare_rows, geomean_rows
 from accelsim.trace import LayerSpec, LayerTrace, Trace, save_trace
 
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from accelsim.cli import main
-from accelsim.compare import compare_rows, geomean_rows
+from accelsim.comparison import compare_rows, geomean_rows
 from accelsim.report.load import load_runs
 from accelsim.trace import LayerSpec, LayerTrace, Trace, save_trace
 

@@ -1,4 +1,4 @@
-"""The networks accelsim ships traces of: LeNet-5 (Caffe's, as pruned by Han et al. 2015) and the four
+"""The study networks (the ones accelsim ships traces of): LeNet-5 (Caffe's, as pruned by Han et al. 2015) and the four
 seed nets.  Each builder returns an ``nn.Sequential`` whose conv/fc modules are named exactly like the
 layers of the traces (``conv1``, ``conv2``, ``conv3``, ``fc1``, ...), so exported traces and the synthetic
 traces of the same networks (``accelsim trace synth``) use the same layer names.
@@ -25,6 +25,9 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
+
+from accelsim.errors import ConfigError
+from accelsim.prune.train import Data, load_data, train
 
 INPUT_SHAPES: dict[str, tuple[int, int, int]] = {
     "lenet5": (1, 28, 28), "seed1": (1, 28, 28), "seed2": (1, 28, 28),
@@ -89,6 +92,16 @@ NETS: dict[str, Callable[[], nn.Sequential]] = {
 def build(name: str, seed: int = 0) -> nn.Sequential:
     """A freshly initialized network (PyTorch default init, seeded)."""
     if name not in NETS:
-        raise KeyError(f"unknown network {name!r}; choose one of {sorted(NETS)}")
+        raise ConfigError(f"unknown network {name!r}; choose one of {sorted(NETS)}")
     torch.manual_seed(seed)
     return NETS[name]()
+
+
+def trained_net(name: str, epochs: int, seed: int = 0) -> tuple[nn.Module, Data]:
+    """Network ``name`` trained from a seeded init on its digits data; returns (model, data)."""
+    if name not in NETS:
+        raise ConfigError(f"unknown network {name!r}; choose one of {sorted(NETS)}")
+    data = load_data(INPUT_SHAPES[name], seed=seed)
+    model = build(name, seed=seed)
+    train(model, data, epochs=epochs, seed=seed)
+    return model, data
