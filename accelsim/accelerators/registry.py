@@ -8,7 +8,7 @@ from accelsim.errors import ConfigError
 
 _REGISTRY: dict[str, type] = {}
 # modules that define models; imported lazily so ``import accelsim`` stays cheap
-_MODULES = ("dadiannao", "cnvlutin", "eyeriss", "ucnn")
+_MODULES = ("dadiannao", "cnvlutin", "eyeriss", "ucnn", "eie", "scnn")
 
 
 def register(cls: type) -> type:

@@ -183,6 +183,32 @@ DESIGNS: dict[str, dict[str, Part]] = {
         "indirection": Part("RF", "storage", (("read", 1.0),),
                             "indirection-table entry in the PE's 224-word table spad (read as a 16-bit word)", 448),
     },
+    # EIE (Han et al., ISCA 2016 Sec. V): per PE 128 KB sparse-matrix SRAM (8-bit entries), 32 KB pointer
+    # SRAM (16-bit pointers), a 16 x 16-bit codebook, 64-entry source/destination activation registers
+    "eie": {
+        "mult": MULT, "add": ADD, "mac": MAC, "dram": DRAM, "leakage": LEAK,
+        "ptr": Part("SRAM", "storage", (("read", 2.0),),
+                    "column pointers p_j and p_j+1 (two 16-bit reads), 32 KB pointer SRAM per PE", 32 * KiB),
+        "spmat": Part("SRAM", "storage", (("read", 1.0),),
+                      "one 8-bit (v, z) entry from the 128 KB sparse-matrix SRAM per PE", 128 * KiB, bits=8),
+        "codebook": Part("RF", "storage", (("read", 1.0),), "16-entry x 16-bit shared-weight codebook", 32),
+        "act_rw": Part("RF", "storage", (("access", 2.0),),
+                       "destination activation register read + write (64 x 16 b per PE)", 128),
+        "act_queue": Part("RF", "storage", (("push", 1.0),), "activation queue entry (8 x 16 b + index)", 24),
+        "lnzd": Part("NoC", "noc", (("broadcast", 1.0),), "one non-zero activation broadcast to the PEs"),
+    },
+    # SCNN (Parashar et al., ISCA 2017 Table 3 as recalled: IARAM/OARAM 10 KB each per PE, weight FIFO,
+    # 32 x 32-entry accumulator banks) and its dense baselines DCNN / DCNN-opt
+    "scnn": {
+        "mult": MULT, "mac": MAC, "dram": DRAM, "leakage": LEAK,
+        "weight_fifo": Part("RF", "storage", (("read", 1.0),), "weight FIFO entry (50 x 16 b per PE)", 100),
+        "iaram": Part("SRAM", "storage", (("read", 1.0),), "input activation RAM, 10 KB per PE", 10 * KiB),
+        "oaram": Part("SRAM", "storage", (("write", 1.0),), "output activation RAM, 10 KB per PE", 10 * KiB),
+        "accumulator": Part("SRAM", "storage", (("update", 2.0),),
+                            "accumulator bank read + write of a 24-bit partial sum (6 KB per PE)", 6 * KiB, bits=24),
+        "xbar": Part("NoC", "noc", (("transfer", 1.0),), "one product through the scatter crossbar"),
+        "halo": Part("NoC", "noc", (("transfer", 1.0),), "one halo partial sum to a neighbouring PE"),
+    },
 }
 
 
@@ -209,6 +235,8 @@ def table_dict() -> dict[str, Any]:
             if f == 1.0:
                 srcs[a] = how + ("" if a in ("read", "random", "transfer", "select", "read_bits") or part.kind in
                                  ("static",) else "; assumption: costs the same as a read")
+            elif f == 2.0:
+                srcs[a] = f"two accesses (assumption: read + write, or two reads): 2 x ({how})"
             elif f == 0.0:
                 srcs[a] = "not done at all: 0" if part.kind != "static" else how
             else:

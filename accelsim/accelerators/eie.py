@@ -1,0 +1,186 @@
+"""EIE (Han, Liu, Mao, Pu, Pedram, Horowitz, Dally, ISCA 2016): sparse matrix x sparse vector for FC layers.
+
+Storage (Sec. III-IV): the weight matrix (rows = output neurons, columns = inputs) is interleaved over
+64 PEs by row (row i -> PE i mod 64).  Each PE keeps its rows in compressed sparse column form: per
+column, entries of (v, z) with v a 4-bit index into a 16-entry shared-weight codebook and z a 4-bit
+relative row index (zeros since the previous entry); a run of more than 15 zeros inserts a padding
+zero entry (:mod:`accelsim.compression.zero_run`).  Column pointers (16 bit, two banks, so p_j and
+p_j+1 are read in one cycle) mark each column's entries.
+
+Execution: the leading-non-zero-detection tree finds the non-zero activations, and the central unit
+broadcasts them one per cycle at most, column order.  Each PE works through its entries of that column,
+one entry per cycle (codebook lookup, multiply, accumulate into its destination activation register).
+Each PE has an activation queue (depth 8, the paper's choice from its Fig. 8) so a PE with many entries
+in one column can catch up on later, lighter ones; the broadcast stops while any queue is full.  With
+depth 0 every column costs its slowest PE.  The kernel (:mod:`accelsim.kernels.eie`) steps this exactly
+per column; ``queue_stall_cycles`` counts cycles the broadcast was held, ``load_efficiency`` is busy
+PE-cycles over PE-cycles (the paper's 1 - bubbles / total).
+
+Assumptions (each a config field):
+* a column costs a PE ``max(entries, min_cycles_per_column)`` cycles: a column with no entries in a PE
+  still takes its pointer-read slot (1 cycle);
+* weights are taken as codebook-coded: EIE's cycles and counts depend only on which weights are zero,
+  not on their values, so any trace runs; ``accelsim trace quantize --scheme kmeans --bits 4`` gives a
+  trace whose values are the 16-entry codebook's (see :mod:`accelsim.quantize`);
+* the model (entries + pointers) lives in the PEs' 128 KB sparse-matrix SRAMs; a layer that does not
+  fit streams its compressed weights from DRAM once per image (an assumption: EIE's evaluation keeps
+  every benchmark on chip);  activations live in the PEs' register files (no DRAM traffic);
+* conv layers are lowered to one matrix-vector product per output position (n, e, f) and group, on the
+  group's Mg x Cg*R*S filter matrix and the window's input patch (:mod:`accelsim.accelerators.lowering`);
+  padding positions are zero activations, skipped like any zero.  EIE was built and evaluated for FC
+  layers only, so conv results are accelsim's extension;
+* ``dense: true`` is the dense reference on the same 64 PEs: every weight stored (no relative indices
+  needed, one entry per row), every activation broadcast;  it gives the "speedup over dense" of a layer.
+
+MAC classes: executed = products of a non-zero weight and a non-zero activation; skipped = the rest of
+the dense MACs (zero weights are not stored, zero activations are not broadcast).  Padding entries are
+work that is not a MAC: they are counted in ``padding_entries`` and in the spmat/arithmetic actions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from accelsim import fixedpoint
+from accelsim.accelerators.base import Accelerator, LayerCounts, ceil_div
+from accelsim.accelerators.lowering import patch_mask, weight_matrix
+from accelsim.accelerators.registry import register
+from accelsim.compression.zero_run import zero_run_entries
+from accelsim.config import doc, require
+from accelsim.counts import ActionCounts
+from accelsim.kernels.eie import eie_matvecs
+from accelsim.timeline import TileWork
+from accelsim.trace.format import LayerSpec, LayerTrace
+
+
+@dataclass(frozen=True)
+class EieConfig:
+    pes: int = doc("processing elements; rows interleaved over them (ISCA 2016: 64)", default=64)
+    queue_depth: int = doc("activation queue entries per PE (ISCA 2016 Fig. 8: 8); 0 = no queue", default=8)
+    clock_hz: float = doc("clock in Hz (ISCA 2016: 800 MHz, 45 nm)", default=800e6)
+    index_bits: int = doc("relative row index bits z (4); a longer zero run inserts a padding entry", default=4)
+    codebook_bits: int = doc("weight index bits v into the shared codebook (4 -> 16 entries)", default=4)
+    ptr_bits: int = doc("column pointer bits (16)", default=16)
+    word_bits: int = doc("activation / arithmetic width in bits (16-bit fixed point)", default=16)
+    min_cycles_per_column: int = doc("cycles a PE spends on a broadcast column with no entries of its own "
+                                     "(assumption: the pointer read takes one pipeline slot)", default=1)
+    spmat_bytes_per_pe: int = doc("sparse-matrix SRAM per PE in bytes (ISCA 2016: 128 KB)", default=128 * 1024)
+    dense: bool = doc("dense reference: all weights stored and all activations broadcast", default=False)
+    dram_bw_bits_per_cycle: float = doc("DRAM bits per cycle if weights must stream (assumption: 64 bits)",
+                                        default=64.0)
+    dram_latency_cycles: int = doc("DRAM latency in cycles (assumption: ~100 ns)", default=80)
+    energy_table: str = doc("energy table name or YAML path", default="eie-45nm")
+
+    def __post_init__(self) -> None:
+        n = type(self).__name__
+        for f in ("pes", "index_bits", "codebook_bits", "ptr_bits", "word_bits", "min_cycles_per_column",
+                  "spmat_bytes_per_pe"):
+            require(getattr(self, f) > 0, n, f"{f} must be > 0, got {getattr(self, f)}")
+        require(0 <= self.queue_depth <= 4096, n, f"queue_depth must be 0..4096, got {self.queue_depth}")
+        require(self.index_bits <= 16, n, f"index_bits must be <= 16, got {self.index_bits}")
+        require(self.clock_hz > 0, n, "clock_hz must be > 0")
+        require(self.dram_bw_bits_per_cycle > 0, n, "dram_bw_bits_per_cycle must be > 0")
+        require(self.dram_latency_cycles >= 0, n, "dram_latency_cycles must be >= 0")
+
+
+@dataclass(frozen=True)
+class EiePlan:
+    spec: LayerSpec
+    rows: int          # Mg: matrix rows per group
+    cols: int          # Cg*R*S: matrix columns
+    products: int      # matrix-vector products per group: N*E*F (conv) or N (fc)
+    pes_used: int      # PEs holding at least one row: min(pes, Mg)
+
+
+@register
+class Eie(Accelerator):
+    name = "eie"
+    config_cls = EieConfig
+    description = "EIE (ISCA 2016): 64 PEs, CSC sparse weights x sparse activations, activation queues"
+    actions_emitted = (("ptr", "read"), ("spmat", "read"), ("codebook", "read"), ("mult", "random"),
+                       ("add", "random"), ("act_rw", "access"), ("act_queue", "push"), ("lnzd", "broadcast"),
+                       ("mac", "skipped"), ("dram", "read_bits"), ("dram", "write_bits"))
+
+    def peak_macs_per_cycle(self) -> int:
+        return self.config.pes
+
+    def plan(self, spec: LayerSpec) -> EiePlan:
+        products = spec.N if spec.kind == "fc" else spec.N * spec.E * spec.F
+        return EiePlan(spec, spec.Mg, spec.Cg * spec.R * spec.S, products, min(self.config.pes, spec.Mg))
+
+    def pe_entries(self, wmat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(P_used, K) entries and padding entries of each PE's column (rows interleaved over PEs)."""
+        c = self.config
+        rows, k = wmat.shape
+        p_used = min(c.pes, rows)
+        lp = ceil_div(rows, c.pes)
+        full = np.zeros((lp * c.pes, k), dtype=bool)
+        full[:rows] = wmat
+        loc = full.reshape(lp, c.pes, k)[:, :p_used]  # [local row, PE, column]; row i = local * P + PE
+        if c.dense:
+            n = np.count_nonzero(np.arange(lp * c.pes).reshape(lp, c.pes)[:, :p_used] < rows, axis=0)
+            return np.repeat(n[:, None], k, axis=1).astype(np.int64), np.zeros((p_used, k), dtype=np.int64)
+        return zero_run_entries(loc, c.index_bits, axis=0)
+
+    def count(self, plan: EiePlan, layer: LayerTrace) -> LayerCounts:
+        c, s = self.config, plan.spec
+        if c.dense:
+            wmask = np.ones(s.weight_shape, dtype=bool).reshape(s.M, s.Cg, s.R, s.S)
+            xmask = np.ones((s.N, s.C, s.H, s.W), dtype=bool)
+        else:
+            wmask = fixedpoint.nonzero_mask(layer.weights_mcrs(), c.word_bits)
+            xmask = fixedpoint.nonzero_mask(layer.inputs_nchw(), c.word_bits)
+        a = ActionCounts()
+        cycles_all, executed, entries_total, pad_total, active_total, stalls, busy = [], 0, 0, 0, 0, 0, 0
+        storage_bits = 0
+        for g in range(s.groups):
+            wmat = weight_matrix(wmask, s, g)
+            entries, pad = self.pe_entries(wmat)
+            cost = np.maximum(entries, c.min_cycles_per_column)
+            if c.dense:  # dense: every patch position is broadcast, padding included
+                patches = np.ones((plan.products, plan.cols), dtype=bool)
+            else:
+                patches = patch_mask(xmask, s, g)
+            v_idx, cols = np.nonzero(patches)
+            starts = np.searchsorted(v_idx, np.arange(plan.products + 1)).astype(np.int64)
+            out = eie_matvecs(cost, cols, starts, c.queue_depth)
+            cycles_all.append(out[:, 0])
+            stalls += int(out[:, 1].sum())
+            busy += int(out[:, 2].sum())
+            col_entries = entries.sum(axis=0)
+            entries_total += int(col_entries[cols].sum())
+            pad_total += int(pad.sum(axis=0)[cols].sum())
+            executed += int(wmat.sum(axis=0)[cols].sum())
+            active_total += int(cols.size)
+            bits_entry = (c.word_bits if c.dense else c.index_bits + c.codebook_bits)
+            storage_bits += int(entries.sum()) * bits_entry + plan.pes_used * (plan.cols + 1) * c.ptr_bits
+        # products run image by image, group by group: order the tiles (n, g, position)
+        per_group = [x.reshape(s.N, -1) for x in cycles_all]
+        compute = np.concatenate([np.stack(per_group, axis=1).reshape(-1)]) if per_group else np.zeros(1)
+        per_pe_bytes = storage_bits / max(1, plan.pes_used) / 8
+        on_chip = per_pe_bytes <= c.spmat_bytes_per_pe
+        load = np.zeros(compute.size, dtype=np.int64)
+        if not on_chip:
+            per_image = compute.size // s.N
+            load[::per_image] = storage_bits
+        dram_r = int(load.sum())
+        a.add("ptr", "read", plan.pes_used * active_total)
+        a.add("act_queue", "push", plan.pes_used * active_total)
+        a.add("lnzd", "broadcast", active_total)
+        a.add("spmat", "read", entries_total)
+        a.add("codebook", "read", 0 if c.dense else entries_total)
+        a.add("mult", "random", entries_total)
+        a.add("add", "random", entries_total)
+        a.add("act_rw", "access", entries_total)
+        a.add("mac", "skipped", s.macs_dense - executed)
+        a.add("dram", "read_bits", dram_r)
+        a.add("dram", "write_bits", 0)
+        total_cycles = int(compute.sum())
+        extra = {"tile_name": "matvec", "queue_stall_cycles": stalls, "padding_entries": pad_total,
+                 "entries_processed": entries_total, "broadcast_columns": active_total,
+                 "load_efficiency": busy / (plan.pes_used * total_cycles) if total_cycles else 1.0,
+                 "weight_storage_bits": storage_bits, "weights_on_chip": on_chip, "pes_used": plan.pes_used}
+        return LayerCounts(actions=a, macs_dense=s.macs_dense, macs_executed=executed,
+                           macs_skipped=s.macs_dense - executed, dram_read_bits=dram_r, dram_write_bits=0,
+                           tiles=TileWork(load, compute, np.zeros_like(load)), extra=extra)

@@ -1,0 +1,268 @@
+"""SCNN (Parashar et al., ISCA 2017): the PT-IS-CP-sparse dataflow, and its dense baselines DCNN / DCNN-opt.
+
+Array (Sec. IV): 8 x 8 PEs, each with a 4 x 4 multiplier array that takes a vector of F = 4 non-zero
+weights and a vector of I = 4 non-zero activations per cycle and forms all F x I products (Cartesian
+product).  Each product's output coordinate is computed and the product is scattered through a crossbar
+into 2 F I = 32 accumulator banks; two products for one bank in the same cycle conflict and the later
+waits (``bank_conflicts``).  Weights and activations are stored compressed: each non-zero with a 4-bit
+count of the zeros before it, a padding zero when a run exceeds 15 (:mod:`accelsim.compression.zero_run`).
+
+Dataflow (Sec. III, PT-IS-CP-sparse), as modelled here:
+* *planar tiling*: each image's input plane (unpadded: padding is never stored) is cut into 8 x 8 tiles of
+  ceil(H/8) x ceil(W/8) positions, one per PE, all channels;
+* *input stationary*: per output-channel group of Kc filters (Kc as many as the accumulators hold for the
+  PE's output footprint, halo included) and per input channel c, a PE holds its non-zero activations of
+  channel c and streams the group's non-zero weights of channel c past them, F at a time;
+* the work is split by stride phase first, so a strided layer forms only products that can land on an
+  output (DNNsim does the same); products landing outside the output plane are formed and dropped;
+* *barrier*: the weights of (group, channel) are broadcast to all PEs, so PEs wait for the slowest one
+  before the next channel (inter-PE load imbalance: ``idle_pe_cycles``);
+* *halos*: a PE's products that belong to a neighbour's output tile are partial sums the PE sends it
+  when the group ends (output halos, the paper's choice over replicating input halos).  An output
+  belongs to the PE holding the centre of its window.  The exchange is counted per word
+  (``halo.transfer``) and adds max-PE halo words / ``halo_words_per_cycle`` cycles per group
+  (assumption: not overlapped with compute);
+* weights stream from DRAM once per image (compressed); an image's input and output stay on chip in the
+  IARAM/OARAM (10 KB each per PE) when they fit, else they are read / written compressed from DRAM.
+
+Differences from DNNsim's SCNN model (github isakedo/DNNsim, core/src/SCNN.cpp; read, not copied):
+DNNsim pads the input before tiling (padding positions land in PEs), takes Kc = accumulator size /
+tile size without halo and sizes accumulators at 6144 entries; accelsim tiles the unpadded input, sizes
+Kc by the PE's output footprint with halo and takes the paper's 32 banks x 32 entries (1024); DNNsim
+charges halo cycles as the largest single halo region, accelsim the PE's total halo words; the bank hash
+is each tool's own assumption.  FC layers: DNNsim reshapes the input vector into a 16 x 16 plane;
+accelsim runs an FC layer as a 1 x 1 convolution, which puts the whole vector in one PE (SCNN was
+designed and evaluated for conv layers only; EIE is the FC design).
+
+Dense baselines, provisioned alike (same 64 PEs x 16 multipliers, buffers and clock):
+* ``dataflow: dense`` (DCNN): the same planar-tiled Cartesian product over *all* stored values, zeros
+  included, uncompressed in the buffers and DRAM, no scatter conflicts (accelsim's choice of the paper's
+  dense dataflow: PT-IS-CP-dense, Sec. III);
+* ``dataflow: dense_opt`` (DCNN-opt): the same cycles, but a product with a zero operand is gated
+  (``mult.gated``) and DRAM traffic is compressed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from accelsim import fixedpoint
+from accelsim.accelerators.base import Accelerator, LayerCounts, ceil_div
+from accelsim.accelerators.registry import register
+from accelsim.compression.zero_run import zero_run_entries
+from accelsim.config import doc, require
+from accelsim.counts import ActionCounts
+from accelsim.kernels.scnn import scnn_image
+from accelsim.timeline import TileWork
+from accelsim.trace.format import LayerSpec, LayerTrace
+
+DATAFLOWS = ("sparse", "dense", "dense_opt")
+
+
+@dataclass(frozen=True)
+class ScnnConfig:
+    pe_rows: int = doc("PE grid rows (ISCA 2017: 8)", default=8)
+    pe_cols: int = doc("PE grid columns (8)", default=8)
+    mults_f: int = doc("weights per multiplier-array vector, F (4)", default=4)
+    mults_i: int = doc("activations per multiplier-array vector, I (4)", default=4)
+    banks: int = doc("accumulator banks per PE (2 F I = 32)", default=32)
+    acc_entries: int = doc("accumulator entries per PE (32 banks x 32 entries)", default=1024)
+    clock_hz: float = doc("clock in Hz (ISCA 2017: 1 GHz)", default=1e9)
+    word_bits: int = doc("value bits (16-bit fixed point)", default=16)
+    run_bits: int = doc("zero-run bits per stored value (4)", default=4)
+    iaram_bytes_per_pe: int = doc("input activation RAM per PE in bytes (10 KB)", default=10 * 1024)
+    oaram_bytes_per_pe: int = doc("output activation RAM per PE in bytes (10 KB)", default=10 * 1024)
+    bank_conflicts: bool = doc("model accumulator bank conflicts (sparse dataflow only)", default=True)
+    halo_words_per_cycle: int = doc("partial sums a PE sends to neighbours per cycle (assumption: 1)",
+                                    default=1)
+    dataflow: str = doc("sparse (SCNN), dense (DCNN) or dense_opt (DCNN-opt)", default="sparse")
+    dram_bw_bits_per_cycle: float = doc("DRAM bits per cycle (assumption: 256 bits at 1 GHz, ~32 GB/s)",
+                                        default=256.0)
+    dram_latency_cycles: int = doc("DRAM latency in cycles (assumption: 100 ns)", default=100)
+    energy_table: str = doc("energy table name or YAML path", default="shared-45nm")
+
+    def __post_init__(self) -> None:
+        n = type(self).__name__
+        for f in ("pe_rows", "pe_cols", "mults_f", "mults_i", "banks", "acc_entries", "word_bits", "run_bits",
+                  "iaram_bytes_per_pe", "oaram_bytes_per_pe", "halo_words_per_cycle"):
+            require(getattr(self, f) > 0, n, f"{f} must be > 0, got {getattr(self, f)}")
+        require(self.dataflow in DATAFLOWS, n, f"dataflow must be one of {', '.join(DATAFLOWS)}, "
+                                               f"got {self.dataflow!r}")
+        require(self.clock_hz > 0, n, "clock_hz must be > 0")
+        require(self.dram_bw_bits_per_cycle > 0, n, "dram_bw_bits_per_cycle must be > 0")
+        require(self.dram_latency_cycles >= 0, n, "dram_latency_cycles must be >= 0")
+
+
+@dataclass(frozen=True)
+class ScnnPlan:
+    spec: LayerSpec
+    th: int                   # input tile rows per PE
+    tw: int                   # input tile columns per PE
+    kc: int                   # filters per output-channel group
+    halo_sum: int             # halo outputs summed over PEs, per filter
+    halo_max: int             # the largest PE's halo outputs, per filter
+
+
+def _reach_own(n_in: int, tile: int, tiles: int, k: int, dil: int, stride: int, pad: int, n_out: int
+               ) -> list[tuple[set[int], set[int]]]:
+    """Per PE row (or column): outputs its input positions reach, and outputs it owns (window centre)."""
+    own: list[set[int]] = [set() for _ in range(tiles)]
+    for e in range(n_out):
+        yc = min(max(e * stride - pad + ((k - 1) // 2) * dil, 0), n_in - 1)
+        own[min(yc // tile, tiles - 1)].add(e)
+    out = []
+    for t in range(tiles):
+        reach = set()
+        for y in range(t * tile, min(n_in, (t + 1) * tile)):
+            for r in range(k):
+                v = y + pad - r * dil
+                if v >= 0 and v % stride == 0 and v // stride < n_out:
+                    reach.add(v // stride)
+        out.append((reach, own[t]))
+    return out
+
+
+@register
+class Scnn(Accelerator):
+    name = "scnn"
+    config_cls = ScnnConfig
+    description = "SCNN (ISCA 2017): 8x8 PEs x 4x4 Cartesian-product multipliers on sparse weights and inputs"
+    actions_emitted = (("mult", "random"), ("mac", "gated"), ("weight_fifo", "read"), ("iaram", "read"),
+                       ("xbar", "transfer"), ("accumulator", "update"), ("halo", "transfer"),
+                       ("oaram", "write"), ("mac", "skipped"), ("dram", "read_bits"), ("dram", "write_bits"))
+
+    def peak_macs_per_cycle(self) -> int:
+        c = self.config
+        return c.pe_rows * c.pe_cols * c.mults_f * c.mults_i
+
+    def plan(self, spec: LayerSpec) -> ScnnPlan:
+        c, s = self.config, spec
+        th, tw = ceil_div(s.H, c.pe_rows), ceil_div(s.W, c.pe_cols)
+        rows = _reach_own(s.H, th, c.pe_rows, s.R, s.dilation_h, s.stride_h, s.pad_top, s.E)
+        cols = _reach_own(s.W, tw, c.pe_cols, s.S, s.dilation_w, s.stride_w, s.pad_left, s.F)
+        foot = max(len(r) for r, _ in rows) * max(len(r) for r, _ in cols)
+        kc = max(1, min(s.Mg, c.acc_entries // max(1, foot)))
+        halos = [len(ra) * len(rb) - len(ra & oa) * len(rb & ob) for ra, oa in rows for rb, ob in cols]
+        return ScnnPlan(s, th, tw, kc, int(sum(halos)), int(max(halos)))
+
+    def count(self, plan: ScnnPlan, layer: LayerTrace) -> LayerCounts:
+        c, s = self.config, plan.spec
+        df = c.dataflow
+        wnz = fixedpoint.nonzero_mask(layer.weights_mcrs(), c.word_bits)
+        xnz = fixedpoint.nonzero_mask(layer.inputs_nchw(), c.word_bits)
+        wrun = np.ones_like(wnz) if df == "dense" else wnz     # what the multipliers are fed
+        xrun = np.ones_like(xnz) if df == "dense" else xnz
+        if df == "dense_opt":
+            wrun, xrun = np.ones_like(wnz), np.ones_like(xnz)
+        geom = (plan.th, plan.tw, c.pe_rows, c.pe_cols, s.stride_h, s.stride_w, s.dilation_h, s.dilation_w,
+                s.pad_top, s.pad_left, s.E, s.F)
+        conflicts = c.bank_conflicts and df == "sparse"
+        ngroups_k = ceil_div(s.Mg, plan.kc)
+        kc_sizes = np.array([min(plan.kc, s.Mg - k0) for k0 in range(0, s.Mg, plan.kc)], dtype=np.int64)
+        stats = np.zeros(8, dtype=np.int64)
+        valid_nz = 0
+        compute = []
+        for n in range(s.N):
+            for g in range(s.groups):
+                A = xrun[n, g * s.Cg:(g + 1) * s.Cg]
+                Wg = wrun[g * s.Mg:(g + 1) * s.Mg]
+                cyc, st = scnn_image(A, Wg, geom, c.mults_i, c.mults_f, c.banks, conflicts, plan.kc)
+                stats += st
+                if df == "dense_opt":  # which of the dense products had two non-zero operands
+                    _, st2 = scnn_image(xnz[n, g * s.Cg:(g + 1) * s.Cg], wnz[g * s.Mg:(g + 1) * s.Mg], geom,
+                                        c.mults_i, c.mults_f, c.banks, False, plan.kc)
+                    valid_nz += int(st2[1])
+                halo_cyc = kc_sizes * ceil_div(plan.halo_max, c.halo_words_per_cycle)
+                compute.append(cyc + halo_cyc)
+        compute_arr = np.concatenate(compute) if compute else np.zeros(1, dtype=np.int64)
+        formed, valid = int(stats[0]), int(stats[1])
+        halo_words = s.N * s.groups * s.Mg * plan.halo_sum
+        # ---- storage and DRAM
+        compressed = df != "dense"
+        vbits = c.word_bits + (c.run_bits if compressed else 0)
+        load = np.zeros(compute_arr.size, dtype=np.int64)
+        store = np.zeros(compute_arr.size, dtype=np.int64)
+        w_bits_kgroup = self._weight_bits(wnz, plan, compressed, vbits)  # (groups, ngroups_k)
+        in_bits = self._input_bits(xnz, plan, compressed, vbits)          # per image
+        out_bits = self._output_bits(layer, compressed, vbits)           # per image
+        per_image = s.groups * ngroups_k
+        pes = c.pe_rows * c.pe_cols
+        in_dram = in_bits.max(initial=0) > pes * c.iaram_bytes_per_pe * 8
+        out_dram = out_bits.max(initial=0) > pes * c.oaram_bytes_per_pe * 8
+        for n in range(s.N):
+            base = n * per_image
+            load[base:base + per_image] += w_bits_kgroup.reshape(-1)
+            if in_dram:
+                load[base] += in_bits[n]
+            if out_dram:
+                store[base + per_image - 1] += out_bits[n]
+        dram_r, dram_w = int(load.sum()), int(store.sum())
+        # ---- actions
+        a = ActionCounts()
+        if df == "dense_opt":
+            executed, gated = valid_nz, valid - valid_nz
+            a.add("mult", "random", formed - gated)
+            a.add("mac", "gated", gated)
+        else:
+            executed, gated = valid, 0
+            a.add("mult", "random", formed)
+            a.add("mac", "gated", 0)
+        a.add("weight_fifo", "read", int(stats[2]))
+        a.add("iaram", "read", int(stats[3]))
+        a.add("xbar", "transfer", valid)
+        a.add("accumulator", "update", valid)
+        a.add("halo", "transfer", halo_words)
+        a.add("oaram", "write", int(out_bits.sum()) // vbits)
+        a.add("mac", "skipped", s.macs_dense - executed - gated)
+        a.add("dram", "read_bits", dram_r)
+        a.add("dram", "write_bits", dram_w)
+        extra = {"tile_name": "kgroup", "kc": plan.kc, "tile_hw": [plan.th, plan.tw],
+                 "products_formed": formed, "products_dropped": formed - valid,
+                 "bank_conflict_cycles": int(stats[4]), "idle_pe_cycles": int(stats[6]),
+                 "pe_busy_cycles": int(stats[5]), "halo_words": halo_words,
+                 "halo_cycles": int(s.N * s.groups * kc_sizes.sum() * ceil_div(plan.halo_max, c.halo_words_per_cycle)),
+                 "inputs_in_dram": bool(in_dram), "outputs_in_dram": bool(out_dram), "dataflow": df}
+        return LayerCounts(actions=a, macs_dense=s.macs_dense, macs_executed=executed, macs_gated=gated,
+                           macs_skipped=s.macs_dense - executed - gated, dram_read_bits=dram_r,
+                           dram_write_bits=dram_w, tiles=TileWork(load, compute_arr, store), extra=extra)
+
+    # ---- storage -----------------------------------------------------------------------------------
+    def _weight_bits(self, wnz: np.ndarray, plan: ScnnPlan, compressed: bool, vbits: int) -> np.ndarray:
+        """(groups, Kc groups) bits of each group's weights: one zero-run stream per (Kc group, channel),
+        ordered (filter, r, s)."""
+        s = plan.spec
+        out = []
+        for g in range(s.groups):
+            wg = wnz[g * s.Mg:(g + 1) * s.Mg]
+            row = []
+            for k0 in range(0, s.Mg, plan.kc):
+                blk = wg[k0:k0 + plan.kc]                      # (kc, Cg, R, S)
+                if compressed:
+                    seq = blk.transpose(1, 0, 2, 3).reshape(s.Cg, -1)   # per channel: (filter, r, s)
+                    row.append(int(zero_run_entries(seq, self.config.run_bits, axis=1)[0].sum()) * vbits)
+                else:
+                    row.append(blk.size * vbits)
+            out.append(row)
+        return np.array(out, dtype=np.int64)
+
+    def _input_bits(self, xnz: np.ndarray, plan: ScnnPlan, compressed: bool, vbits: int) -> np.ndarray:
+        """Per image: bits of the stored input, one zero-run stream per (PE tile, channel)."""
+        s = plan.spec
+        if not compressed:
+            return np.full(s.N, s.C * s.H * s.W * vbits, dtype=np.int64)
+        c = self.config
+        hp, wp = plan.th * c.pe_rows, plan.tw * c.pe_cols
+        x = np.zeros((s.N, s.C, hp, wp), dtype=bool)
+        x[:, :, :s.H, :s.W] = xnz
+        t = x.reshape(s.N, s.C, c.pe_rows, plan.th, c.pe_cols, plan.tw).transpose(0, 1, 2, 4, 3, 5)
+        seq = t.reshape(s.N, s.C * c.pe_rows * c.pe_cols, plan.th * plan.tw)
+        return zero_run_entries(seq, c.run_bits, axis=2)[0].sum(axis=1).astype(np.int64) * vbits
+
+    def _output_bits(self, layer: LayerTrace, compressed: bool, vbits: int) -> np.ndarray:
+        s = layer.spec
+        if not compressed:
+            return np.full(s.N, s.M * s.E * s.F * vbits, dtype=np.int64)
+        from accelsim.functional import layer_outputs
+        y = fixedpoint.nonzero_mask(np.asarray(layer_outputs(layer)).reshape(s.N, s.M, -1), self.config.word_bits)
+        return zero_run_entries(y, self.config.run_bits, axis=2)[0].sum(axis=1).astype(np.int64) * vbits

@@ -1,0 +1,106 @@
+"""EIE and SCNN kernels against their slow references (tests/reference/eie_ref.py, scnn_ref.py)."""
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from accelsim.accelerators import create
+from accelsim.compression.zero_run import zero_run_entries
+from accelsim.kernels.eie import eie_matvecs
+from accelsim.kernels.scnn import scnn_image
+from tests.reference.eie_ref import encode_pe_columns, simulate_matvec
+from tests.reference.scnn_ref import scnn_image_ref
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**16), P=st.integers(1, 6), J=st.integers(1, 12), depth=st.integers(0, 5),
+       k=st.integers(0, 15))
+def test_eie_queue_kernel_equals_cycle_stepped_reference(seed, P, J, depth, k):
+    rng = np.random.default_rng(seed)
+    cost = rng.integers(1, 7, size=(P, J))
+    cost[rng.random(cost.shape) < 0.4] = 1
+    cols = rng.integers(0, J, size=k)
+    out = eie_matvecs(cost, cols, np.array([0, k]), depth)
+    ref_cycles, ref_stalls = simulate_matvec(cost.tolist(), cols.tolist(), depth)
+    assert out[0, 0] == ref_cycles
+    assert out[0, 1] == ref_stalls
+    assert out[0, 2] == cost[:, cols].sum()
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**16), M=st.integers(1, 90), C=st.integers(1, 6), pes=st.integers(1, 8),
+       d=st.sampled_from([0.0, 0.02, 0.1, 0.5, 1.0]), bits=st.integers(1, 4))
+def test_eie_csc_entries_equal_reference_encoder(seed, M, C, pes, d, bits):
+    rng = np.random.default_rng(seed)
+    mask = rng.random((M, C)) < d
+    acc = create("eie", pes=pes, index_bits=bits)
+    entries, pad = acc.pe_entries(mask)
+    ref = encode_pe_columns(mask.tolist(), pes, bits)
+    for p in range(min(pes, M)):
+        for j in range(C):
+            assert entries[p, j] == len(ref[p][j])
+            assert pad[p, j] == sum(1 for is_pad, _ in ref[p][j] if is_pad)
+            assert entries[p, j] - pad[p, j] == mask[p::pes, j].sum()
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(0, 70), d=st.sampled_from([0.0, 0.05, 0.3, 1.0]),
+       bits=st.integers(1, 4))
+def test_zero_run_entries_equal_reference_encoder(seed, n, d, bits):
+    m = np.random.default_rng(seed).random(n) < d
+    ref = encode_pe_columns([[bool(v)] for v in m], 1, bits)[0][0] if n else []
+    e, pad = zero_run_entries(m, bits)
+    assert e == len(ref) and pad == sum(1 for p_, _ in ref if p_)
+
+
+@st.composite
+def scnn_case(draw):
+    C, M = draw(st.integers(1, 3)), draw(st.integers(1, 6))
+    R, S = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    H, W = draw(st.integers(1, 9)), draw(st.integers(1, 9))
+    sh, sw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    pt, pb, pl, pr = (draw(st.integers(0, 2)) for _ in range(4))
+    E = (H + pt + pb - dh * (R - 1) - 1) // sh + 1
+    Fo = (W + pl + pr - dw * (S - 1) - 1) // sw + 1
+    if E < 1 or Fo < 1:
+        E, Fo, pt, pb, pl, pr, R, S = H, W, 0, 0, 0, 0, 1, 1
+        sh = sw = 1
+    gr, gc = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    th, tw = -(-H // gr), -(-W // gc)
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    A = (rng.random((C, H, W)) < draw(st.sampled_from([0.2, 0.6, 1.0]))).astype(np.uint8)
+    Wm = (rng.random((M, C, R, S)) < draw(st.sampled_from([0.2, 0.6, 1.0]))).astype(np.uint8)
+    geom = (th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo)
+    return A, Wm, geom, draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.sampled_from([1, 4, 32])), \
+        draw(st.booleans()), draw(st.integers(1, 7))
+
+
+@settings(max_examples=80, deadline=None)
+@given(case=scnn_case())
+def test_scnn_kernel_equals_reference(case):
+    A, Wm, geom, I, F, banks, conflicts, kc = case
+    cyc, stats = scnn_image(A, Wm, geom, I, F, banks, conflicts, kc)
+    rc, formed, valid, stalls = scnn_image_ref(A, Wm, *geom, I, F, banks, conflicts, kc)
+    assert cyc.tolist() == rc
+    assert (stats[0], stats[1], stats[4]) == (formed, valid, stalls)
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=scnn_case())
+def test_scnn_valid_products_are_the_effectual_macs(case):
+    """Valid products = pairs (non-zero weight, non-zero input) that a direct convolution multiplies."""
+    A, Wm, geom, I, F, banks, conflicts, kc = case
+    th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo = geom
+    C, H, W = A.shape
+    M, _, R, S = Wm.shape
+    eff = 0
+    for m in range(M):
+        for e in range(E):
+            for f in range(Fo):
+                for c in range(C):
+                    for r in range(R):
+                        for s in range(S):
+                            y, x = e * sh - pt + r * dh, f * sw - pl + s * dw
+                            if 0 <= y < H and 0 <= x < W and A[c, y, x] and Wm[m, c, r, s]:
+                                eff += 1
+    _, stats = scnn_image(A, Wm, geom, I, F, banks, conflicts, kc)
+    assert stats[1] == eff

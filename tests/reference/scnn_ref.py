@@ -1,0 +1,51 @@
+"""A slow SCNN PE-array step in plain Python (one image, one group), independent of kernels/scnn.py.
+
+For each output-channel group of kc filters and each input channel: every PE lists its non-zero
+activations (planar tile, row-major) and the group's non-zero weights of that channel (filter, r, s
+order), both per stride phase; it walks I x F blocks of the two lists and forms every product, keeping
+a dict of products per accumulator bank (conflicts: the block costs its fullest bank).  The step costs
+the slowest PE.  Returns (cycles per group, formed, valid, conflict stall cycles)."""
+
+
+def bank(k, e, f, banks):
+    return (f + 5 * e + 11 * k) % banks
+
+
+def scnn_image_ref(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, F, banks, conflicts, kc):
+    C, H, W = A.shape
+    M, _, R, S = Wm.shape
+    groups = [list(range(k0, min(M, k0 + kc))) for k0 in range(0, M, kc)]
+    cycles = [0] * len(groups)
+    formed = valid = stalls = 0
+    phases = [(a, b) for a in range(sh) for b in range(sw)]
+    for c in range(C):
+        for gi, ks in enumerate(groups):
+            worst_pe = 0
+            for pr in range(gr):
+                for pc in range(gc):
+                    pe_cycles = 0
+                    for (qa, qb) in phases:
+                        acts = [(y, x) for y in range(pr * th, min(H, pr * th + th))
+                                for x in range(pc * tw, min(W, pc * tw + tw))
+                                if A[c, y, x] and (y + pt) % sh == qa and (x + pl) % sw == qb]
+                        wts = [(k, r, s) for k in ks for r in range(R) for s in range(S)
+                               if Wm[k, c, r, s] and (r * dh) % sh == qa and (s * dw) % sw == qb]
+                        for i0 in range(0, len(acts), I):
+                            for f0 in range(0, len(wts), F):
+                                per_bank = {}
+                                for (y, x) in acts[i0:i0 + I]:
+                                    for (k, r, s) in wts[f0:f0 + F]:
+                                        formed += 1
+                                        ey, fx = y + pt - r * dh, x + pl - s * dw
+                                        assert ey % sh == 0 and fx % sw == 0
+                                        e, f = ey // sh, fx // sw
+                                        if 0 <= ey and 0 <= fx and e < E and f < Fo:
+                                            valid += 1
+                                            b = bank(k, e, f, banks)
+                                            per_bank[b] = per_bank.get(b, 0) + 1
+                                cost = max(per_bank.values()) if (conflicts and per_bank) else 1
+                                stalls += cost - 1
+                                pe_cycles += cost
+                    worst_pe = max(worst_pe, pe_cycles)
+            cycles[gi] += worst_pe
+    return cycles, formed, valid, stalls
