@@ -94,7 +94,7 @@ class EiePlan:
 
 
 @register
-class Eie(Accelerator):
+class Eie(Accelerator[EiePlan]):
     name = "eie"
     config_cls = EieConfig
     description = "EIE (ISCA 2016): 64 PEs, CSC sparse weights x sparse activations, activation queues"

@@ -124,7 +124,7 @@ def _reach_own(n_in: int, tile: int, tiles: int, k: int, dil: int, stride: int, 
 
 
 @register
-class Scnn(Accelerator):
+class Scnn(Accelerator[ScnnPlan]):
     name = "scnn"
     config_cls = ScnnConfig
     description = "SCNN (ISCA 2017): 8x8 PEs x 4x4 Cartesian-product multipliers on sparse weights and inputs"
