@@ -230,7 +230,7 @@ class Scnn(Accelerator[ScnnPlan]):
     # ---- storage -----------------------------------------------------------------------------------
     def _weight_bits(self, wnz: np.ndarray, plan: ScnnPlan, compressed: bool, vbits: int) -> np.ndarray:
         """(groups, Kc groups) bits of each group's weights: one zero-run stream per (Kc group, channel),
-        ordered (filter, r, s)."""
+        ordered (r, s, filter)."""
         s = plan.spec
         out = []
         for g in range(s.groups):
@@ -239,7 +239,7 @@ class Scnn(Accelerator[ScnnPlan]):
             for k0 in range(0, s.Mg, plan.kc):
                 blk = wg[k0:k0 + plan.kc]                      # (kc, Cg, R, S)
                 if compressed:
-                    seq = blk.transpose(1, 0, 2, 3).reshape(s.Cg, -1)   # per channel: (filter, r, s)
+                    seq = blk.transpose(1, 2, 3, 0).reshape(s.Cg, -1)   # per channel: (r, s, filter)
                     row.append(int(zero_run_entries(seq, self.config.run_bits, axis=1)[0].sum()) * vbits)
                 else:
                     row.append(blk.size * vbits)

@@ -1,14 +1,14 @@
 """A slow SCNN PE-array step in plain Python (one image, one group), independent of kernels/scnn.py.
 
 For each output-channel group of kc filters and each input channel: every PE lists its non-zero
-activations (planar tile, row-major) and the group's non-zero weights of that channel (filter, r, s
+activations (planar tile, row-major) and the group's non-zero weights of that channel (r, s, filter
 order), both per stride phase; it walks I x F blocks of the two lists and forms every product, keeping
 a dict of products per accumulator bank (conflicts: the block costs its fullest bank).  The step costs
 the slowest PE.  Returns (cycles per group, formed, valid, conflict stall cycles)."""
 
 
-def bank(k, e, f, banks):
-    return (f + 5 * e + 11 * k) % banks
+def bank(k, e, f, F, I, banks):
+    return (f + I * k + I * F * e) % banks
 
 
 def scnn_image_ref(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, F, banks, conflicts, kc):
@@ -28,7 +28,7 @@ def scnn_image_ref(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, F, b
                         acts = [(y, x) for y in range(pr * th, min(H, pr * th + th))
                                 for x in range(pc * tw, min(W, pc * tw + tw))
                                 if A[c, y, x] and (y + pt) % sh == qa and (x + pl) % sw == qb]
-                        wts = [(k, r, s) for k in ks for r in range(R) for s in range(S)
+                        wts = [(k, r, s) for r in range(R) for s in range(S) for k in ks
                                if Wm[k, c, r, s] and (r * dh) % sh == qa and (s * dw) % sw == qb]
                         for i0 in range(0, len(acts), I):
                             for f0 in range(0, len(wts), F):
@@ -41,7 +41,7 @@ def scnn_image_ref(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, F, b
                                         e, f = ey // sh, fx // sw
                                         if 0 <= ey and 0 <= fx and e < E and f < Fo:
                                             valid += 1
-                                            b = bank(k, e, f, banks)
+                                            b = bank(k, e, f, F, I, banks)
                                             per_bank[b] = per_bank.get(b, 0) + 1
                                 cost = max(per_bank.values()) if (conflicts and per_bank) else 1
                                 stalls += cost - 1
