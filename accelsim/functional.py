@@ -8,8 +8,8 @@ real model carries its true outputs, which are used instead.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
+from accelsim.geometry import geometry
 from accelsim.trace.format import LayerTrace
 
 
@@ -21,18 +21,17 @@ def layer_outputs(layer: LayerTrace, relu: bool = True) -> np.ndarray:
     if cached is not None and cached[0] == relu:
         return cached[1]
     s = layer.spec
+    geo = geometry(s)
     x = layer.inputs_nchw()
     w = layer.weights_mcrs()
-    p = s.padding
     out = np.empty((s.N, s.M, s.E, s.F), dtype=np.float32)
     # im2col in blocks of output rows (about 4 MB each) so the copy stays in cache
     rows = max(1, (4 << 20) // max(1, 4 * s.Cg * s.R * s.S * s.F))
     for n in range(s.N):
-        xp = np.pad(x[n], ((0, 0), (p, p), (p, p))) if p else x[n]
+        xp = np.ascontiguousarray(geo.pad(x[n]))
         for g in range(s.groups):
-            xg = xp[g * s.Cg:(g + 1) * s.Cg]
             wg = w[g * s.Mg:(g + 1) * s.Mg].reshape(s.Mg, -1)
-            win = sliding_window_view(xg, (s.R, s.S), axis=(1, 2))[:, ::s.stride, ::s.stride][:, :s.E, :s.F]
+            win = geo.output_window_views(xp[g * s.Cg:(g + 1) * s.Cg])  # (Cg, E, F, R, S)
             for e0 in range(0, s.E, rows):
                 blk = win[:, e0:e0 + rows]  # (Cg, e, F, R, S)
                 cols = np.ascontiguousarray(blk.transpose(0, 3, 4, 1, 2)).reshape(s.Cg * s.R * s.S, -1)

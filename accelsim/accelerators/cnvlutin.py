@@ -22,7 +22,10 @@ Where accelsim differs from MIsim, and why:
 * near-zero pruning (CNV+pruning): an input whose magnitude is below the layer's threshold counts as zero
   (``threshold`` for all layers, ``thresholds`` per layer name, in the trace's own units; or
   ``threshold_rel``, a fraction of each layer's max |input|, which needs no knowledge of the units);
-* grouped convolutions, off-chip weights and neurons: as for DaDianNao (see dadiannao.py).  Off-chip
+* geometry (dilation, per-axis stride and padding), grouped convolutions (``group_mapping``: packed
+  groups share a brick, so a lane may hold channels of different groups; packed groups side by side on
+  tiles run in lockstep: a window waits for the slowest lane of all of them), off-chip weights and
+  neurons: as for DaDianNao (see dadiannao.py).  Off-chip
   neurons travel in ZFNAf with fixed brick slots (``zfnaf_layout``), so they cost 25% more bits than
   DaDianNao's, one of the format overheads that make Cnvlutin on dense inputs slightly slower.
 
@@ -43,6 +46,7 @@ from accelsim.accelerators.registry import register
 from accelsim.config import doc, require
 from accelsim import fixedpoint
 from accelsim.functional import layer_outputs
+from accelsim.geometry import geometry
 from accelsim.kernels.lanes import lane_work
 from accelsim.trace.format import LayerTrace
 
@@ -107,14 +111,20 @@ class Cnvlutin(DaDianNao):
                                                    ("dispatcher", "select"), ("mac", "skipped"))
 
     def _lane_mask(self, plan: DaDianNaoPlan, layer: LayerTrace) -> tuple[np.ndarray, np.ndarray, float]:
-        """(mask (N, groups, Hp, Wp, Cpad) uint8 with padding, the input mask (N, C, H, W), threshold)."""
+        """(mask (N, packed groups, Hp, Wp, Cpad) uint8 with padding, the input mask (N, C, H, W), threshold)."""
         c = self.config
         s = plan.spec
         thr = c.threshold_for(s.name, float(np.max(np.abs(layer.inputs))) if c.threshold_rel else 0.0)
         m = input_mask(layer, c.word_bits, thr)
-        p = s.padding
-        mask = np.zeros((s.N, s.groups, s.H + 2 * p, s.W + 2 * p, plan.cpad), dtype=np.uint8)
-        mask[:, :, p:p + s.H, p:p + s.W, :s.Cg] = m.reshape(s.N, s.groups, s.Cg, s.H, s.W).transpose(0, 1, 3, 4, 2)
+        geo = geometry(s)
+        # packed groups (plan.pack consecutive groups share a brick): their channels are consecutive
+        k, G2 = plan.pack, plan.packed_groups
+        cg = k * s.Cg
+        mp = m
+        if G2 * cg > s.C:
+            mp = np.concatenate([m, np.zeros((s.N, G2 * cg - s.C, s.H, s.W), dtype=m.dtype)], axis=1)
+        mask = np.zeros((s.N, G2, geo.h.padded, geo.w.padded, plan.cpad), dtype=np.uint8)
+        mask[:, :, geo.h.real_slice(), geo.w.real_slice(), :cg] = mp.reshape(s.N, G2, cg, s.H, s.W).transpose(0, 1, 3, 4, 2)
         return mask, m, thr
 
     def _misim_rows(self, plan: DaDianNaoPlan, layer: LayerTrace, timing, nb: int) -> np.ndarray:
@@ -129,11 +139,15 @@ class Cnvlutin(DaDianNao):
         s = plan.spec
         mask, m, thr = self._lane_mask(plan, layer)
         wq, _ = fixedpoint.quantize(layer.weights_mcrs(), c.word_bits)
-        wnz = (wq != 0).reshape(s.groups, s.Mg, s.Cg, s.R, s.S).sum(axis=1)
-        wcount = np.zeros((s.groups, plan.cpad, s.R, s.S), dtype=np.int64)
-        wcount[:, :s.Cg] = wnz
-        out = lane_work(mask, wcount, s.R, s.S, s.stride, s.E, s.F, c.lanes_per_tile, c.brick_size,
-                        c.zero_brick_cycles, Cg=s.Cg)
+        k, G2 = plan.pack, plan.packed_groups
+        cg = k * s.Cg
+        wnz = (wq != 0).reshape(s.groups, s.Mg, s.Cg, s.R, s.S).sum(axis=1)  # (groups, Cg, R, S)
+        wcount = np.zeros((G2 * k, s.Cg, s.R, s.S), dtype=np.int64)
+        wcount[:s.groups] = wnz
+        wcount = np.concatenate([wcount.reshape(G2, cg, s.R, s.S),
+                                 np.zeros((G2, plan.cpad - cg, s.R, s.S), dtype=np.int64)], axis=1)
+        out = lane_work(mask, wcount, geometry(s), c.lanes_per_tile, c.brick_size, c.zero_brick_cycles, Cg=cg,
+                        gpr=plan.side_by_side)
         nnz_total = int(out["nnz"].sum())
         return CnvlutinWork(max_steps=out["max_steps"], lane_steps=out["lane_steps"], neurons_read=out["nnz"],
                             macs_executed=nnz_total * s.Mg, nnz=out["nnz"],

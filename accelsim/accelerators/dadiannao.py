@@ -16,9 +16,28 @@ These are the rules of ``timing_model: ideal`` (default).  ``timing_model: misim
 accounting rule by rule (pipeline drain per window, chunk hand-offs, central-memory ports, the zero-chunk
 skip path, ZF = 0's unpadded 256-value chunks): see accelsim/accelerators/misim_timing.py.
 
-Where accelsim goes beyond MIsim (which keeps everything on chip):
-* grouped convolutions (AlexNet conv2/4/5) run their groups one after another, because a broadcast brick
-  belongs to one group;  a group with fewer than 256 filters leaves multipliers idle (utilization < 1);
+Where accelsim goes beyond MIsim (which keeps everything on chip, and has no grouped, dilated or
+asymmetric layers):
+* geometry (accelsim.geometry): a window's tap (r, s) is the brick at (e*stride_h + r*dilation_h,
+  f*stride_w + s*dilation_w).  The dispatcher fetches bricks from NM by address, so dilation and per-axis
+  stride/padding run natively, at the cost of the R*S real taps only;
+* grouped convolutions (``group_mapping``).  ``spread`` (default): independent groups share the node.
+  (1) When a group has fewer channels and filters than a brick (Cg < 16 and Mg < 16, e.g. depthwise),
+  k = min(16 // Cg, 16 // Mg, groups) consecutive groups are packed into one brick and one tile's 16
+  filter slots: their filters are block-diagonal (a filter's synapses are zero outside its own group's
+  channels), so a packed brick costs the cycles of one brick and does k groups' work.  (2) When a
+  (packed) group needs fb = ceil(filters / 16) < 16 filter slots of 16, floor(16 / fb) of them run side
+  by side on disjoint tiles, in lockstep (a window ends when every lane of every one of them is done,
+  as lanes of one group do); each tile set needs its own brick per cycle, so the NM must deliver up to
+  16 different bricks per cycle instead of one broadcast brick -- an assumption (MIsim and the MICRO 2014
+  paper broadcast one brick).  The weights must be on chip, and ``timing_model`` ideal (MIsim's rules
+  know one group at a time), else groups run serially.  ``serial`` (the behaviour before): groups one
+  after another, each a broadcast brick of one group; a group with fewer than 256 filters leaves
+  multipliers idle (a depthwise layer: 1 of 4096 multipliers busy).
+  Example, a depthwise 3x3 layer on 256 channels: serial, each group's window costs 9 cycles (2304 per
+  output position, 1 useful MAC per cycle: utilization 1/4096); spread packs 16 groups per brick and
+  places the 16 packed groups on the 16 tiles: 9 cycles per output position, 256 useful MACs per cycle
+  (utilization 1/16: a packed brick meets 16 filters of which one per channel is non-zero);
 * weights that do not fit in the SBs (16 x 2 MB, half of it kept free to prefetch the next chunk) are
   streamed from DRAM in chunks of filters, each chunk serving every window of the whole batch;
 * a layer whose input and output neurons do not fit in the 4 MB NM streams its input rows from DRAM and
@@ -37,6 +56,7 @@ from accelsim.accelerators.base import Accelerator, LayerCounts, ceil_div
 from accelsim.accelerators.registry import register
 from accelsim.config import doc, require
 from accelsim.counts import ActionCounts
+from accelsim.geometry import geometry
 from accelsim.timeline import TileWork
 from accelsim.trace.format import LayerSpec, LayerTrace
 
@@ -69,8 +89,15 @@ class DaDianNaoConfig:
     nbin_entries: int = doc("timing_model misim: NBin entries per unit, Ti*nEntries values per chunk (MIsim: "
                             "16)", default=16)
 
+    group_mapping: str = doc("grouped convolutions: spread (independent groups packed into bricks and filter "
+                             "slots and placed side by side on tiles; assumes the NM feeds each tile set its "
+                             "own brick; timing_model ideal only) or serial (groups one after another, one "
+                             "broadcast brick)", default="spread")
+
     def __post_init__(self) -> None:
         n = type(self).__name__
+        require(self.group_mapping in ("spread", "serial"), n,
+                f"group_mapping must be spread or serial, got {self.group_mapping!r}")
         for f in ("tiles", "filters_per_tile", "brick_size", "word_bits", "sb_bytes_per_tile", "nm_bytes"):
             require(getattr(self, f) > 0, n, f"{f} must be > 0, got {getattr(self, f)}")
         require(self.pipeline_latency_cycles >= 0, n, "pipeline_latency_cycles must be >= 0")
@@ -98,18 +125,35 @@ class DaDianNaoConfig:
 @dataclass(frozen=True)
 class DaDianNaoPlan:
     spec: LayerSpec
-    cpad: int                # channels per group padded to a multiple of the brick size
-    bricks_per_window: int   # R*S*ceil(Cg/16)
-    filter_slots: int        # Mg rounded up to whole 16-filter groups
-    chunks: tuple[tuple[int, int], ...]  # filter chunks (first filter, count) resident in SB at once
+    cpad: int                # channels of a (packed) group padded to a multiple of the brick size
+    bricks_per_window: int   # R*S*ceil(k*Cg/16)
+    filter_slots: int        # k*Mg rounded up to whole 16-filter groups
+    chunks: tuple[tuple[int, int], ...]  # filter chunks (first filter, count) of a (packed) group resident at once
     weights_on_chip: bool
     neurons_on_chip: bool
+    pack: int = 1            # k: consecutive groups packed into one brick and one tile's filter slots
+    side_by_side: int = 1    # packed groups run at once on disjoint tile sets (one round)
+
+    @property
+    def packed_groups(self) -> int:
+        return ceil_div(self.spec.groups, self.pack)
+
+    @property
+    def rounds(self) -> int:
+        return ceil_div(self.packed_groups, self.side_by_side)
+
+    @property
+    def round_groups(self) -> np.ndarray:
+        """(rounds,) real groups each round computes."""
+        per = self.pack * self.side_by_side
+        return np.minimum(per, self.spec.groups - per * np.arange(self.rounds)).astype(np.int64)
 
 
 @dataclass(frozen=True)
 class WindowWork:
-    """Per output row (n, g, e), arrays of shape (N, groups, E): brick steps summed over its windows and
-    what the steps read; what :meth:`DaDianNao.window_steps` hands to :meth:`DaDianNao.count`."""
+    """Per round and output row (n, round, e), arrays of shape (N, rounds, E): brick steps summed over its
+    windows (a round's packed groups run side by side: the steps of the slowest) and what the steps of all
+    of them read; what :meth:`DaDianNao.window_steps` hands to :meth:`DaDianNao.count`."""
 
     max_steps: np.ndarray      # steps of the slowest lane (cycles per 16-filter group)
     lane_steps: np.ndarray     # neuron-slot steps summed over the lanes
@@ -139,14 +183,21 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
     # ---- plan ------------------------------------------------------------------------------------
     def plan(self, spec: LayerSpec) -> DaDianNaoPlan:
         c = self.config
-        cpad = ceil_div(spec.Cg, c.brick_size) * c.brick_size
-        bpw = spec.R * spec.S * (cpad // c.brick_size)
-        slots = ceil_div(spec.Mg, c.filters_per_tile) * c.filters_per_tile
         wbits_per_filter = spec.Cg * spec.R * spec.S * c.word_bits
         sb_bits = c.tiles * c.sb_bytes_per_tile * 8
         on_chip = spec.M * wbits_per_filter <= sb_bits
+        k = side = 1
+        if c.group_mapping == "spread" and c.timing_model == "ideal" and spec.groups > 1 and on_chip:
+            if spec.Cg < c.brick_size and spec.Mg < c.filters_per_tile:
+                k = min(c.brick_size // spec.Cg, c.filters_per_tile // spec.Mg, spec.groups)
+            fb = ceil_div(k * spec.Mg, c.filters_per_tile)
+            side = max(1, min(c.tiles // fb, ceil_div(spec.groups, k)))
+        cg, mg = k * spec.Cg, k * spec.Mg
+        cpad = ceil_div(cg, c.brick_size) * c.brick_size
+        bpw = spec.R * spec.S * (cpad // c.brick_size)
+        slots = ceil_div(mg, c.filters_per_tile) * c.filters_per_tile
         if on_chip:
-            chunks: tuple[tuple[int, int], ...] = ((0, spec.Mg),)
+            chunks: tuple[tuple[int, int], ...] = ((0, mg),)
         else:  # half the SB is the prefetch buffer of the next chunk (double buffering)
             # whole rounds of tiles x 16 filters, so that every tile holds the same number of groups
             fit = (sb_bits // 2) // wbits_per_filter
@@ -156,19 +207,20 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
         nm_bits = c.nm_bytes * 8
         in_bits = spec.N * spec.C * spec.H * spec.W * c.word_bits
         out_bits = spec.N * spec.M * spec.E * spec.F * c.word_bits
-        return DaDianNaoPlan(spec, cpad, bpw, slots, chunks, on_chip, in_bits + out_bits <= nm_bits)
+        return DaDianNaoPlan(spec, cpad, bpw, slots, chunks, on_chip, in_bits + out_bits <= nm_bits, k, side)
 
     # ---- count -----------------------------------------------------------------------------------
     def window_steps(self, plan: DaDianNaoPlan, layer: LayerTrace) -> WindowWork:
-        """Per output row (n, g, e): brick steps summed over its windows, and what the steps read.
+        """Per round and output row (n, round, e): brick steps summed over its windows, and what the steps
+        of the round's packed groups read.
 
         DaDianNao's work does not depend on the data: every window streams all its bricks."""
         s = plan.spec
-        shape = (s.N, s.groups, s.E)
+        shape = (s.N, plan.rounds, s.E)
         steps = np.full(shape, plan.bricks_per_window * s.F, dtype=np.int64)
-        return WindowWork(max_steps=steps, lane_steps=steps * self.config.brick_size,
-                          neurons_read=np.full(shape, plan.bricks_per_window * self.config.brick_size * s.F,
-                                               dtype=np.int64),
+        packed = ceil_div(plan.round_groups, plan.pack)[None, :, None]  # packed groups per round
+        return WindowWork(max_steps=steps, lane_steps=steps * self.config.brick_size * packed,
+                          neurons_read=steps * self.config.brick_size * packed,
                           macs_executed=s.macs_dense)
 
     def count(self, plan: DaDianNaoPlan, layer: LayerTrace) -> LayerCounts:
@@ -178,16 +230,18 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
         tn, ti, T = c.filters_per_tile, c.brick_size, c.tiles
         a = ActionCounts()
         total_steps = int(w.max_steps.sum())
+        # steps of every tile set: a round's packed groups each step on their own tiles
+        set_steps = int((w.max_steps.sum(axis=(0, 2)) * ceil_div(plan.round_groups, plan.pack)).sum())
         lane_steps = int(w.lane_steps.sum())  # neuron-slot steps: brick_size per brick in the baseline
         groups16 = plan.filter_slots // tn
         # every neuron slot processed meets 16 filters of each filter group: one product each
         products = self._products(plan, w)
         a.add("mult", "random", products)
         a.add("add", "random", products)
-        a.add("sb", "read", self._sb_reads(lane_steps, total_steps) * tn * groups16)
+        a.add("sb", "read", self._sb_reads(lane_steps, set_steps) * tn * groups16)
         a.add("nbin", "read", self._nbin_reads(plan, w) * groups16)
-        a.add("nbout", "read", total_steps * tn * groups16)
-        a.add("nbout", "write", total_steps * tn * groups16)
+        a.add("nbout", "read", set_steps * tn * groups16)
+        a.add("nbout", "write", set_steps * tn * groups16)
         neurons = int(w.neurons_read.sum())
         a.add("central_edram", "read", neurons)
         a.add("nbin", "write", neurons * min(T, groups16))
@@ -195,7 +249,7 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
         a.add("central_edram", "write", out_words)
         for k, v in out_extra.items():
             a.add(*k, v)
-        # ---- tiles for the timeline: filter chunk x output row
+        # ---- tiles for the timeline: filter chunk x output row of a round
         fg_per_chunk = [ceil_div(ceil_div(n, tn), T) for _, n in plan.chunks]
         rows = w.max_steps.reshape(-1)
         timing = c.misim_timing()
@@ -208,15 +262,16 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
         store = np.zeros(len(compute), dtype=np.int64)
         wbits = s.Cg * s.R * s.S * c.word_bits
         dram_r = dram_w = 0
-        if not plan.weights_on_chip:
+        if not plan.weights_on_chip:  # (then groups are not packed: nf filters of each group)
             for i, (_, nf) in enumerate(plan.chunks):
                 load[i * nrow] += nf * s.groups * wbits
         if not plan.neurons_on_chip:
-            in_row = self._input_row_bits(plan)  # per output row, per chunk pass
-            out_row = self._output_row_bits(plan, layer)
+            in_row = self._per_round(plan, self._input_row_bits(plan))  # per output row, per chunk pass
+            out_row = self._per_round(plan, self._output_row_bits(plan, layer))
+            mg = plan.pack * s.Mg
             for i, (_, nf) in enumerate(plan.chunks):
                 load[i * nrow:(i + 1) * nrow] += in_row
-                store[i * nrow:(i + 1) * nrow] += (out_row * nf) // s.Mg
+                store[i * nrow:(i + 1) * nrow] += (out_row * nf) // mg
         dram_r = int(load.sum())
         dram_w = int(store.sum())
         a.add("dram", "read_bits", dram_r)
@@ -225,7 +280,9 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
         extra = {"tile_name": "row", "weights_on_chip": plan.weights_on_chip,
                  "neurons_on_chip": plan.neurons_on_chip, "filter_chunks": len(plan.chunks),
                  "brick_steps": total_steps, "lane_steps": lane_steps,
-                 "filter_groups16": groups16, "lane_utilization": lane_steps / max(1, total_steps * ti)}
+                 "filter_groups16": groups16, "lane_utilization": lane_steps / max(1, set_steps * ti),
+                 "group_mapping": c.group_mapping, "groups_per_brick": plan.pack,
+                 "groups_side_by_side": plan.side_by_side, "group_rounds": plan.rounds}
         counts = LayerCounts(actions=a, macs_dense=s.macs_dense, macs_executed=executed,
                              macs_skipped=s.macs_dense - executed, dram_read_bits=dram_r, dram_write_bits=dram_w,
                              tiles=TileWork(load, compute, store), extra=extra)
@@ -255,16 +312,27 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
         s = layer.spec
         return s.N * s.M * s.E * s.F, {}
 
-    def _input_row_bits(self, plan: DaDianNaoPlan) -> np.ndarray:
-        """Input bits brought on chip for each output row: the first row of an image needs R input rows,
-        later rows ``stride`` new ones (rows are kept while windows slide down)."""
+    @staticmethod
+    def _per_round(plan: DaDianNaoPlan, per_group: np.ndarray) -> np.ndarray:
+        """(N * groups * E,) per-group amounts summed over the groups of each round: (N * rounds * E,)."""
         s = plan.spec
+        a = per_group.reshape(s.N, s.groups, s.E)
+        starts = np.arange(0, s.groups, plan.pack * plan.side_by_side)
+        return np.add.reduceat(a, starts, axis=1).reshape(-1)
+
+    def _input_row_bits(self, plan: DaDianNaoPlan) -> np.ndarray:
+        """Input bits of one group brought on chip for each output row (N * groups * E,): the first row of
+        an image needs the filter's span of input rows (dilation_h*(R-1)+1), later rows ``stride_h`` new
+        ones at most (rows are kept while windows slide down)."""
+        s = plan.spec
+        h = geometry(s).h
         per_in_row = s.Cg * s.W * self.config.word_bits
-        rows = np.full((s.N, s.groups, s.E), min(s.stride, s.R), dtype=np.int64)
-        rows[:, :, 0] = s.R
+        rows = np.full((s.N, s.groups, s.E), min(h.stride, h.span), dtype=np.int64)
+        rows[:, :, 0] = h.span
         return (rows * per_in_row).reshape(-1)
 
     def _output_row_bits(self, plan: DaDianNaoPlan, layer: LayerTrace) -> np.ndarray:
+        """Output bits of one group for each output row (N * groups * E,)."""
         s = plan.spec
         return np.full(s.N * s.groups * s.E, s.Mg * s.F * self.config.word_bits, dtype=np.int64)
 

@@ -13,8 +13,9 @@ What is counted, per processing pass (every number is exact for the mapping; ``d
   zero) gates the filter-spad read and the MAC (``weight_spad.gated_read``, ``mac.gated``) and saves no
   cycle (JSSC V-C).  With gating on, every MAC also reads the zero buffer;
 * spad fills: at the start of a pass every active PE gets its p_b*q_b*S filter values; for every image it
-  gets the q_b*(S + (F-1)*min(stride, S)) ifmap values its sliding window takes in (padding zeros
-  included, generated at the GLB; columns a stride skips are not sent);
+  gets the q_b*(S + (F-1)*new) ifmap values its sliding window takes in, new = min(S, stride_w/dilation_w)
+  when the dilation divides the stride, else S (:meth:`accelsim.geometry.Axis.window_fill`; padding zeros
+  included, generated at the GLB; columns a stride or the dilation skips are not sent);
 * psum accumulation up a column: the R*nc PEs of a column (nc = active channel sets of the pass, stacked
   so their psums add up) take R*nc - 1 psum transfers over the local network, each an ``add`` with a
   psum-spad read and write; after the first channel pass the previous psum comes in from the GLB (a GLB
@@ -66,7 +67,8 @@ from accelsim.config import doc, require
 from accelsim.counts import ActionCounts
 from accelsim.results import check_conservation
 from accelsim.functional import layer_outputs
-from accelsim.kernels.eyeriss import effectual_input_macs, rlc_stream_bits
+from accelsim.geometry import flat_stream_bits, geometry, row_stream_bits
+from accelsim.kernels.eyeriss import effectual_input_macs
 from accelsim.timeline import TileWork
 from accelsim.trace.format import LayerSpec, LayerTrace
 
@@ -103,6 +105,8 @@ class EyerissConfig:
         default=True)
     mapping_objective: str = doc("what the mapping search minimizes: energy (the paper's choice; cycles break "
                                  "ties), cycles (energy breaks ties) or edp", default="energy")
+    group_mapping: str = doc("grouped convolutions: spread (PE sets left idle by one group take other groups "
+                             "in the same pass, side by side) or serial (one group per pass)", default="spread")
 
     def __post_init__(self) -> None:
         n = type(self).__name__
@@ -116,6 +120,8 @@ class EyerissConfig:
         require(self.dram_clock_hz > 0, n, f"dram_clock_hz must be > 0, got {self.dram_clock_hz}")
         require(self.dram_latency_cycles >= 0, n, "dram_latency_cycles must be >= 0")
         require(self.raw_input_max_channels >= 0, n, "raw_input_max_channels must be >= 0")
+        require(self.group_mapping in ("spread", "serial"), n,
+                f"group_mapping must be spread or serial, got {self.group_mapping!r}")
 
     @property
     def dram_bw_bits_per_cycle(self) -> float:
@@ -126,14 +132,16 @@ class EyerissConfig:
     def array(self) -> ArrayShape:
         wb = self.word_bits // 8 if self.word_bits % 8 == 0 else self.word_bits / 8
         return ArrayShape(self.pe_rows, self.pe_cols, self.filter_spad_words, self.ifmap_spad_words,
-                          self.psum_spad_words, int(self.glb_fmap_bytes // wb), int(self.glb_filter_bytes // wb))
+                          self.psum_spad_words, int(self.glb_fmap_bytes // wb), int(self.glb_filter_bytes // wb),
+                          self.group_mapping == "spread")
 
 
 @dataclass(frozen=True)
 class PassTable:
     """Per-dimension block structure of a mapping; every per-pass quantity broadcasts over
-    (G, IB, SP, FP, CP) from these 1-D arrays."""
+    (GP, IB, SP, FP, CP) from these 1-D arrays (GP: group passes of ``gs`` groups side by side)."""
 
+    ng: np.ndarray       # (GP,) groups in each group pass
     nbi: np.ndarray      # (IB,) images in each image block
     rows_out: np.ndarray  # (SP,) ofmap rows computed in the strip pass
     rows_in: np.ndarray   # (SP,) real input rows read in the strip pass
@@ -159,56 +167,56 @@ def pass_table(m: RsMapping) -> PassTable:
     rows_in = np.array([b - a for a, b in (m.pass_input_rows(i) for i in range(m.strip_passes))],
                        dtype=np.int64)
     nbi = np.minimum(m.nb, s.N - m.nb * np.arange(m.image_blocks)).astype(np.int64)
-    return PassTable(nbi, rows_out, rows_in, fpad.max(1), fpad.sum(1), (fpad > 0).sum(1),
+    ng = np.minimum(m.gs, s.groups - m.gs * np.arange(m.group_passes)).astype(np.int64)
+    return PassTable(ng, nbi, rows_out, rows_in, fpad.max(1), fpad.sum(1), (fpad > 0).sum(1),
                      cpad.max(1), cpad.sum(1), (cpad > 0).sum(1))
 
 
-def _grid(tab: PassTable, groups: int) -> dict[str, np.ndarray]:
-    """Broadcastable (G, IB, SP, FP, CP) views of the pass table."""
+def _grid(tab: PassTable) -> dict[str, np.ndarray]:
+    """Broadcastable (GP, IB, SP, FP, CP) views of the pass table."""
     def ax(a: np.ndarray, i: int) -> np.ndarray:
         shape = [1] * 5
         shape[i] = len(a)
         return a.astype(np.int64).reshape(shape)
     cp_idx = np.arange(len(tab.qsum))
-    return {"nbi": ax(tab.nbi, 1), "rows_out": ax(tab.rows_out, 2), "rows_in": ax(tab.rows_in, 2),
+    return {"ng": ax(tab.ng, 0), "nbi": ax(tab.nbi, 1), "rows_out": ax(tab.rows_out, 2), "rows_in": ax(tab.rows_in, 2),
             "pmax": ax(tab.pmax, 3), "psum": ax(tab.psum, 3), "nf": ax(tab.nf, 3),
             "qmax": ax(tab.qmax, 4), "qsum": ax(tab.qsum, 4), "nc": ax(tab.nc, 4),
             "later": ax((cp_idx > 0).astype(np.int64), 4), "shape": np.array(
-                [groups, len(tab.nbi), len(tab.rows_out), len(tab.psum), len(tab.qsum)])}
-
-
-def input_cols(s: LayerSpec) -> int:
-    x1 = (s.F - 1) * s.stride + s.S - s.padding
-    return min(s.W, x1) - max(0, -s.padding)
+                [len(tab.ng), len(tab.nbi), len(tab.rows_out), len(tab.psum), len(tab.qsum)])}
 
 
 def dense_pass_counts(m: RsMapping, word_gins: tuple[int, int, int] = (1, 4, 4)) -> dict[str, np.ndarray]:
-    """Data-independent per-pass numbers, each a (G, IB, SP, FP, CP) int64 array."""
+    """Data-independent per-pass numbers, each a (GP, IB, SP, FP, CP) int64 array.  The ``ng`` groups of
+    a group pass run side by side on their own sets: the row convolution takes no longer, everything the
+    sets receive or send (filters, ifmaps, psums) is ng times one group's."""
     s = m.spec
-    g = _grid(pass_table(m), s.groups)
+    g = _grid(pass_table(m))
     shape = tuple(int(x) for x in g["shape"])
     full = lambda a: np.broadcast_to(a, shape).astype(np.int64)  # noqa: E731
     R, S, F = s.R, s.S, s.F
-    wfill = S + (F - 1) * min(s.stride, S)  # ifmap values a PE's sliding window takes in, per channel
-    outs = g["nbi"] * F * g["rows_out"] * g["psum"]
+    geo = geometry(s)
+    wfill = geo.w.window_fill()  # ifmap values a PE's sliding window takes in, per channel (and row)
+    ng = g["ng"]
+    outs = ng * g["nbi"] * F * g["rows_out"] * g["psum"]
     igin, fgin, pgin = word_gins
-    filt = g["psum"] * g["qsum"] * R * S
-    compute = F * S * g["pmax"] * g["qmax"]               # the PE's row convolution, per image
-    ifmap_words = g["qsum"] * g["rows_in"] * input_cols(s)  # distinct ifmap words on the GIN, per image
-    psum_words = g["psum"] * g["rows_out"] * F              # psums out (and in) per image
+    filt = ng * g["psum"] * g["qsum"] * R * S
+    compute = F * S * g["pmax"] * g["qmax"]                    # the PE's row convolution, per image
+    ifmap_words = ng * g["qsum"] * g["rows_in"] * geo.w.span_count()  # distinct ifmap words on the GIN, per image
+    psum_words = ng * g["psum"] * g["rows_out"] * F              # psums out (and in) per image
     per_img = np.maximum(np.maximum(compute, -(-ifmap_words // igin)), -(-psum_words // pgin))
     return {
         "cycles": full(-(-filt // fgin) + g["nbi"] * per_img),
         "compute_cycles": full(g["nbi"] * compute),
-        "macs": full(g["nbi"] * R * F * S * g["psum"] * g["qsum"] * g["rows_out"]),
-        "filter_spad_write": full(R * g["rows_out"] * g["psum"] * g["qsum"] * S),
-        "ifmap_spad_write": full(g["nbi"] * R * g["rows_out"] * g["qsum"] * wfill * g["nf"]),
+        "macs": full(ng * g["nbi"] * R * F * S * g["psum"] * g["qsum"] * g["rows_out"]),
+        "filter_spad_write": full(ng * R * g["rows_out"] * g["psum"] * g["qsum"] * S),
+        "ifmap_spad_write": full(ng * g["nbi"] * R * g["rows_out"] * g["qsum"] * wfill * g["nf"]),
         "accumulations": full(outs * (R * g["nc"] - 1 + g["later"])),
         "outputs": full(outs),
         "psum_in": full(outs * g["later"]),
         "glb_filter_read": full(filt),
         "glb_ifmap_read": full(g["nbi"] * ifmap_words),
-        "active_pes": full(R * g["rows_out"] * g["nf"] * g["nc"]),
+        "active_pes": full(ng * R * g["rows_out"] * g["nf"] * g["nc"]),
     }
 
 
@@ -291,14 +299,15 @@ class Eyeriss(Accelerator[RsMapping]):
         check_conservation(f"eyeriss/{s.name} (pass table)", dense, int(d["macs"].sum()))
         x_codes, _ = fixedpoint.quantize(layer.inputs_nchw(), wb)
         if c.gating:
-            eff = effectual_input_macs((x_codes != 0).astype(np.uint8), s.R, s.S, s.stride, s.padding,
-                                       s.E, s.F, s.groups)
+            geo = geometry(s)
+            eff = effectual_input_macs((x_codes != 0).astype(np.uint8), geo.h.tap_counts(), geo.w.tap_counts(),
+                                       geo.h.pad_lo, geo.w.pad_lo, s.groups)
             executed = int(eff.sum()) * s.Mg
         else:
             executed = dense
         gated = dense - executed
 
-        # ---- DRAM: filters, ifmaps, ofmaps per pass (G, IB, SP, FP, CP)
+        # ---- DRAM: filters, ifmaps, ofmaps per pass (GP, IB, SP, FP, CP)
         shape = d["cycles"].shape
         G, IB, SP, FP, CP = shape
         weights_words = s.M * s.Cg * s.R * s.S
@@ -308,9 +317,10 @@ class Eyeriss(Accelerator[RsMapping]):
         else:
             filt_words = place_tiles(d["glb_filter_read"][:, :1, :1], shape, m.order, m.tile_loops("filter"), "FC")
         raw_in = (not c.rlc) or self.is_first_layer(s)
-        in_c, in_u = self._ifmap_bits(m, x_codes, raw_in)        # (G, IB, SP or 1, CP)
+        gp = lambda a: _reduce_blocks(a, 0, s.groups, m.gs)  # noqa: E731  groups -> group passes
+        in_c, in_u = map(gp, self._ifmap_bits(m, x_codes, raw_in))        # (GP, IB, SP or 1, CP)
         y_codes, _ = fixedpoint.quantize(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb)
-        out_c, out_u = self._ofmap_bits(m, y_codes, not c.rlc)   # (G, IB, SP, FP)
+        out_c, out_u = map(gp, self._ofmap_bits(m, y_codes, not c.rlc))   # (GP, IB, SP, FP)
         inner = m.tile_loops("ifmap")
         ifm_c = place_tiles(in_c[:, :, :, None, :], shape, m.order, inner, "ISC")
         ifm_u = place_tiles(in_u[:, :, :, None, :], shape, m.order, inner, "ISC")
@@ -384,15 +394,14 @@ class Eyeriss(Accelerator[RsMapping]):
             base = (np.arange(N)[:, None, None] * C + np.arange(s.groups)[None, :, None] * s.Cg)
             starts = (base + cp_lo[None, None, :]).reshape(-1)
             stops = (base + cp_hi[None, None, :]).reshape(-1)
-            unc = ((stops - starts) * wb).reshape(N, s.groups, 1, len(cp_lo))
-            comp = unc if raw else rlc_stream_bits(codes, starts, stops).reshape(unc.shape)
+            unc, comp = (a.reshape(N, s.groups, 1, len(cp_lo)) for a in flat_stream_bits(codes, starts, stops, raw, wb))
         else:  # one stream per (image, channel, input rows of a strip pass), or per whole plane when the
             # GLB tile holds the rows of every strip pass
             if m.ifmap_whole_rows:
                 rows = np.array([[0, H]], dtype=np.int64)
             else:
-                rows = np.array([m.pass_dram_rows(sp) for sp in range(m.strip_passes)], dtype=np.int64)
-            unc_ncs, comp_ncs = _row_streams(codes, rows, raw, wb)
+                rows = m.dram_row_ranges()
+            unc_ncs, comp_ncs = row_stream_bits(codes, rows, raw, wb)
             # (N, G, Cg, SP) -> channel passes -> (N, G, SP, CP)
             def chans(a: np.ndarray) -> np.ndarray:
                 a = a.reshape(N, s.groups, s.Cg, -1)
@@ -414,11 +423,10 @@ class Eyeriss(Accelerator[RsMapping]):
             base = np.arange(N)[:, None, None] * M + np.arange(s.groups)[None, :, None] * s.Mg
             starts = (base + lo[None, None, :]).reshape(-1)
             stops = (base + hi[None, None, :]).reshape(-1)
-            unc = ((stops - starts) * wb).reshape(N, s.groups, 1, len(lo))
-            comp = unc if raw else rlc_stream_bits(codes, starts, stops).reshape(unc.shape)
+            unc, comp = (a.reshape(N, s.groups, 1, len(lo)) for a in flat_stream_bits(codes, starts, stops, raw, wb))
         else:  # one stream per (image, filter, ofmap rows of a strip pass)
             rows = np.array([m.pass_rows(sp) for sp in range(m.strip_passes)], dtype=np.int64)
-            unc_nms, comp_nms = _row_streams(codes, rows, raw, wb)
+            unc_nms, comp_nms = row_stream_bits(codes, rows, raw, wb)
             def filts(a: np.ndarray) -> np.ndarray:
                 a = a.reshape(N, s.groups, s.Mg, -1)
                 return _reduce_blocks(a, 2, s.Mg, blk).transpose(0, 1, 3, 2)
@@ -430,14 +438,3 @@ class Eyeriss(Accelerator[RsMapping]):
 
 __all__ = ["Eyeriss", "EyerissConfig", "PassTable", "dense_pass_counts", "pass_table", "place_tiles"]
 
-
-def _row_streams(codes: np.ndarray, rows: np.ndarray, raw: bool, wb: int) -> tuple[np.ndarray, np.ndarray]:
-    """Uncompressed and RLC bits of one stream per (image, channel, row range): ``codes`` (N, C, H, W)
-    16-bit codes, ``rows`` (K, 2) row ranges [lo, hi); returns two (N, C, K) int64 arrays."""
-    N, C, H, W = codes.shape
-    plane = (np.arange(N)[:, None] * C + np.arange(C)[None, :]) * (H * W)  # (N, C)
-    starts = (plane[:, :, None] + rows[None, None, :, 0] * W).reshape(-1)
-    stops = (plane[:, :, None] + rows[None, None, :, 1] * W).reshape(-1)
-    unc = ((stops - starts) * wb).reshape(N, C, -1)
-    comp = unc if raw else rlc_stream_bits(codes, starts, stops).reshape(unc.shape)
-    return unc, comp

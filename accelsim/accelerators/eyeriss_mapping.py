@@ -72,8 +72,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from accelsim.accelerators.base import ceil_div
 from accelsim.errors import ConfigError
+from accelsim.geometry import dram_row_ranges, geometry
 from accelsim.trace.format import LayerSpec
 
 
@@ -88,6 +91,7 @@ class ArrayShape:
     psum_spad: int = 24
     glb_fmap_words: int = 51200
     glb_filter_words: int = 4096
+    spread_groups: bool = True  # group_mapping spread: sets left idle take other groups (RsMapping.gs)
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class RsMapping:
     ifmap_hold: int = -1  # the GLB refills its ifmap tile at every iteration of order[:ifmap_hold];
     #                       -1: the old rule's (2 if ifmap_resident else 4)
     filter_hold: int = 4  # the same for the filter tile (when not filters_resident)
+    gs: int = 1           # groups side by side in a pass (their sets placed next to each other)
 
     # ---- loop order and GLB tiles ------------------------------------------------------------------
     @property
@@ -155,8 +160,12 @@ class RsMapping:
         return ceil_div(self.spec.N, self.nb)
 
     @property
+    def group_passes(self) -> int:
+        return ceil_div(self.spec.groups, self.gs)
+
+    @property
     def passes(self) -> int:
-        return (self.spec.groups * self.image_blocks * self.strip_passes * self.filter_passes
+        return (self.group_passes * self.image_blocks * self.strip_passes * self.filter_passes
                 * self.channel_passes)
 
     @property
@@ -177,23 +186,18 @@ class RsMapping:
         return self.strip_rows(k0)[0], self.strip_rows(k1 - 1)[1]
 
     def pass_input_rows(self, sp: int) -> tuple[int, int]:
-        """Real (unpadded) input rows [lo, hi) that strip pass sp reads."""
-        s = self.spec
-        lo, hi = self.pass_rows(sp)
-        y0 = lo * s.stride - s.padding
-        y1 = (hi - 1) * s.stride + s.R - s.padding
-        return max(0, y0), min(s.H, y1)
+        """Real (unpadded) input rows [lo, hi) that strip pass sp reads (their span)."""
+        return geometry(self.spec).h.in_range(*self.pass_rows(sp))
 
     def pass_dram_rows(self, sp: int) -> tuple[int, int]:
-        """Input rows [lo, hi) strip pass sp reads from DRAM: its own rows, extended down to the next
-        pass's first row (the last pass: to the bottom; the first: from the top), so that every input
-        row is fetched at least once even when no output needs it (stride > R, or a bottom remainder):
-        an RLC stream is decoded sequentially, so the link reads whole row ranges."""
-        lo, hi = self.pass_input_rows(sp)
-        if sp == 0:
-            lo = 0
-        nxt = self.pass_input_rows(sp + 1)[0] if sp + 1 < self.strip_passes else self.spec.H
-        return lo, max(hi, nxt)
+        """Input rows [lo, hi) strip pass sp reads from DRAM (:func:`accelsim.geometry.dram_row_ranges`:
+        its own rows, extended so every input row is fetched at least once)."""
+        return tuple(int(v) for v in self.dram_row_ranges()[sp])  # type: ignore[return-value]
+
+    def dram_row_ranges(self) -> np.ndarray:
+        """(strip passes, 2) input rows each strip pass reads from DRAM."""
+        rows = np.array([self.pass_rows(sp) for sp in range(self.strip_passes)], dtype=np.int64)
+        return dram_row_ranges(geometry(self.spec).h, rows)
 
     @property
     def pe_set_shape(self) -> tuple[int, int]:
@@ -217,6 +221,7 @@ class RsMapping:
                 "passes": self.passes,
                 "filter_passes": self.filter_passes, "channel_passes": self.channel_passes,
                 "strip_passes": self.strip_passes, "image_blocks": self.image_blocks,
+                "groups_per_pass": self.gs, "group_passes": self.group_passes,
                 "glb_overflow": self.glb_overflow}
 
 
@@ -224,12 +229,6 @@ def _balanced(total: int, per_set_max: int, sets: int) -> int:
     """Block size so ceil(total / (block * sets)) passes are as full as possible."""
     passes = ceil_div(total, per_set_max * sets)
     return ceil_div(total, sets * passes)
-
-
-def _input_cols(spec: LayerSpec) -> int:
-    """Real input columns a PE row reads: [-P, (F-1)*stride + S - P) clipped to [0, W)."""
-    x1 = (spec.F - 1) * spec.stride + spec.S - spec.padding
-    return min(spec.W, x1) - max(0, -spec.padding)
 
 
 def _shape(spec: LayerSpec, a: ArrayShape, width: int) -> tuple[int, bool, int]:
@@ -258,10 +257,10 @@ def _glb_words(spec: LayerSpec, m: RsMapping, nb: int, resident: bool) -> int:
     """Peak GLB words of a tile: input rows (all channels, or one channel pass double-buffered) + psums."""
     worst_in = max(m.pass_input_rows(sp)[1] - m.pass_input_rows(sp)[0] for sp in range(m.strip_passes))
     worst_out = max(m.pass_rows(sp)[1] - m.pass_rows(sp)[0] for sp in range(m.strip_passes))
-    cols = _input_cols(spec)
+    cols = geometry(spec).w.span_count()
     chans = spec.Cg if resident else 2 * min(spec.Cg, m.q * m.r)
     psums = min(spec.Mg, m.p * m.t) * worst_out * spec.F
-    return nb * (chans * worst_in * cols + psums)
+    return nb * m.gs * (chans * worst_in * cols + psums)
 
 
 def _with(m: RsMapping, **kw: object) -> RsMapping:
@@ -271,7 +270,16 @@ def _with(m: RsMapping, **kw: object) -> RsMapping:
 
 
 def _filters_fit(spec: LayerSpec, a: ArrayShape, m: RsMapping) -> bool:
-    return min(spec.Mg, m.p * m.t) * min(spec.Cg, m.q * m.r) * spec.R * spec.S <= a.glb_filter_words
+    return m.gs * min(spec.Mg, m.p * m.t) * min(spec.Cg, m.q * m.r) * spec.R * spec.S <= a.glb_filter_words
+
+
+def groups_side_by_side(spec: LayerSpec, a: ArrayShape, free_sets: int) -> int:
+    """Groups a pass runs side by side when ``free_sets`` sets are free for each set of a group: the fewest
+    that still give the fewest group passes (1 when groups are serial or there is one group)."""
+    if not a.spread_groups or spec.groups == 1:
+        return 1
+    cap = max(1, min(spec.groups, free_sets))
+    return ceil_div(spec.groups, ceil_div(spec.groups, cap))
 
 
 def _check(spec: LayerSpec, a: ArrayShape) -> None:
@@ -302,8 +310,11 @@ def map_layer(spec: LayerSpec, a: ArrayShape = ArrayShape()) -> RsMapping:
     def build(w: int, pmax_cap: int | None = None, tmax: int | None = None) -> RsMapping:
         strips, split, sets = _shape(spec, a, w)
         t, r, u, p, q = _assign(spec, a, sets, split, strips, pmax_cap, tmax)
-        m = RsMapping(spec, w, strips, split, sets, t, r, u, p, q, 1, True, False)
-        # the filter buffer must hold one pass's filters
+        m = RsMapping(spec, w, strips, split, sets, t, r, u, p, q, 1, True, False,
+                      gs=groups_side_by_side(spec, a, sets // (t * r * u)))
+        # the filter buffer must hold one pass's filters: fewer groups side by side first, then smaller p
+        while not _filters_fit(spec, a, m) and m.gs > 1:
+            m = _with(m, gs=groups_side_by_side(spec, a, m.gs - 1))
         while not _filters_fit(spec, a, m) and m.p > 1:
             strips, split, sets = _shape(spec, a, w)
             t, r, u, p, q = _assign(spec, a, sets, split, strips, m.p - 1, tmax)
@@ -314,6 +325,8 @@ def map_layer(spec: LayerSpec, a: ArrayShape = ArrayShape()) -> RsMapping:
         m = build(w)
         if j > 0 and m.split:  # narrower segments of a split set still cover all E rows: no smaller tile
             continue
+        while m.gs > 1 and _glb_words(spec, m, 1, True) > a.glb_fmap_words:
+            m = _with(m, gs=groups_side_by_side(spec, a, m.gs - 1))
         if _glb_words(spec, m, 1, True) <= a.glb_fmap_words:
             nb = 1
             while nb < spec.N and _glb_words(spec, m, nb + 1, True) <= a.glb_fmap_words:
@@ -340,14 +353,14 @@ def map_layer(spec: LayerSpec, a: ArrayShape = ArrayShape()) -> RsMapping:
 
 
 def _streamed(spec: LayerSpec, a: ArrayShape, w: int, build: Any) -> RsMapping:
-    m = _with(build(w), ifmap_resident=False)
+    m = _with(build(w), ifmap_resident=False, gs=1)  # streamed ifmaps: groups one after another
     tmax = m.t
     while _glb_words(spec, m, 1, False) > a.glb_fmap_words:
         if m.p > 1:
-            m = _with(build(w, m.p - 1, tmax), ifmap_resident=False)
+            m = _with(build(w, m.p - 1, tmax), ifmap_resident=False, gs=1)
         elif tmax > 1:  # fewer filter sets, p back to its maximum
             tmax -= 1
-            m = _with(build(w, None, tmax), ifmap_resident=False)
+            m = _with(build(w, None, tmax), ifmap_resident=False, gs=1)
         else:
             return _with(m, glb_overflow=True)
     return m

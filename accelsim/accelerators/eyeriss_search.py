@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from accelsim.accelerators.eyeriss_mapping import (ArrayShape, RsMapping, _check, _input_cols, _shape, _with,
-                                                   map_layer)
+from accelsim.accelerators.eyeriss_mapping import ArrayShape, RsMapping, _check, _shape, _with, map_layer
 from accelsim.errors import ConfigError
+from accelsim.geometry import geometry
 from accelsim.trace.format import LayerSpec
 
 LOOPS = "ISFC"  # the pass loops: image block, strip pass, filter pass, channel pass (canonical array axes)
@@ -95,7 +95,7 @@ def _strip_stats(spec: LayerSpec, a: ArrayShape, w: int, u: int) -> tuple[tuple[
     SP = m0.strip_passes
     rin = [b - a_ for a_, b in (m0.pass_input_rows(i) for i in range(SP))]
     rout = [b - a_ for a_, b in (m0.pass_rows(i) for i in range(SP))]
-    dram = sum(b - a_ for a_, b in (m0.pass_dram_rows(i) for i in range(SP)))
+    dram = int(np.diff(m0.dram_row_ranges(), axis=1).sum())
     cls = np.unique(np.array([rin, rout]).T, axis=0, return_counts=True)
     table = np.concatenate([cls[0], cls[1][:, None]], axis=1)
     return (SP, sum(rin), dram, max(rin), max(rout)), table
@@ -109,7 +109,7 @@ def _candidates(spec: LayerSpec, a: ArrayShape) -> dict[str, np.ndarray]:
     pp = np.array([x[0] for x in pq], dtype=np.int64)
     qq = np.array([x[1] for x in pq], dtype=np.int64)
     nbs = np.array(_block_sizes(N, N), dtype=np.int64)
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("w", "u", "t", "r", "p", "q", "nb", "stat", "spc")}
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("w", "u", "t", "r", "p", "q", "gs", "nb", "stat", "spc")}
     stats: list[tuple[int, ...]] = []
     tables: list[np.ndarray] = []
     for w in range(min(spec.E, a.cols), 0, -1):  # widest first: ties go to the widest strips
@@ -132,7 +132,9 @@ def _candidates(spec: LayerSpec, a: ArrayShape) -> dict[str, np.ndarray]:
             k = len(stats)
             stats.append(st)
             tables.append(tab)
-            for name, v in (("t", ti[keep]), ("r", ri[keep]), ("p", pi[keep]), ("q", qi[keep])):
+            tk, rk, pk, qk, gk = _group_variants(spec, a, sets // u, ti[keep], ri[keep], pi[keep], qi[keep])
+            n = len(tk)
+            for name, v in (("t", tk), ("r", rk), ("p", pk), ("q", qk), ("gs", gk)):
                 cols[name].append(np.repeat(v, len(nbs)))
             cols["nb"].append(np.tile(nbs, n))
             for name, v in (("w", w), ("u", u), ("stat", k)):
@@ -149,6 +151,28 @@ def _candidates(spec: LayerSpec, a: ArrayShape) -> dict[str, np.ndarray]:
     return out
 
 
+def _group_variants(spec: LayerSpec, a: ArrayShape, free: int, t: np.ndarray, r: np.ndarray, p: np.ndarray,
+                    q: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each (t, r, p, q) candidate with the groups it may run side by side (``gs``): 1, and with
+    group_mapping spread also as many as the idle sets allow (free // (t r)), a half and a quarter of that
+    (balanced: the fewest groups giving the same number of group passes), so a tight buffer can still take
+    some side by side."""
+    G = spec.groups
+    one = np.ones(len(t), dtype=np.int64)
+    if not a.spread_groups or G == 1:
+        return t, r, p, q, one
+    cap = np.maximum(1, free // (t * r))
+    out = [(t, r, p, q, one)]
+    prev = one
+    for i in range(3):
+        c = np.minimum(G, np.maximum(1, cap >> i))
+        gs = _ceil(G, _ceil(G, c))
+        new = (gs != one) & (gs != prev)
+        out.append((t[new], r[new], p[new], q[new], gs[new]))
+        prev = gs
+    return tuple(np.concatenate([o[j] for o in out]) for j in range(5))
+
+
 def _order_words(spec: LayerSpec, a: ArrayShape, x: dict[str, np.ndarray], order: str,
                  memo: dict[Any, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """DRAM words (filters + ifmaps, dense) of loop order ``order`` with the least-traffic GLB tiles that
@@ -160,6 +184,7 @@ def _order_words(spec: LayerSpec, a: ArrayShape, x: dict[str, np.ndarray], order
         memo["base"] = (np.minimum(Mg, x["p"] * x["t"]), np.minimum(Cg, x["q"] * x["r"]), _ceil(N, x["nb"]),
                         _ceil(_ceil(Mg, x["p"]), x["t"]))
     pt, qr, IB, FP = memo["base"]
+    gs = x["gs"]  # groups side by side: every GLB tile holds gs groups' data
     SP = x["SP"]
     psum_loops = frozenset(order[order.index("C") + 1:])
     if ("psum", psum_loops) not in memo:
@@ -176,20 +201,20 @@ def _order_words(spec: LayerSpec, a: ArrayShape, x: dict[str, np.ndarray], order
         if key not in memo:
             whole = ("S" in inner) & (SP > 1)
             tile = ((N if "I" in inner else x["nb"]) * (Cg if "C" in inner else qr)
-                    * np.where(whole, spec.H, x["max_rin"]) * _input_cols(spec) * (2 if h == 4 else 1))
+                    * np.where(whole, spec.H, x["max_rin"]) * geometry(spec).w.span_count() * (2 if h == 4 else 1))
             words = (spec.N * spec.C * spec.W * np.where(whole, spec.H, x["sum_dram"])
                      * (1 if "F" in inner else FP))
             ftile = (Mg if "F" in inner else pt) * (Cg if "C" in inner else qr) * R * S
             fwords = (spec.groups * Mg * Cg * R * S * (1 if "I" in inner else IB)
                       * np.where("S" in inner, 1, SP))
             memo[key] = (tile, words.astype(float),
-                         np.where(ftile <= a.glb_filter_words, fwords, np.inf))
+                         np.where(gs * ftile <= a.glb_filter_words, fwords, np.inf))
         tile, words, fwords = memo[key]
-        d_in = np.where(tile + psum <= a.glb_fmap_words, np.minimum(d_in, words), d_in)
+        d_in = np.where(gs * (tile + psum) <= a.glb_fmap_words, np.minimum(d_in, words), d_in)
         d_w = np.minimum(d_w, fwords)
     if w_all <= a.glb_filter_words:
         d_w = np.full(len(pt), float(w_all))
-    chunk_ok = pt * qr * R * S <= a.glb_filter_words
+    chunk_ok = gs * pt * qr * R * S <= a.glb_filter_words
     return d_in + d_w, chunk_ok
 
 
@@ -199,8 +224,8 @@ def _onchip(spec: LayerSpec, a: ArrayShape, c: SearchCost, x: dict[str, np.ndarr
     energy per DRAM-read word (DRAM bits + GLB write), per candidate (closed forms: module docstring)."""
     G, N, Mg, Cg, R, S, E, F = spec.groups, spec.N, spec.Mg, spec.Cg, spec.R, spec.S, spec.E, spec.F
     t, r, p, q, nb = x["t"], x["r"], x["p"], x["q"], x["nb"]
-    cols = _input_cols(spec)
-    wfill = S + (F - 1) * min(spec.stride, S)
+    cols = geometry(spec).w.span_count()
+    wfill = geometry(spec).w.window_fill()
     fb, cb = _ceil(Mg, p), _ceil(Cg, q)
     FP, CP, IB = _ceil(fb, t), _ceil(cb, r), _ceil(N, nb)
     D = spec.macs_dense
@@ -218,25 +243,30 @@ def _onchip(spec: LayerSpec, a: ArrayShape, c: SearchCost, x: dict[str, np.ndarr
          + fsw * c.weight_spad_write + isw * c.ifmap_spad_write + acc * (c.psum_spad_read + c.psum_spad_write + c.add)
          + (fsw + isw + acc + outs) * c.noc + (gfr + gir + psin + ofm) * c.glb_read + outs * c.glb_write
          + ofm * c.word_bits * c.dram_write_bit)
-    # cycles: passes fall into classes (full / last filter pass, full / last channel pass, strip classes)
+    # cycles: passes fall into classes (full / last filter pass, full / last channel pass, strip classes,
+    # full / last group pass: the gs groups of a group pass run side by side, multiplying its traffic)
     igin, fgin, pgin = c.gins
+    gs = x["gs"]
+    GP = _ceil(G, gs)
     ps_l = Mg - (FP - 1) * t * p
     qs_l = Cg - (CP - 1) * r * q
     fcls = ((t * p, p, FP - 1), (ps_l, np.minimum(p, ps_l), 1))
     ccls = ((r * q, q, CP - 1), (qs_l, np.minimum(q, qs_l), 1))
     spc = x["sp_classes"]
-    fill = np.zeros(len(t), dtype=np.int64)
-    per = np.zeros(len(t), dtype=np.int64)
-    for ps, pm, nf in fcls:
-        for qs, qm, nc in ccls:
-            n = nf * nc
-            fill += n * _ceil(ps * qs * R * S, fgin)
-            comp = F * S * pm * qm
-            for k in range(spc.shape[1]):
-                rin, rout, ns = spc[:, k, 0], spc[:, k, 1], spc[:, k, 2]
-                per += n * ns * np.maximum(np.maximum(comp, _ceil(qs * rin * cols, igin)),
-                                           _ceil(ps * rout * F, pgin))
-    cycles = G * (IB * x["SP"] * fill + N * per)
+    cycles = np.zeros(len(t), dtype=np.int64)
+    for ng, count in ((gs, GP - 1), (G - (GP - 1) * gs, 1)):
+        fill = np.zeros(len(t), dtype=np.int64)
+        per = np.zeros(len(t), dtype=np.int64)
+        for ps, pm, nf in fcls:
+            for qs, qm, nc in ccls:
+                n = nf * nc
+                fill += n * _ceil(ng * ps * qs * R * S, fgin)
+                comp = F * S * pm * qm
+                for k in range(spc.shape[1]):
+                    rin, rout, ns = spc[:, k, 0], spc[:, k, 1], spc[:, k, 2]
+                    per += n * ns * np.maximum(np.maximum(comp, _ceil(ng * qs * rin * cols, igin)),
+                                               _ceil(ng * ps * rout * F, pgin))
+        cycles += count * (IB * x["SP"] * fill + N * per)
     return e, cycles, c.word_bits * c.dram_read_bit + c.glb_write
 
 
@@ -313,9 +343,9 @@ def search_layer(spec: LayerSpec, a: ArrayShape, c: SearchCost) -> RsMapping:
 
 def _build(spec: LayerSpec, a: ArrayShape, x: dict[str, np.ndarray], order: str) -> RsMapping:
     """The RsMapping of one candidate under ``order``: the smallest tiles that reach its least traffic."""
-    w, u, t, r, p, q, nb = (int(x[k][0]) for k in ("w", "u", "t", "r", "p", "q", "nb"))
+    w, u, t, r, p, q, nb, gs = (int(x[k][0]) for k in ("w", "u", "t", "r", "p", "q", "nb", "gs"))
     strips, split, sets = _shape(spec, a, w)
-    m = RsMapping(spec, w, strips, split, sets, t, r, u, p, q, nb, True, False, order=order)
+    m = RsMapping(spec, w, strips, split, sets, t, r, u, p, q, nb, True, False, order=order, gs=gs)
     holds = {}
     for tensor in ("ifmap", "filter"):
         best: tuple[float, int] | None = None
@@ -333,7 +363,8 @@ def _build(spec: LayerSpec, a: ArrayShape, x: dict[str, np.ndarray], order: str)
 
 def _tile_words(spec: LayerSpec, a: ArrayShape, m: RsMapping, tensor: str) -> float | None:
     """Dense DRAM words ``tensor`` reads with m's tile, or None if the tile does not fit."""
-    x = {k: np.array([v]) for k, v in (("p", m.p), ("q", m.q), ("t", m.t), ("r", m.r), ("nb", m.nb))}
+    x = {k: np.array([v]) for k, v in (("p", m.p), ("q", m.q), ("t", m.t), ("r", m.r), ("nb", m.nb),
+                                       ("gs", m.gs))}
     st, _ = _strip_stats(spec, a, m.width, m.u)
     for j, name in enumerate(("SP", "sum_rin", "sum_dram", "max_rin", "max_rout")):
         x[name] = np.array([st[j]])
@@ -358,15 +389,16 @@ def _order_words_at(spec: LayerSpec, a: ArrayShape, x: dict[str, np.ndarray], or
     inner = order[h:]
     whole = "S" in inner and SP > 1
     tile = ((N if "I" in inner else nb) * (Cg if "C" in inner else qr)
-            * (spec.H if whole else int(x["max_rin"][0])) * _input_cols(spec) * (2 if h == 4 else 1))
+            * (spec.H if whole else int(x["max_rin"][0])) * geometry(spec).w.span_count() * (2 if h == 4 else 1))
     words_in = spec.N * spec.C * spec.W * (spec.H if whole else int(x["sum_dram"][0])) * (1 if "F" in inner else FP)
     ftile = (Mg if "F" in inner else pt) * (Cg if "C" in inner else qr) * R * S
     fwords = spec.groups * Mg * Cg * R * S * (1 if "I" in inner else IB) * (1 if "S" in inner else SP)
+    gs = int(x["gs"][0])
     if spec.M * Cg * R * S <= a.glb_filter_words:
         fwords = spec.M * Cg * R * S
         ftile = 0
-    return (float(words_in) if tile + psum <= a.glb_fmap_words else np.inf,
-            float(fwords) if ftile <= a.glb_filter_words else np.inf)
+    return (float(words_in) if gs * (tile + psum) <= a.glb_fmap_words else np.inf,
+            float(fwords) if gs * ftile <= a.glb_filter_words else np.inf)
 
 
 def mapping_cost(m: RsMapping, a: ArrayShape, c: SearchCost) -> tuple[float, int]:
@@ -374,7 +406,7 @@ def mapping_cost(m: RsMapping, a: ArrayShape, c: SearchCost) -> tuple[float, int
     includes the DRAM words of m's own loop order and tiles (whether or not they fit)."""
     spec = m.spec
     x = {k: np.array([v], dtype=np.int64) for k, v in (("w", m.width), ("u", m.u), ("t", m.t), ("r", m.r),
-                                                       ("p", m.p), ("q", m.q), ("nb", m.nb))}
+                                                       ("p", m.p), ("q", m.q), ("nb", m.nb), ("gs", m.gs))}
     st, tab = _strip_stats(spec, a, m.width, m.u)
     for j, name in enumerate(("SP", "sum_rin", "sum_dram", "max_rin", "max_rout")):
         x[name] = np.array([st[j]], dtype=np.int64)
@@ -395,7 +427,7 @@ def _dram_read_words(m: RsMapping, a: ArrayShape) -> int:
         fw = s.groups * s.Mg * s.Cg * s.R * s.S * (1 if "I" in inner else m.image_blocks) * (
             1 if "S" in inner else m.strip_passes)
     inner = m.tile_loops("ifmap")
-    rows = s.H if m.ifmap_whole_rows else sum(b - a_ for a_, b in (m.pass_dram_rows(i) for i in range(m.strip_passes)))
+    rows = s.H if m.ifmap_whole_rows else int(np.diff(m.dram_row_ranges(), axis=1).sum())
     iw = s.N * s.C * s.W * rows * (1 if "F" in inner else m.filter_passes)
     return fw + iw
 

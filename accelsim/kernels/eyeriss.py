@@ -2,7 +2,7 @@
 
 * :func:`effectual_input_macs`: per (image, group), the MACs whose ifmap operand is non-zero.  An input
   at padded position (y, x) meets ``rowcnt[y] * colcnt[x]`` filter taps of each of the group's filters,
-  where rowcnt[y] = #{(e, r): e*stride + r = y} and colcnt likewise; padding positions are zero, so
+  where rowcnt[y] = #{(e, r): e*stride_h + r*dilation_h = y} and colcnt likewise; padding positions are zero, so
   they never count.  One pass over the inputs, no loop over MACs.
 * :func:`rlc_stream_bits`: exact RLC size of many streams of one flat array, each given by
   [start, stop); it calls the Foundation RLC pair counter (accelsim.kernels.rlc.rlc_pairs_in), so the
@@ -17,10 +17,11 @@ from accelsim.kernels.rlc import rlc_pairs_in
 
 
 @jit
-def effectual_input_macs_kernel(mask, rowcnt, colcnt, padding, groups, out):
+def effectual_input_macs_kernel(mask, rowcnt, colcnt, pad_top, pad_left, groups, out):
     """mask : (N, C, H, W) uint8, 1 where the input is non-zero (after 16-bit quantization).
-    rowcnt : (H + 2P,) int64; colcnt : (W + 2P,) int64; out : (N, groups) int64, overwritten with
-    sum over the group's channels and positions of rowcnt[y + P] * colcnt[x + P] (per filter)."""
+    rowcnt : (pad_top + H + pad_bottom,) int64; colcnt likewise over the padded width; out : (N, groups)
+    int64, overwritten with sum over the group's channels and positions of
+    rowcnt[y + pad_top] * colcnt[x + pad_left] (per filter)."""
     N, C, H, W = mask.shape
     cg = C // groups
     for n in range(N):
@@ -28,35 +29,29 @@ def effectual_input_macs_kernel(mask, rowcnt, colcnt, padding, groups, out):
             acc = 0
             for c in range(g * cg, (g + 1) * cg):
                 for y in range(H):
-                    ry = rowcnt[y + padding]
+                    ry = rowcnt[y + pad_top]
                     if ry == 0:
                         continue
                     row = 0
                     for x in range(W):
                         if mask[n, c, y, x]:
-                            row += colcnt[x + padding]
+                            row += colcnt[x + pad_left]
                     acc += row * ry
             out[n, g] = acc
 
 
-def tap_counts(size_padded: int, k: int, stride: int, out_size: int) -> np.ndarray:
-    """(size_padded,) int64: how many (output index o, tap i) pairs read position y = o*stride + i."""
-    cnt = np.zeros(size_padded, dtype=np.int64)
-    for i in range(k):
-        cnt[i:i + (out_size - 1) * stride + 1:stride] += 1
-    return cnt
-
-
-def effectual_input_macs(mask: np.ndarray, R: int, S: int, stride: int, padding: int, E: int, F: int,
-                         groups: int) -> np.ndarray:
-    """(N, groups) int64 of per-filter effectual-input MAC weights (multiply by Mg for MACs)."""
+def effectual_input_macs(mask: np.ndarray, rowcnt: np.ndarray, colcnt: np.ndarray, pad_top: int,
+                         pad_left: int, groups: int) -> np.ndarray:
+    """(N, groups) int64 of per-filter effectual-input MAC weights (multiply by Mg for MACs).  ``rowcnt`` /
+    ``colcnt``: per padded row / column, the (output, tap) pairs that read it
+    (:meth:`accelsim.geometry.Axis.tap_counts`, which knows stride and dilation)."""
     assert mask.ndim == 4 and mask.dtype == np.uint8
     mask = np.ascontiguousarray(mask)
     N, C, H, W = mask.shape
-    rowcnt = tap_counts(H + 2 * padding, R, stride, E)
-    colcnt = tap_counts(W + 2 * padding, S, stride, F)
+    assert len(rowcnt) >= H + pad_top and len(colcnt) >= W + pad_left
     out = np.zeros((N, groups), dtype=np.int64)
-    effectual_input_macs_kernel(mask, rowcnt, colcnt, padding, groups, out)
+    effectual_input_macs_kernel(mask, np.ascontiguousarray(rowcnt, dtype=np.int64),
+                                np.ascontiguousarray(colcnt, dtype=np.int64), pad_top, pad_left, groups, out)
     return out
 
 

@@ -48,6 +48,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from accelsim.errors import ConfigError
+from accelsim.geometry import geometry
 from accelsim.trace.format import LayerSpec, LayerTrace, Trace
 from accelsim.trace.networks import (CNVLUTIN_CONV_INPUT_DENSITY, EYERISS_ALEXNET_INPUTS, HAN2015_ACTS,
                                      HAN2015_WEIGHTS, get_network)
@@ -228,8 +229,10 @@ def forward(spec: LayerSpec, inputs: np.ndarray, weights: np.ndarray, relu: bool
     if spec.kind == "fc":
         out = inputs.astype(np.float32) @ weights.astype(np.float32).T
     else:
-        N, p, st, E, F = spec.N, spec.padding, spec.stride, spec.E, spec.F
-        x = np.pad(inputs, ((0, 0), (0, 0), (p, p), (p, p))) if p else inputs
+        N, E, F = spec.N, spec.E, spec.F
+        geo = geometry(spec)
+        x = geo.pad(inputs)
+        sh, sw, dh, dw = geo.h.stride, geo.w.stride, geo.h.dilation, geo.w.dilation
         out = np.zeros((spec.M, N, E, F), dtype=np.float32)
         for g in range(spec.groups):
             xg = x[:, g * spec.Cg:(g + 1) * spec.Cg]
@@ -237,7 +240,8 @@ def forward(spec: LayerSpec, inputs: np.ndarray, weights: np.ndarray, relu: bool
             og = out[g * spec.Mg:(g + 1) * spec.Mg]
             for r in range(spec.R):
                 for s in range(spec.S):
-                    xs = xg[:, :, r:r + st * (E - 1) + 1:st, s:s + st * (F - 1) + 1:st]
+                    y0, x0 = r * dh, s * dw
+                    xs = xg[:, :, y0:y0 + sh * (E - 1) + 1:sh, x0:x0 + sw * (F - 1) + 1:sw]
                     og += np.tensordot(wg[:, :, r, s], xs, axes=([1], [1]))
         out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))
     return np.maximum(out, 0, out=out) if relu else out

@@ -8,24 +8,23 @@ from accelsim.accelerators import create
 from accelsim.compression.rlc import rlc_size_bits
 from accelsim.errors import ConfigError
 from accelsim.trace import LayerSpec, LayerTrace
+from tests.property.geometry import conv_geometry, conv_spec
 from tests.reference.eyeriss_pe import conv_codes, run_layer
 
 
 @st.composite
 def small_layer(draw, max_hw=7):
+    """Any geometry: per-axis stride (up to 3), dilation (up to 2), asymmetric padding (up to 1)."""
     groups = draw(st.sampled_from([1, 1, 2]))
     cg = draw(st.integers(1, 6))
     mg = draw(st.integers(1, 6))
     R = draw(st.integers(1, 3))
     S = draw(st.integers(1, 3))
-    pad = draw(st.integers(0, 1))
-    stride = draw(st.integers(1, 3))
-    H = draw(st.integers(max(1, R - 2 * pad), max_hw))
-    W = draw(st.integers(max(1, S - 2 * pad), max_hw))
+    H, W, geo = draw(conv_geometry(R, S, max_stride=3, max_dilation=2, max_pad=1, max_hw=max_hw - 1))
     N = draw(st.integers(1, 2))
     density = draw(st.sampled_from([0.0, 0.3, 0.7, 1.0]))
     seed = draw(st.integers(0, 2**16))
-    return LayerSpec("l", "conv", N, cg * groups, H, W, mg * groups, R, S, stride, pad, groups), density, seed
+    return conv_spec("l", N, cg * groups, H, W, mg * groups, R, S, groups, geo), density, seed
 
 
 @st.composite
