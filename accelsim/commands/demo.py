@@ -5,7 +5,10 @@
 2. inspect them and measure how each format compresses their input activations (compression.csv);
 3. simulate every registered design (and Cnvlutin with near-zero pruning at 10% of each layer's max
    input) on every trace and compare them with DaDianNao as the baseline (compare.csv / compare.json,
-   runs/*.json);
+   runs/*.json), each priced by its own paper's table; then every design again priced by the shared
+   table shared-45nm (shared/), the only fair basis for energies across design families.  The headline
+   compares like with like: Cnvlutin vs DaDianNao and UCNN vs Eyeriss on their published tables, and
+   the cross-family lines (Eyeriss, UCNN vs DaDianNao) on the shared basis; speedups are ratios of times;
 4. UCNN: quantize a synthetic AlexNet (batch 1) with INQ, TTQ and uniform 8-bit weights and run the
    Eyeriss baseline, a dense Eyeriss and UCNN with G = 1, 2, 4 (ucnn/compare.csv, baseline eyeriss);
 5. copy the saved pruning-study results (studies/*.csv: accuracy vs pruning, sensitivity, model size,
@@ -19,6 +22,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).resolve().parents[1] / "data"   # package data: installed with accelsim
 DEFAULT_TRACES = DATA / "traces"
@@ -39,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "draw with the other figures (default: the saved studies shipped with accelsim, "
                         "accelsim/data/studies; studies/ in a checkout)")
     p.add_argument("--no-synthetic", action="store_true", help="skip the synthetic AlexNet trace")
+    p.add_argument("--energy-basis", choices=("published", "shared"), default="published",
+                   help="published (default): each design priced by its own paper's table, plus a second "
+                        "run of every design on the shared-45nm table (shared/) for the cross-family lines; "
+                        "shared: price every run by shared-45nm only")
     p.add_argument("--quiet", action="store_true", help="no progress or tables; one line saying where the results went")
     p.set_defaults(func=run)
 
@@ -82,15 +90,29 @@ def run(args: argparse.Namespace) -> int:
     specs = runner.parse_arch_list(args.arch or ",".join(default))
     if args.baseline not in [s.label for s in specs]:
         raise ConfigError(f"--baseline {args.baseline!r} is not among the designs {[s.label for s in specs]}")
+    shared_only = args.energy_basis == "shared"
+    main_energy = SHARED if shared_only else None
     results = []
     jobs = [(t, s) for t in traces for s in specs]
     for t, s in progress_iter(jobs, "simulate", enabled=show):
-        res = runner.simulate(t, s)
+        res = runner.simulate(t, s, energy=main_energy)
         results.append(res)
         res.write_json(out / "runs" / f"{run_file_stem(t.path, s.label)}.json")
     rows = comparison.compare_rows(results, args.baseline)
     comparison.write_compare(rows, out)
-    _summary(say, comparison.geomean_rows(rows), f"all {len(traces)} traces", args.baseline)
+    fams = families(specs)
+    cross = [s for s in specs if family_of(s) != family_of(_spec(specs, args.baseline))]
+    shared_rows = rows if shared_only else []
+    if cross and not shared_only:
+        # across design families only one price table is fair: every design again, on the shared basis
+        shared_results = []
+        for t, s in progress_iter(jobs, "simulate (shared energy basis)", enabled=show):
+            res = runner.simulate(t, s, energy=SHARED)
+            shared_results.append(res)
+            res.write_json(out / "shared" / "runs" / f"{run_file_stem(t.path, s.label)}.json")
+        shared_rows = comparison.compare_rows(shared_results, args.baseline)
+        comparison.write_compare(shared_rows, out / "shared")
+    _headline(say, results, rows, shared_rows, fams, args.baseline, len(traces), shared_only)
     available_now = available()
     if "ucnn" in available_now and "eyeriss" in available_now and not args.no_synthetic and not args.arch:
         from accelsim.quantize import quantize_trace
@@ -105,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
                                         "ucnn:group_size=2,ucnn:group_size=4")
         ures = []
         for t, s in progress_iter([(t, s) for t in qtraces for s in uspecs], "ucnn study", enabled=show):
-            res = runner.simulate(t, s)
+            res = runner.simulate(t, s, energy=main_energy)
             ures.append(res)
             res.write_json(out / "ucnn" / "runs" / f"{run_file_stem(t.path, s.label)}.json")
         urows = comparison.compare_rows(ures, "eyeriss")
@@ -132,9 +154,71 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _summary(say, summary: list, what: str, baseline: str) -> None:
-    say(f"\n{'design':<28} {'speedup (time) over ' + baseline:>22} {'energy reduction':>18}   ({what}, geometric means;"
-        " per-trace rows in compare.csv)")
-    for g in summary:
-        say(f"{g['arch'][:28]:<28} {g['speedup_geomean']:>15.2f}x ({g['speedup_min']:.2f}-{g['speedup_max']:.2f})"
-            f" {g['energy_reduction_geomean']:>17.2f}x")
+SHARED = "shared-45nm"
+
+
+def _spec(specs: list, label: str) -> Any:
+    return next(s for s in specs if s.label == label)
+
+
+def family_of(spec: Any) -> str:
+    """A design family = the designs priced by one published table (DaDianNao + Cnvlutin, Eyeriss + UCNN)."""
+    from accelsim.accelerators import get
+    return str(getattr(get(spec.name).config_cls(), "energy_table", spec.name))
+
+
+def families(specs: list) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for s in specs:
+        out.setdefault(family_of(s), []).append(s)
+    return out
+
+
+def _family_baseline(members: list, preferred: str) -> str:
+    labels = [s.label for s in members]
+    if preferred in labels:
+        return preferred
+    plain = [s.label for s in members if s.label == s.name]
+    return (plain or labels)[0]
+
+
+def _line(say: Any, g: dict, baseline: str) -> None:
+    from accelsim.comparison import is_mixed, mhz
+    clocks = (f"both {mhz(g['clock_hz'])}" if g["clock_hz"] == g["baseline_clock_hz"]
+              else f"{mhz(g['clock_hz'])} vs {mhz(g['baseline_clock_hz'])}")
+    basis = g["energy_basis"]
+    basis = f"MIXED tables {basis[6:]}" if is_mixed(basis) else f"table {basis}"
+    rng = f"({g['speedup_min']:.2f}-{g['speedup_max']:.2f})"
+    say(f"  {g['arch'][:28]:<28} {baseline:<10} {g['speedup_geomean']:>7.2f}x {rng:<13} {clocks:<20} "
+        f"{g['energy_reduction_geomean']:>8.2f}x  {basis}")
+
+
+def _headline(say: Any, results: list, rows: list, shared_rows: list, fams: dict, baseline: str, n: int,
+              shared_only: bool) -> None:
+    from accelsim import comparison
+    say(f"\nHeadline: geometric means over {n} trace(s); speedup = ratio of times (latency with DRAM), "
+        "energy reduction = baseline energy / energy; per-trace rows in compare.csv")
+    say(f"  {'design':<28} {'baseline':<10} {'speedup':>8} {'(min-max)':<13} {'clocks':<20} {'energy':>9}  "
+        "energy basis")
+    say("like with like: each design against its own family's baseline, priced by "
+        + ("the shared table" if shared_only else "its family's published table (reproduces each paper)"))
+    for fam, members in fams.items():
+        fb = _family_baseline(members, baseline)
+        labels = {s.label for s in members}
+        sub = [r for r in results if r.arch in labels]
+        if len(labels) < 2:
+            continue
+        for g in comparison.geomean_rows(comparison.compare_rows(sub, fb)):
+            if g["arch"] != fb:
+                _line(say, g, fb)
+    cross = [g for g in comparison.geomean_rows(shared_rows)
+             if g["arch"] != baseline and family_of_label(g["arch"], fams) != family_of_label(baseline, fams)]
+    if cross:
+        say(f"across families: every design priced by the shared table {SHARED} (one source, one set of rules; "
+            + ("" if shared_only else "shared/compare.csv; ") + "absolute joules are estimates)")
+        for g in cross:
+            _line(say, g, baseline)
+
+
+def family_of_label(label: str, fams: dict) -> str:
+    return next(f for f, members in fams.items() if label in {s.label for s in members})

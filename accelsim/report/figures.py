@@ -95,6 +95,38 @@ def fig_speedup(rows: Sequence[dict[str, Any]], baseline: str, per_layer: bool =
         return fig
 
 
+def fig_energy_per_network(rows: Sequence[dict[str, Any]], baseline: str) -> Figure:
+    """Energy reduction over ``baseline`` per trace (compare rows, layer == total).  The title names the
+    energy basis; designs priced by another table than the baseline are hatched and flagged MIXED."""
+    with plt.style.context(STYLE):
+        sel = [r for r in rows if r["arch"] != baseline and str(r["layer"]) == "total"]
+        xs = list(dict.fromkeys(trace_name(r) for r in sel))
+        archs = list(dict.fromkeys(r["arch"] for r in sel))
+        basis = {r["arch"]: str(r.get("energy_basis", "")) for r in sel}
+        fig, ax = plt.subplots(figsize=(min(14.0, max(5.0, 0.25 * len(xs) * max(1, len(archs)) + 3.5)), 3.8))
+        w = 0.8 / max(1, len(archs))
+        for i, a in enumerate(archs):
+            vals = {trace_name(r): r["energy_reduction"] for r in sel if r["arch"] == a}
+            mixed = basis[a].startswith("mixed:")
+            ax.bar([j + i * w for j in range(len(xs))], [vals.get(x, 0) for x in xs], w,
+                   label=a + (" (MIXED tables)" if mixed else ""), hatch="//" if mixed else None)
+        ax.axhline(1.0, color="k", lw=0.8)
+        log = _log_if_wide(ax, [r["energy_reduction"] for r in sel] + [1.0])
+        ax.set_xticks([j + w * (len(archs) - 1) / 2 for j in range(len(xs))], xs, rotation=35, ha="right",
+                      fontsize=7 if len(xs) > 12 else 9)
+        ax.set_ylabel(f"energy reduction over {baseline}\n(baseline energy / energy{', log' if log else ''})")
+        bases = sorted(set(basis.values()))
+        if any(b.startswith("mixed:") for b in bases):
+            txt, color = ("MIXED energy tables: hatched bars divide energies priced by different tables and do "
+                          "not compare designs (use --energy-basis shared)"), "#b00000"
+        else:
+            txt, color = f"energy basis: table {', '.join(bases)}", "black"
+        ax.set_title(f"Energy reduction per network over {baseline}\n{txt}", color=color)
+        _legend_outside(ax)
+        fig.tight_layout()
+        return fig
+
+
 def energy_basis_text(runs: Sequence[NetworkResult]) -> str:
     """Which price table each design's energy comes from; says MIXED when there are several."""
     by: dict[str, list[str]] = {}

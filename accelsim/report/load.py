@@ -10,12 +10,13 @@ from accelsim.errors import FormatError
 from accelsim.results import NetworkResult
 
 
-def load_runs(results_dir: str | Path) -> list[NetworkResult]:
+def load_runs(results_dir: str | Path, recursive: bool = True) -> list[NetworkResult]:
+    """Every run of a results folder: ``runs/*.json`` (and, if ``recursive``, those of its subfolders)."""
     d = Path(results_dir)
     if not d.is_dir():
         raise FormatError(f"{d}: no such results folder")
     out = []
-    for p in sorted(d.rglob("runs/*.json")):
+    for p in sorted(d.rglob("runs/*.json") if recursive else d.glob("runs/*.json")):
         try:
             data = json.loads(p.read_text())
             out.append(NetworkResult.from_dict(data))

@@ -30,21 +30,42 @@ def _slug(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", s)
 
 
+def result_subfolders(rd: Path) -> list[Path]:
+    """Subfolders that are results folders of their own (their own runs/ or compare.csv, e.g. the demo's
+    ucnn/ study and shared/ energy basis): their figures are drawn apart, into a subfolder of the same name,
+    so runs of one trace priced on two bases never share a figure."""
+    return [p for p in sorted(rd.iterdir()) if p.is_dir() and p.name != "runs"
+            and ((p / "runs").is_dir() or (p / "compare.csv").exists())]
+
+
 def make_all_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     rd, od = Path(results_dir), Path(out_dir)
-    runs = load_runs(rd)
+    if not rd.is_dir():
+        raise FormatError(f"{rd}: no such results folder")
+    written = _folder_figures(rd, od, per_trace=True)
+    if not written:
+        raise FormatError(f"{rd}: no results (runs/*.json, compare.csv, compression.csv or study CSVs) to draw")
+    return written
+
+
+# Subfolders that repeat the parent's runs on another energy basis (the demo's shared/): only their
+# per-network summary figures are drawn; per-trace figures would duplicate the parent's.
+SUMMARY_ONLY = ("shared",)
+
+
+def _folder_figures(rd: Path, od: Path, per_trace: bool) -> list[Path]:
+    runs = load_runs(rd, recursive=False) if per_trace else []
+    subs = result_subfolders(rd)
     written: list[Path] = []
     cmp_csv = rd / "compare.csv"
-    from accelsim.report.study_figures import FIGURES as _SF
-    if (not runs and not cmp_csv.exists() and not (rd / "compression.csv").exists()
-            and not any(any(rd.rglob(f"{n}.csv")) for n in _SF)):
-        raise FormatError(f"{rd}: no results (runs/*.json, compare.csv, compression.csv or study CSVs) to draw")
     if cmp_csv.exists():
         rows = load_csv(cmp_csv)
         baseline = rows[0]["baseline"] if rows else ""
         if rows:
             written += _save(F.fig_speedup(rows, baseline), od, "speedup_per_network")
-            for net in dict.fromkeys(F.trace_name(r) for r in rows):
+            if "energy_reduction" in rows[0]:
+                written += _save(F.fig_energy_per_network(rows, baseline), od, "energy_per_network")
+            for net in (dict.fromkeys(F.trace_name(r) for r in rows) if per_trace else ()):
                 written += _save(F.fig_speedup(rows, baseline, per_layer=True, network=net), od,
                                  f"speedup_per_layer_{_slug(net)}")
     for net, rs in F.group_by_network(runs).items():
@@ -52,11 +73,13 @@ def make_all_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path]
         written += _save(F.fig_macs(rs, net), od, f"macs_{_slug(net)}")
         if any(r.layers and "dram_ifmap_read_bits_uncompressed" in r.layers[0].extra for r in rs):
             written += _save(F.fig_dram_rlc(rs, net), od, f"dram_rlc_{_slug(net)}")
-    if any(r.arch.split(":")[0] == "ucnn" for r in runs):
+    if any(r.arch.split(":")[0] == "ucnn" for r in runs) and any(r.arch == "eyeriss" for r in runs):
         written += _save(F.fig_ucnn(runs), od, "ucnn_vs_unique_weights")
     from accelsim.report.study_figures import FIGURES as STUDY_FIGURES
     for name, fig_fn in STUDY_FIGURES.items():  # pruning studies saved by `accelsim prune study NAME --out`
         for csv_path in sorted(rd.rglob(f"{name}.csv")):
+            if any(sub in csv_path.parents for sub in subs):
+                continue  # drawn with its own results folder
             rows = load_csv(csv_path)
             if rows:
                 fig = fig_fn(rows)
@@ -64,8 +87,10 @@ def make_all_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path]
                 rel = csv_path.parent.relative_to(rd)
                 written += _save(fig, od, f"study_{name}" + ("" if str(rel) == "." else "_" + _slug(str(rel))))
     comp = rd / "compression.csv"
-    if comp.exists():
+    if comp.exists() and per_trace:
         rows = load_csv(comp)
         for net in dict.fromkeys(F.trace_name(r) for r in rows):
             written += _save(F.fig_compression(rows, net), od, f"compression_{_slug(net)}")
+    for sub in subs:
+        written += _folder_figures(sub, od / sub.name, per_trace=sub.name not in SUMMARY_ONLY)
     return written

@@ -30,7 +30,19 @@ def tiny_traces(tmp_path):
 def test_demo_then_figures_from_saved_results_only(tmp_path, capsys):
     d = tiny_traces(tmp_path)
     out = tmp_path / "demo"
-    assert main(["demo", "--traces", str(d), "--no-synthetic", "--out", str(out), "--quiet"]) == 0
+    assert main(["demo", "--traces", str(d), "--no-synthetic", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    head = said[said.index("Headline"):]
+    lines = {tuple(ln.split()[:2]): ln for ln in head.splitlines() if ln.startswith("  ") and "x " in ln}
+    # like with like on the family's own table; Eyeriss/UCNN against DaDianNao only on the shared basis
+    assert "table dadiannao-45nm" in lines[("cnvlutin", "dadiannao")]
+    assert "table eyeriss-45nm" in lines[("ucnn", "eyeriss")] and "both 200 MHz" in lines[("ucnn", "eyeriss")]
+    for a in ("eyeriss", "ucnn"):
+        assert "table shared-45nm" in lines[(a, "dadiannao")] and "200 MHz vs 606 MHz" in lines[(a, "dadiannao")]
+    assert len(lines) == 5  # cnvlutin, cnvlutin:threshold_rel=0.1, ucnn vs eyeriss; eyeriss, ucnn vs dadiannao
+    assert "MIXED" not in head
+    shared = json.loads((out / "shared" / "compare.json").read_text())["rows"]
+    assert {r["energy_basis"] for r in shared} == {"shared-45nm"}
     for f in ("compare.csv", "compare.json", "compare_summary.csv", "compression.csv"):
         assert (out / f).exists(), f
     runs = load_runs(out)
