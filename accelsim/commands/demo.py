@@ -174,10 +174,14 @@ def families(specs: list) -> dict[str, list]:
     return out
 
 
+FAMILY_BASELINES = ("dadiannao", "eyeriss")  # each paper's own baseline, for its family's line
+
+
 def _family_baseline(members: list, preferred: str) -> str:
     labels = [s.label for s in members]
-    if preferred in labels:
-        return preferred
+    for b in (preferred,) + FAMILY_BASELINES:
+        if b in labels:
+            return b
     plain = [s.label for s in members if s.label == s.name]
     return (plain or labels)[0]
 
