@@ -36,6 +36,15 @@ Studies:
                learned selector on the aggressive net's conv features choose per input which net answers;
                accuracy vs Eyeriss energy per image as the selector's threshold sweeps, with a softmax-
                confidence baseline and each net alone (accelsim.prune.dynamic).
+  memory       the seed reports' headline: at each accuracy requirement (within 0.5/1/2 points of dense),
+               the largest sparsity iterative prune-and-retrain reaches and the weight storage it saves
+               (CSR, Han's relative indices, Eyeriss RLC) against dense 16-bit storage.
+  effort       training effort: retraining epochs (and seconds) until the pruned net is back within
+               --tolerance of the dense accuracy, one-shot vs iterative, against the pruning ratio.
+  synapses     surviving weights per layer after each pruning method (which layers pruning empties).
+  hardware     the pruned, filter-pruned, quantized and activation-thresholded models exported and
+               simulated on every accelerator design: speedup (time ratio vs the dense model on the same
+               design) and energy vs sparsity; --save-traces DIR keeps the traces.
   threshold    near-zero activation pruning (Cnvlutin Fig. 14 style): inputs with |x| < t x the layer's
                max|input| zeroed; test accuracy vs Cnvlutin's speedup over DaDianNao, per net (default
                lenet5 and seed2) (accelsim.prune.threshold_study).
@@ -56,6 +65,18 @@ def _names(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
 
+NETWORK_NAMES = ("lenet5", "seed1", "seed2", "seed3", "seed4")
+
+
+def _networks(text: str) -> list[str]:
+    names = list(NETWORK_NAMES) if text.strip() == "all" else _names(text)
+    bad = [n for n in names if n not in NETWORK_NAMES]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"unknown network(s) {bad or text!r}; choose from "
+                                         f"{', '.join(NETWORK_NAMES)} or 'all'")
+    return list(dict.fromkeys(names))
+
+
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("prune", help="pruning studies on PyTorch models (needs torch)",
                               description="Pruning front end (optional PyTorch extra).")
@@ -63,11 +84,15 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=lambda args: _usage(p))
     s = sub.add_parser("study", help="run one pruning study, writing CSV + PNG",
                        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    s.add_argument("study", choices=["accuracy", "sensitivity", "size", "cputime", "dynamic", "threshold"],
+    s.add_argument("study", choices=["accuracy", "sensitivity", "size", "cputime", "dynamic", "threshold",
+                                     "memory", "effort", "synapses", "hardware"],
                    help="which study")
     s.add_argument("--out", required=True, metavar="DIR", help="directory for <study>.csv and <study>.png")
     s.add_argument("--net", default=None, choices=["lenet5", "seed1", "seed2", "seed3", "seed4"],
                    help="study network, accelsim.prune.nets (default: lenet5; threshold study: lenet5 and seed2)")
+    s.add_argument("--networks", type=_networks, metavar="N1,N2|all",
+                   help="run the study on each of these networks (comma-separated, or 'all' for "
+                        "lenet5,seed1,seed2,seed3,seed4); rows of every network go into one CSV")
     s.add_argument("--sparsities", type=_floats, metavar="S1,S2,...",
                    help="weight sparsities in [0, 1] (default: per study, e.g. 0.5,0.7,0.8,0.9,0.95,0.98)")
     s.add_argument("--epochs", type=int, default=12, metavar="N", help="epochs to train the dense net (12)")
@@ -78,6 +103,14 @@ def register(subparsers: Any) -> None:
     g.add_argument("--retrain-epochs", type=int, default=2, metavar="N",
                    help="epochs per iterative round; direct/obd/global retrain N x steps epochs once (2)")
     g.add_argument("--steps", type=int, default=3, metavar="K", help="prune/retrain rounds of iterative (3)")
+    g = s.add_argument_group("effort, synapses and hardware studies")
+    g.add_argument("--tolerance", type=float, default=0.005, metavar="F",
+                   help="effort study: iso-accuracy means within F of the dense accuracy (0.005 = 0.5 points)")
+    g.add_argument("--max-epochs", type=int, default=10, metavar="N",
+                   help="effort study: retraining epochs allowed per pruning round before giving up (10)")
+    g.add_argument("--save-traces", metavar="DIR", help="hardware study: keep every exported trace in DIR")
+    g.add_argument("--designs", type=_names, metavar="A,B",
+                   help="hardware study: designs to simulate (default: every registered design)")
     g = s.add_argument_group("size study")
     g.add_argument("--value-bits", type=int, default=16, metavar="B",
                    help="bits per stored weight value (16, the accelerators' datapath width)")
@@ -112,7 +145,12 @@ def run_study(args: argparse.Namespace) -> int:
     from accelsim.prune.run import run_study as run
     from accelsim.report.study_figures import draw_study_csv
 
+    if args.networks and args.net:
+        raise ConfigError("give --net or --networks, not both")
     kw: dict[str, Any] = {"net": args.net or "lenet5", "epochs": args.epochs, "seed": args.seed}
+    if args.networks:
+        del kw["net"]
+        kw["networks"] = args.networks
     if args.images is not None and args.images < 1:
         raise ConfigError(f"--images must be positive, got {args.images}")
     if args.study in ("dynamic", "threshold"):
@@ -122,8 +160,33 @@ def run_study(args: argparse.Namespace) -> int:
             kw["images"] = args.images
     elif args.sparsities:
         kw["sparsities"] = args.sparsities
+    if args.study in ("memory", "synapses", "hardware") and args.sparsities:
+        if args.study == "synapses":
+            if len(args.sparsities) != 1:
+                raise ConfigError("--sparsities takes one value for the synapses study")
+            kw["sparsity"] = kw.pop("sparsities")[0]
+        elif args.study == "hardware":
+            raise ConfigError("--sparsities does not apply to the hardware study (its variants are fixed)")
+    if args.study == "effort":
+        if not 0.0 <= args.tolerance < 1.0:
+            raise ConfigError(f"--tolerance must be in [0, 1), got {args.tolerance}")
+        if args.max_epochs < 1:
+            raise ConfigError(f"--max-epochs must be positive, got {args.max_epochs}")
+        kw.update(tolerance=args.tolerance, max_epochs=args.max_epochs)
+    elif args.study == "hardware":
+        if args.images is not None:
+            kw["images"] = args.images
+        if args.save_traces:
+            kw["save_traces"] = args.save_traces
+        if args.designs:
+            from accelsim.accelerators import get
+            for d in args.designs:
+                get(d)
+            kw["designs"] = args.designs
     if args.study == "threshold":
-        kw["net"] = args.net  # None: the study's default nets
+        kw.pop("net", None)
+        if args.net:
+            kw["nets"] = [args.net]
         if args.ts:
             kw["ts"] = args.ts
     elif args.study == "dynamic":
@@ -141,8 +204,8 @@ def run_study(args: argparse.Namespace) -> int:
     elif args.study == "cputime":
         kw.update(batch=args.batch, repeats=args.repeats)
     csv_path, rows = run(args.study, args.out, **kw)
-    png = draw_study_csv(args.study, csv_path, csv_path.with_suffix(".png"))
-    print(f"wrote {csv_path} ({len(rows)} rows) and {png}")
+    pngs = draw_study_csv(args.study, csv_path, csv_path.with_suffix(".png"))
+    print(f"wrote {csv_path} ({len(rows)} rows) and {', '.join(str(p) for p in pngs)}")
     if args.study == "cputime":
         slower = [r for r in rows if r["sparse_slower"]]
         print(f"torch.sparse was slower than the dense kernels in {len(slower)} of {len(rows)} measurements")
@@ -150,6 +213,11 @@ def run_study(args: argparse.Namespace) -> int:
         for r in rows:
             print(f"  {r['net']:7s} t={r['t']:<5g} accuracy {r['accuracy']:.4f}  speedup {r['speedup']:.3f}  "
                   f"energy ratio {r['energy_ratio']:.3f}  input density {r['input_density']:.3f}")
+    elif args.study == "memory":
+        from accelsim.prune.seed_studies import memory_summary
+        for tol, v in memory_summary(rows).items():
+            print(f"  within {tol * 100:g} pt of dense: CSR storage saved {v['min']:.0%}..{v['max']:.0%}, "
+                  f"mean {v['mean']:.0%} over {v['networks']} network(s) (seeds: 38%..79%, mean 61%)")
     elif args.study == "dynamic":
         from accelsim.prune.dynamic import best_within
 

@@ -81,11 +81,13 @@ def _folder_figures(rd: Path, od: Path, per_trace: bool) -> list[Path]:
             if any(sub in csv_path.parents for sub in subs):
                 continue  # drawn with its own results folder
             rows = load_csv(csv_path)
-            if rows:
-                fig = fig_fn(rows)
+            rel = csv_path.parent.relative_to(rd)
+            from accelsim.report.study_figures import figure_groups
+            for suffix, rs in figure_groups(name, rows) if rows else []:
+                fig = fig_fn(rs)
                 fig.tight_layout()
-                rel = csv_path.parent.relative_to(rd)
-                written += _save(fig, od, f"study_{name}" + ("" if str(rel) == "." else "_" + _slug(str(rel))))
+                written += _save(fig, od, f"study_{name}" + _slug(suffix)
+                                 + ("" if str(rel) == "." else "_" + _slug(str(rel))))
     comp = rd / "compression.csv"
     if comp.exists() and per_trace:
         rows = load_csv(comp)

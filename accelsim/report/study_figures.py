@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from accelsim.report.seed_figures import FIGURES as _SEED_FIGURES
+
 Row = dict[str, Any]
 
 
@@ -137,18 +139,35 @@ def fig_dynamic(rows: list[Row]):
 
 FIGURES = {"accuracy": fig_accuracy, "sensitivity": fig_sensitivity, "size": fig_size, "cputime": fig_cputime,
            "dynamic": fig_dynamic, "threshold": fig_threshold}
+FIGURES.update(_SEED_FIGURES)  # memory, effort, synapses, hardware: the seed-network studies
+MULTI_NETWORK = ("memory", "effort", "synapses", "hardware", "threshold")  # one figure shows every network
 
 
-def draw_study_csv(name: str, csv_path: str | Path, png: str | Path) -> Path:
-    """Draw study ``name``'s figure from its saved CSV into ``png`` (what ``accelsim prune study`` does after
-    the study wrote its CSV); returns the PNG path."""
+def figure_groups(study: str, rows: list[Row]) -> list[tuple[str, list[Row]]]:
+    """(file-name suffix, rows) per figure of a study's CSV: one figure, or one per network for the
+    studies whose figure shows a single network (``_<network>`` suffix when the CSV holds several)."""
+    key = "net" if rows and "net" in rows[0] else "network"
+    nets = list(dict.fromkeys(str(r.get(key)) for r in rows))
+    if study in MULTI_NETWORK or len(nets) <= 1:
+        return [("", rows)]
+    return [(f"_{n}", [r for r in rows if str(r.get(key)) == n]) for n in nets]
+
+
+def draw_study_csv(name: str, csv_path: str | Path, png: str | Path) -> list[Path]:
+    """Draw study ``name``'s figure(s) from its saved CSV (what ``accelsim prune study`` does after the
+    study wrote its CSV): ``png``, or ``<png stem>_<network>.png`` per network when the CSV holds several
+    networks and the figure shows one; returns the PNG paths."""
     import os
 
     from accelsim.report.load import load_csv
-    fig = FIGURES[name](load_csv(csv_path))
-    fig.tight_layout()
     png = Path(png)
-    tmp = png.with_name(png.name + f".tmp{os.getpid()}")
-    fig.savefig(tmp, format="png")
-    os.replace(tmp, png)
-    return png
+    out = []
+    for suffix, rows in figure_groups(name, load_csv(csv_path)):
+        fig = FIGURES[name](rows)
+        fig.tight_layout()
+        path = png.with_name(png.stem + suffix + png.suffix)
+        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+        fig.savefig(tmp, format="png")
+        os.replace(tmp, path)
+        out.append(path)
+    return out
