@@ -1,7 +1,9 @@
 """Accelerator configurations: frozen dataclasses are the schema, YAML presets are the data.
 
 Loading rejects unknown keys and wrong types with a :class:`ConfigError` naming the key (and the file).
-Every field carries help text in ``field(metadata={"doc": ...})``; ``describe(cls)`` lists them.
+Every field carries help text and a unit (``doc(...)``); ``describe(cls)`` lists them.  A config class may
+declare command-line shortcuts (``CLI_FLAGS``, a tuple of :class:`Flag`), which the CLI builds from the
+registry.
 """
 from __future__ import annotations
 
@@ -19,13 +21,40 @@ T = TypeVar("T")
 PRESETS_DIR = Path(__file__).parent / "presets"
 
 
-def doc(text: str, **kw: Any) -> Any:
-    """A dataclass field with help text: ``x: int = doc("what x is", default=3)``."""
+def doc(text: str, *, unit: str = "", **kw: Any) -> Any:
+    """A dataclass field with help text and unit: ``clock_hz: float = doc("core clock", unit="Hz", default=2e8)``.
+
+    ``unit`` is what the number counts (``Hz``, ``bytes``, ``bits/cycle``, ...); empty for names, flags and
+    choices.  ``accelsim designs`` lists every key with its unit, default and text."""
     default = kw.pop("default", dataclasses.MISSING)
     factory = kw.pop("default_factory", dataclasses.MISSING)
+    meta = {"doc": text, "unit": unit}
     if factory is not dataclasses.MISSING:
-        return dataclasses.field(default_factory=factory, metadata={"doc": text})
-    return dataclasses.field(default=default, metadata={"doc": text})
+        return dataclasses.field(default_factory=factory, metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+@dataclasses.dataclass(frozen=True)
+class Flag:
+    """A command-line shortcut a design declares next to its config (``CLI_FLAGS``), built into the
+    ``simulate``/``compare`` options from the registry: ``--no-rlc`` sets ``rlc`` to False (``value``), or
+    ``--threshold T`` sets ``threshold`` to T (``type``, no ``value``)."""
+
+    flag: str                   # e.g. "--no-rlc"
+    key: str                    # the config key it sets
+    help: str
+    value: Any = None           # a switch: the value it sets; None: the flag takes an argument
+    type: Any = None            # the argument's type (float, int, ...) when value is None
+    metavar: str | None = None
+
+    @property
+    def dest(self) -> str:
+        return "flag_" + self.flag.lstrip("-").replace("-", "_")
+
+
+def cli_flags(cls: type) -> tuple[Flag, ...]:
+    """The command-line shortcuts config class ``cls`` declares (``CLI_FLAGS``; none by default)."""
+    return tuple(getattr(cls, "CLI_FLAGS", ()))
 
 
 def _coerce(cls_name: str, key: str, typ: Any, value: Any, where: str) -> Any:
@@ -144,13 +173,16 @@ def dump_yaml(cfg: Any) -> str:
     return yaml.safe_dump(to_dict(cfg), sort_keys=False)
 
 
-def describe(cls: type) -> list[tuple[str, Any, str]]:
-    """(name, default, doc) of every field, for --help texts and the README."""
+def describe(cls: type) -> list[dict[str, Any]]:
+    """Every key of config class ``cls``: name, type, default, unit and doc (for ``accelsim designs``)."""
+    hints = typing.get_type_hints(cls)
     out = []
     for f in dataclasses.fields(cls):
         default = f.default if f.default is not dataclasses.MISSING else (
             f.default_factory() if f.default_factory is not dataclasses.MISSING else None)  # type: ignore[misc]
-        out.append((f.name, default, f.metadata.get("doc", "")))
+        typ = hints.get(f.name, f.type)
+        out.append({"key": f.name, "type": getattr(typ, "__name__", str(typ)), "default": default,
+                    "unit": f.metadata.get("unit", ""), "doc": f.metadata.get("doc", "")})
     return out
 
 

@@ -28,12 +28,12 @@ from accelsim.trace.format import LayerSpec, LayerTrace
 
 @dataclass(frozen=True)
 class DenseArrayConfig:
-    pes: int = doc("MAC units working in parallel", default=256)
-    clock_hz: float = doc("clock in Hz", default=500e6)
-    word_bits: int = doc("bits per value", default=16)
-    tiles: int = doc("chunks the layer is split into for double buffering", default=8)
-    dram_bw_bits_per_cycle: float = doc("DRAM bits per cycle", default=128.0)
-    dram_latency_cycles: int = doc("DRAM latency in cycles", default=50)
+    pes: int = doc("MAC units working in parallel", unit="MAC units", default=256)
+    clock_hz: float = doc("clock in Hz", unit="Hz", default=500e6)
+    word_bits: int = doc("bits per value", unit="bits", default=16)
+    tiles: int = doc("chunks the layer is split into for double buffering", unit="tiles", default=8)
+    dram_bw_bits_per_cycle: float = doc("DRAM bits per cycle", unit="bits/cycle", default=128.0)
+    dram_latency_cycles: int = doc("DRAM latency in cycles", unit="cycles", default=50)
     energy_table: str = doc("energy table (needs mac.random, dram.read_bits/write_bits)",
                             default="eyeriss-45nm")
 

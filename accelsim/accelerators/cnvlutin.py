@@ -37,13 +37,14 @@ baseline's R*S*ceil(Cg/16) steps.  Energy adds offset reads/writes and dispatche
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from accelsim.accelerators.base import LayerCounts, ceil_div
 from accelsim.accelerators.dadiannao import DaDianNao, DaDianNaoConfig, DaDianNaoPlan, WindowWork, input_mask
 from accelsim.accelerators.registry import register
-from accelsim.config import doc, require
+from accelsim.config import Flag, doc, require
 from accelsim import fixedpoint
 from accelsim.functional import layer_outputs
 from accelsim.geometry import geometry
@@ -53,19 +54,22 @@ from accelsim.trace.format import LayerTrace
 
 @dataclass(frozen=True)
 class CnvlutinConfig(DaDianNaoConfig):
-    lanes_per_tile: int = doc("neuron lanes (subunits) per tile, each 1 neuron x 16 filters/cycle", default=16)
-    offset_bits: int = doc("ZFNAf offset width in bits (4 for 16-neuron bricks)", default=4)
-    zero_brick_cycles: int = doc("cycles an all-zero lane chunk costs (MIsim: 1)", default=1)
-    threshold: float = doc("near-zero pruning: inputs with |x| below this count as zero (0 = off)", default=0.0)
+    CLI_FLAGS: ClassVar[tuple[Flag, ...]] = (
+        Flag("--threshold", "threshold", "Cnvlutin near-zero pruning: inputs with |x| < T count as zero (trace units)",
+             type=float, metavar="T"),)
+    lanes_per_tile: int = doc("neuron lanes (subunits) per tile, each 1 neuron x 16 filters/cycle", unit="lanes", default=16)
+    offset_bits: int = doc("ZFNAf offset width in bits (4 for 16-neuron bricks)", unit="bits", default=4)
+    zero_brick_cycles: int = doc("cycles an all-zero lane chunk costs (MIsim: 1)", unit="cycles", default=1)
+    threshold: float = doc("near-zero pruning: inputs with |x| below this count as zero (0 = off)", unit="trace units", default=0.0)
     thresholds: dict[str, float] = doc("per-layer near-zero thresholds {layer name: value}; override "
-                                       "`threshold`", default_factory=dict)
+                                       "`threshold`", unit="trace units", default_factory=dict)
     threshold_rel: float = doc("near-zero pruning relative to each layer: inputs with |x| below this "
                                "fraction of the layer's max |input| (in the trace) count as zero; the larger "
-                               "of this and the absolute threshold applies (0 = off)", default=0.0)
+                               "of this and the absolute threshold applies (0 = off)", unit="x max |input|", default=0.0)
     zfnaf_layout: str = doc("off-chip ZFNAf layout: fixed (every brick keeps 16 slots) or compact",
                             default="fixed")
     cm_port_bytes: int = doc("timing_model misim: values a central-memory port moves per cycle (MIsim "
-                             "CM_bytesCyclePort with ZF=1: 32)", default=32)
+                             "CM_bytesCyclePort with ZF=1: 32)", unit="values/cycle", default=32)
     gate_idle_lanes: bool = doc("a lane with no neuron to process in a cycle (finished its window early) "
                                 "reads no synapses; false: every lane reads its 16 synapses every cycle, as an "
                                 "ungated design would (energy then follows cycles, not work)", default=True)

@@ -63,18 +63,18 @@ from accelsim.trace.format import LayerSpec, LayerTrace
 
 @dataclass(frozen=True)
 class DaDianNaoConfig:
-    tiles: int = doc("tiles per node (MICRO 2014: 16)", default=16)
-    filters_per_tile: int = doc("filters each tile's NFU serves per cycle, Tn (16)", default=16)
-    brick_size: int = doc("neurons per brick = neurons per cycle per tile, Ti (16)", default=16)
-    clock_hz: float = doc("core clock in Hz (MICRO 2014: 606 MHz)", default=606e6)
-    pipeline_latency_cycles: int = doc("NFU pipeline depth, filled once per layer (MIsim: 8)", default=8)
-    word_bits: int = doc("datapath width in bits (16-bit fixed point)", default=16)
-    sb_bytes_per_tile: int = doc("synapse buffer (eDRAM) per tile in bytes (2 MB)", default=2 * 1024 * 1024)
-    nm_bytes: int = doc("central neuron memory (eDRAM) in bytes (4 MB)", default=4 * 1024 * 1024)
+    tiles: int = doc("tiles per node (MICRO 2014: 16)", unit="tiles", default=16)
+    filters_per_tile: int = doc("filters each tile's NFU serves per cycle, Tn (16)", unit="filters", default=16)
+    brick_size: int = doc("neurons per brick = neurons per cycle per tile, Ti (16)", unit="neurons", default=16)
+    clock_hz: float = doc("core clock in Hz (MICRO 2014: 606 MHz)", unit="Hz", default=606e6)
+    pipeline_latency_cycles: int = doc("NFU pipeline depth, filled once per layer (MIsim: 8)", unit="cycles", default=8)
+    word_bits: int = doc("datapath width in bits (16-bit fixed point)", unit="bits", default=16)
+    sb_bytes_per_tile: int = doc("synapse buffer (eDRAM) per tile in bytes (2 MB)", unit="bytes", default=2 * 1024 * 1024)
+    nm_bytes: int = doc("central neuron memory (eDRAM) in bytes (4 MB)", unit="bytes", default=4 * 1024 * 1024)
     dram_bw_bits_per_cycle: float = doc(
         "off-chip bandwidth in bits per core cycle; assumption: one DDR4-3200 channel, 25.6 GB/s at 606 MHz",
-        default=25.6e9 * 8 / 606e6)
-    dram_latency_cycles: int = doc("DRAM access latency in core cycles (assumption: ~100 ns)", default=60)
+        unit="bits/cycle", default=25.6e9 * 8 / 606e6)
+    dram_latency_cycles: int = doc("DRAM access latency in core cycles (assumption: ~100 ns)", unit="cycles", default=60)
     energy_table: str = doc("energy table name or YAML path", default="dadiannao-45nm")
     timing_model: str = doc("ideal (a window costs its slowest lane's steps; the pipeline fills once per layer) "
                             "or misim (MIsim's cycle accounting, rule by rule: accelerators/misim_timing.py)",
@@ -83,11 +83,11 @@ class DaDianNaoConfig:
                            "handoff, cm_ports, zero_chunk, flatten_order, zf0_stream", default="all")
     misim_chunk_cost: str = doc("timing_model misim: a chunk's steps are its non-zeros (nnz: MIsim 57ffffff) or "
                                 "its original size (original: MIsim HEAD)", default="nnz")
-    cm_ports: int = doc("timing_model misim: central-memory ports (MIsim CM_nPorts: 2)", default=2)
+    cm_ports: int = doc("timing_model misim: central-memory ports (MIsim CM_nPorts: 2)", unit="ports", default=2)
     cm_port_bytes: int = doc("timing_model misim: values a port moves per cycle (MIsim CM_bytesCyclePort: 256 "
-                             "with ZF=0, 32 with ZF=1)", default=256)
+                             "with ZF=0, 32 with ZF=1)", unit="values/cycle", default=256)
     nbin_entries: int = doc("timing_model misim: NBin entries per unit, Ti*nEntries values per chunk (MIsim: "
-                            "16)", default=16)
+                            "16)", unit="entries", default=16)
 
     group_mapping: str = doc("grouped convolutions: spread (independent groups packed into bricks and filter "
                              "slots and placed side by side on tiles; assumes the NM feeds each tile set its "

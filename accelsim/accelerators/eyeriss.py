@@ -54,7 +54,7 @@ The mapping is searched by default (``mapping_search``; ``mapping_objective``, e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -63,7 +63,7 @@ from accelsim.accelerators.base import Accelerator, LayerCounts
 from accelsim.accelerators.eyeriss_mapping import ArrayShape, RsMapping, map_layer
 from accelsim.accelerators.eyeriss_search import LOOPS, OBJECTIVES, SearchCost, search_layer
 from accelsim.accelerators.registry import register
-from accelsim.config import doc, require
+from accelsim.config import Flag, doc, require
 from accelsim.counts import ActionCounts
 from accelsim.results import check_conservation
 from accelsim.functional import layer_outputs
@@ -75,29 +75,32 @@ from accelsim.trace.format import LayerSpec, LayerTrace
 
 @dataclass(frozen=True)
 class EyerissConfig:
-    pe_rows: int = doc("PE array rows (JSSC III-A: 12)", default=12)
-    pe_cols: int = doc("PE array columns (JSSC III-A: 14)", default=14)
-    filter_spad_words: int = doc("filter spad entries per PE, 16-bit (JSSC V-C: 224)", default=224)
-    ifmap_spad_words: int = doc("ifmap spad entries per PE, 16-bit (JSSC V-C: 12)", default=12)
-    psum_spad_words: int = doc("psum spad entries per PE, 16-bit (JSSC V-C: 24)", default=24)
+    CLI_FLAGS: ClassVar[tuple[Flag, ...]] = (
+        Flag("--no-rlc", "rlc", "Eyeriss: move fmaps to/from DRAM uncompressed", value=False),
+        Flag("--no-gating", "gating", "Eyeriss: no zero-gating of MACs", value=False))
+    pe_rows: int = doc("PE array rows (JSSC III-A: 12)", unit="PEs", default=12)
+    pe_cols: int = doc("PE array columns (JSSC III-A: 14)", unit="PEs", default=14)
+    filter_spad_words: int = doc("filter spad entries per PE, 16-bit (JSSC V-C: 224)", unit="words", default=224)
+    ifmap_spad_words: int = doc("ifmap spad entries per PE, 16-bit (JSSC V-C: 12)", unit="words", default=12)
+    psum_spad_words: int = doc("psum spad entries per PE, 16-bit (JSSC V-C: 24)", unit="words", default=24)
     glb_fmap_bytes: int = doc("global buffer for ifmaps and psums in bytes (JSSC V-A: 25 x 4 kB = 100 kB)",
-                              default=25 * 4096)
+                              unit="bytes", default=25 * 4096)
     glb_filter_bytes: int = doc("global buffer for filters in bytes (JSSC V-A: 2 x 512 x 64 b = 8 kB)",
-                                default=8192)
-    word_bits: int = doc("datapath width in bits (16-bit fixed point)", default=16)
-    clock_hz: float = doc("core clock in Hz (JSSC Table V/VI: 200 MHz)", default=200e6)
-    dram_bus_bits: int = doc("DRAM data bus width in bits (JSSC III-A: 64)", default=64)
-    dram_clock_hz: float = doc("DRAM link clock in Hz (JSSC Table V/VI: 60 MHz)", default=60e6)
+                                unit="bytes", default=8192)
+    word_bits: int = doc("datapath width in bits (16-bit fixed point)", unit="bits", default=16)
+    clock_hz: float = doc("core clock in Hz (JSSC Table V/VI: 200 MHz)", unit="Hz", default=200e6)
+    dram_bus_bits: int = doc("DRAM data bus width in bits (JSSC III-A: 64)", unit="bits", default=64)
+    dram_clock_hz: float = doc("DRAM link clock in Hz (JSSC Table V/VI: 60 MHz)", unit="Hz", default=60e6)
     dram_latency_cycles: int = doc("DRAM access latency in core cycles (assumption: 100 ns at 200 MHz)",
-                                   default=20)
-    ifmap_gin_words_per_cycle: int = doc("ifmap GIN width in 16-bit words per cycle (JSSC V-B: 16 b)", default=1)
-    filter_gin_words_per_cycle: int = doc("filter GIN width in words per cycle (JSSC V-B: 64 b)", default=4)
-    psum_gin_words_per_cycle: int = doc("psum GIN/GON width in words per cycle (JSSC V-B: 64 b)", default=4)
+                                   unit="cycles", default=20)
+    ifmap_gin_words_per_cycle: int = doc("ifmap GIN width in 16-bit words per cycle (JSSC V-B: 16 b)", unit="words/cycle", default=1)
+    filter_gin_words_per_cycle: int = doc("filter GIN width in words per cycle (JSSC V-B: 64 b)", unit="words/cycle", default=4)
+    psum_gin_words_per_cycle: int = doc("psum GIN/GON width in words per cycle (JSSC V-B: 64 b)", unit="words/cycle", default=4)
     rlc: bool = doc("RLC-compress fmaps moved to/from DRAM (JSSC IV-B); false: uncompressed", default=True)
     gating: bool = doc("zero-gate the filter-spad read and MAC of zero ifmap values (JSSC V-C)", default=True)
     raw_input_max_channels: int = doc(
         "a conv layer with at most this many input channels is the network's first layer, whose input "
-        "Eyeriss reads uncompressed (JSSC IV-B); 0 compresses every input", default=3)
+        "Eyeriss reads uncompressed (JSSC IV-B); 0 compresses every input", unit="channels", default=3)
     energy_table: str = doc("energy table name or YAML path", default="eyeriss-45nm")
     mapping_search: bool = doc(
         "choose each layer's mapping by searching the legal ones for the least mapping_objective under dense "

@@ -45,3 +45,15 @@ def create(name: str, config: Any = None, energy: Any = None, **overrides: Any) 
         from accelsim.accelerators.base import with_overrides
         acc = cls(config=with_overrides(acc.config, overrides), energy=energy)
     return acc
+
+
+def info(name: str) -> dict[str, Any]:
+    """What design ``name`` is and how to configure it: description, config keys (type, default, unit,
+    doc), command-line shortcuts and the energy actions it counts (``accelsim designs NAME``)."""
+    from accelsim.config import cli_flags, describe
+    cls = get(name)
+    return {"name": name, "description": cls.description, "class": f"{cls.__module__}.{cls.__qualname__}",
+            "config": describe(cls.config_cls),
+            "cli_flags": [{"flag": f.flag, "key": f.key, "sets": f.value, "help": f.help}
+                          for f in cli_flags(cls.config_cls)],
+            "energy_actions": [f"{c}.{a}" for c, a in getattr(cls, "actions_emitted", ())] + ["leakage.cycle"]}

@@ -33,11 +33,11 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     add_energy_basis_option(g)
     g.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override one config key (repeatable), e.g. --set dram_bw_bits_per_cycle=128")
-    g.add_argument("--threshold", type=float, metavar="T",
-                   help="Cnvlutin near-zero pruning: inputs with |x| < T count as zero (trace units)")
-    g.add_argument("--no-rlc", action="store_true", help="Eyeriss: move fmaps to/from DRAM uncompressed")
-    g.add_argument("--no-gating", action="store_true", help="Eyeriss: no zero-gating of MACs")
-    g.add_argument("--group-size", type=int, metavar="G", help="UCNN: filters processed together (1, 2, 4)")
+    for f in design_flags():   # each design's own shortcuts (CLI_FLAGS next to its config)
+        if f.value is None:
+            g.add_argument(f.flag, dest=f.dest, type=f.type, metavar=f.metavar, help=f.help)
+        else:
+            g.add_argument(f.flag, dest=f.dest, action="store_const", const=f.value, help=f.help)
     p.add_argument("--layers", metavar="A,B", help="simulate only these layers (comma-separated names)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
 
@@ -60,19 +60,28 @@ def energy_from_args(args: argparse.Namespace) -> str | None:
     return args.energy
 
 
+def design_flags() -> list[Any]:
+    """Every registered design's command-line shortcuts (accelsim.config.Flag), each flag once: two designs
+    may share a flag only if it sets the same key the same way."""
+    from accelsim.accelerators.registry import available, get
+    from accelsim.config import cli_flags
+    seen: dict[str, Any] = {}
+    for name in available():
+        for f in cli_flags(get(name).config_cls):
+            old = seen.setdefault(f.flag, f)
+            if (old.key, old.value, old.type) != (f.key, f.value, f.type):
+                raise ConfigError(f"designs declare {f.flag} differently ({old.key} vs {f.key})")
+    return list(seen.values())
+
+
 def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """Config overrides from --set KEY=VALUE and the designs' shortcuts (a shortcut wins over --set)."""
     from accelsim.config import parse_overrides
     over = parse_overrides(args.set)
-    if args.threshold is not None:
-        if args.threshold < 0:
-            raise ConfigError(f"--threshold must be >= 0, got {args.threshold}")
-        over["threshold"] = args.threshold
-    if args.no_rlc:
-        over["rlc"] = False
-    if args.no_gating:
-        over["gating"] = False
-    if args.group_size is not None:
-        over["group_size"] = args.group_size
+    for f in design_flags():
+        v = getattr(args, f.dest, None)
+        if v is not None:
+            over[f.key] = v
     return over
 
 

@@ -2,34 +2,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from accelsim.config import doc, require
+from accelsim.config import Flag, doc, require
 
 
 @dataclass(frozen=True)
 class UcnnConfig:
-    pe_rows: int = doc("PE array rows (as Eyeriss: 12)", default=12)
-    pe_cols: int = doc("PE array columns (as Eyeriss: 14)", default=14)
+    CLI_FLAGS: ClassVar[tuple[Flag, ...]] = (
+        Flag("--group-size", "group_size", "UCNN: filters processed together (1, 2, 4)", type=int, metavar="G"),)
+    pe_rows: int = doc("PE array rows (as Eyeriss: 12)", unit="PEs", default=12)
+    pe_cols: int = doc("PE array columns (as Eyeriss: 14)", unit="PEs", default=14)
     table_spad_words: int = doc("per-PE indirection-table storage in 16-bit words (Eyeriss's 224-word filter "
-                                "spad, reused)", default=224)
-    glb_fmap_bytes: int = doc("global buffer for ifmaps and psums in bytes (as Eyeriss: 100 kB)", default=25 * 4096)
+                                "spad, reused)", unit="words", default=224)
+    glb_fmap_bytes: int = doc("global buffer for ifmaps and psums in bytes (as Eyeriss: 100 kB)", unit="bytes", default=25 * 4096)
     glb_filter_bytes: int = doc("global buffer for indirection tables in bytes (as Eyeriss's filter GLB: 8 kB)",
-                                default=8192)
-    word_bits: int = doc("datapath width in bits (16-bit fixed point)", default=16)
-    clock_hz: float = doc("core clock in Hz (as Eyeriss: 200 MHz)", default=200e6)
-    dram_bus_bits: int = doc("DRAM data bus width in bits (as Eyeriss: 64)", default=64)
-    dram_clock_hz: float = doc("DRAM link clock in Hz (as Eyeriss: 60 MHz)", default=60e6)
-    dram_latency_cycles: int = doc("DRAM latency in core cycles (as Eyeriss: 20, assumption)", default=20)
-    ifmap_gin_words_per_cycle: int = doc("ifmap GIN width in 16-bit words/cycle (as Eyeriss: 1)", default=1)
+                                unit="bytes", default=8192)
+    word_bits: int = doc("datapath width in bits (16-bit fixed point)", unit="bits", default=16)
+    clock_hz: float = doc("core clock in Hz (as Eyeriss: 200 MHz)", unit="Hz", default=200e6)
+    dram_bus_bits: int = doc("DRAM data bus width in bits (as Eyeriss: 64)", unit="bits", default=64)
+    dram_clock_hz: float = doc("DRAM link clock in Hz (as Eyeriss: 60 MHz)", unit="Hz", default=60e6)
+    dram_latency_cycles: int = doc("DRAM latency in core cycles (as Eyeriss: 20, assumption)", unit="cycles", default=20)
+    ifmap_gin_words_per_cycle: int = doc("ifmap GIN width in 16-bit words/cycle (as Eyeriss: 1)", unit="words/cycle", default=1)
     filter_gin_words_per_cycle: int = doc("table GIN width in 16-bit words/cycle (as Eyeriss's filter GIN: 4)",
-                                          default=4)
-    psum_gin_words_per_cycle: int = doc("psum GON width in words/cycle (as Eyeriss: 4)", default=4)
+                                          unit="words/cycle", default=4)
+    psum_gin_words_per_cycle: int = doc("psum GON width in words/cycle (as Eyeriss: 4)", unit="words/cycle", default=4)
     rlc: bool = doc("RLC-compress fmaps moved to/from DRAM (as the Eyeriss-style baseline)", default=True)
     raw_input_max_channels: int = doc("a conv layer with at most this many input channels is the first layer, "
-                                      "its input read uncompressed (as Eyeriss)", default=3)
-    group_size: int = doc("G: filters processed together with activation group reuse (1, 2 or 4)", default=1)
+                                      "its input read uncompressed (as Eyeriss)", unit="channels", default=3)
+    group_size: int = doc("G: filters processed together with activation group reuse (1, 2 or 4)", unit="filters", default=1)
     channel_tile: int = doc("Ct: input channels per unit (tile = G filters x Ct channels x R x S taps); "
-                            "assumption, the paper's value is not known", default=16)
+                            "assumption, the paper's value is not known", unit="channels", default=16)
     energy_table: str = doc("energy table name or YAML path (the baseline's)", default="eyeriss-45nm")
     loop_order: str = doc("strips (default: strips outer, tables re-read per image and strip unless they "
                           "fit), tables (table chunks outer, inputs re-streamed; falls back to strips if "
