@@ -36,7 +36,7 @@ def test_help_shows_the_api_with_an_example():
     doc = accelsim.__doc__
     for name in ("simulate", "compare", "load_trace", "designs"):
         assert f"accelsim.{name}(" in doc and getattr(accelsim, name).__doc__
-    assert accelsim.designs() == ["cnvlutin", "dadiannao", "eyeriss", "ucnn"]
+    assert {"cnvlutin", "dadiannao", "eyeriss", "ucnn"} <= set(accelsim.designs())   # + any user design imported
 
 
 def test_api_simulate_equals_the_cli(small_trace, tmp_path):
