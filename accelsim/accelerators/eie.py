@@ -56,20 +56,20 @@ from accelsim.trace.format import LayerSpec, LayerTrace
 
 @dataclass(frozen=True)
 class EieConfig:
-    pes: int = doc("processing elements; rows interleaved over them (ISCA 2016: 64)", default=64)
-    queue_depth: int = doc("activation queue entries per PE (ISCA 2016 Fig. 8: 8); 0 = no queue", default=8)
-    clock_hz: float = doc("clock in Hz (ISCA 2016: 800 MHz, 45 nm)", default=800e6)
-    index_bits: int = doc("relative row index bits z (4); a longer zero run inserts a padding entry", default=4)
-    codebook_bits: int = doc("weight index bits v into the shared codebook (4 -> 16 entries)", default=4)
-    ptr_bits: int = doc("column pointer bits (16)", default=16)
-    word_bits: int = doc("activation / arithmetic width in bits (16-bit fixed point)", default=16)
+    pes: int = doc("processing elements; rows interleaved over them (ISCA 2016: 64)", unit="PEs", default=64)
+    queue_depth: int = doc("activation queue entries per PE (ISCA 2016 Fig. 8: 8); 0 = no queue", unit="entries", default=8)
+    clock_hz: float = doc("clock in Hz (ISCA 2016: 800 MHz, 45 nm)", unit="Hz", default=800e6)
+    index_bits: int = doc("relative row index bits z (4); a longer zero run inserts a padding entry", unit="bits", default=4)
+    codebook_bits: int = doc("weight index bits v into the shared codebook (4 -> 16 entries)", unit="bits", default=4)
+    ptr_bits: int = doc("column pointer bits (16)", unit="bits", default=16)
+    word_bits: int = doc("activation / arithmetic width in bits (16-bit fixed point)", unit="bits", default=16)
     min_cycles_per_column: int = doc("cycles a PE spends on a broadcast column with no entries of its own "
-                                     "(assumption: the pointer read takes one pipeline slot)", default=1)
-    spmat_bytes_per_pe: int = doc("sparse-matrix SRAM per PE in bytes (ISCA 2016: 128 KB)", default=128 * 1024)
+                                     "(assumption: the pointer read takes one pipeline slot)", unit="cycles", default=1)
+    spmat_bytes_per_pe: int = doc("sparse-matrix SRAM per PE in bytes (ISCA 2016: 128 KB)", unit="bytes", default=128 * 1024)
     dense: bool = doc("dense reference: all weights stored and all activations broadcast", default=False)
     dram_bw_bits_per_cycle: float = doc("DRAM bits per cycle if weights must stream (assumption: 64 bits)",
-                                        default=64.0)
-    dram_latency_cycles: int = doc("DRAM latency in cycles (assumption: ~100 ns)", default=80)
+                                        unit="bits/cycle", default=64.0)
+    dram_latency_cycles: int = doc("DRAM latency in cycles (assumption: ~100 ns)", unit="cycles", default=80)
     energy_table: str = doc("energy table name or YAML path", default="eie-45nm")
 
     def __post_init__(self) -> None:
