@@ -177,16 +177,33 @@ def _match_gelu(g: Graph, t: str, readers: list[Any]) -> tuple[str, str] | None:
 
 @dataclass
 class Chain:
-    """A weighted node's fused chain: its steps, the folded BatchNorm node (if any) and its end tensor."""
+    """A weighted node's fused chain: its steps, the folded BatchNorm node (if any), the per-filter constant
+    scales folded after it, and its end tensor."""
 
     node_index: int
     end: str
     steps: list[str] = field(default_factory=list)
     bn: Any = None
+    scales: list[np.ndarray] = field(default_factory=list)
 
 
-def walk(g: Graph, chain: Chain, allow_bn: bool) -> None:
-    """Extend ``chain`` with a folded BatchNorm (if allowed and present) and the activations after it."""
+def _per_filter(c: np.ndarray | None, rank: int, m: int) -> np.ndarray | None:
+    """``c`` as one value per filter when it broadcasts along axis 1 of a rank-``rank`` tensor with ``m``
+    filters (a scalar, or shape (m,1,..) / (1,m,1,..)), else None."""
+    if c is None or c.dtype.kind != "f":
+        return None
+    if c.size == 1:
+        return np.full(m, float(c.reshape(-1)[0]), dtype=np.float32)
+    shape = (1,) * (rank - c.ndim) + tuple(c.shape)
+    if len(shape) != rank or rank < 2 or shape[1] != m or any(d != 1 for i, d in enumerate(shape) if i != 1):
+        return None
+    return c.reshape(m).astype(np.float32)
+
+
+def walk(g: Graph, chain: Chain, allow_bn: bool, shapes: dict[str, tuple[int, ...]] | None = None) -> None:
+    """Extend ``chain`` with a folded BatchNorm (if allowed and present), per-filter constant scales and
+    biases (``Mul``/``Add`` by a constant, as Caffe2-style graphs write BN's affine part), and the
+    activations after them."""
     if allow_bn:
         n = g.only_consumer(chain.end)
         if (n is not None and n.op_type == "BatchNormalization" and n.input[0] == chain.end
@@ -194,6 +211,20 @@ def walk(g: Graph, chain: Chain, allow_bn: bool) -> None:
                 and len(n.output) >= 1):
             chain.bn = n
             chain.steps.append(f"batchnorm({n.name or 'BatchNormalization'})")
+            chain.end = n.output[0]
+        shape = (shapes or {}).get(chain.end)
+        while shape is not None and len(shape) >= 2:
+            n = g.only_consumer(chain.end)
+            if n is None or n.op_type not in ("Mul", "Add") or len(n.input) != 2:
+                break
+            c = _per_filter(g.const(_other(n, chain.end) or ""), len(shape), shape[1])
+            if c is None or (shapes or {}).get(n.output[0]) != shape:
+                break
+            if n.op_type == "Mul":
+                chain.scales.append(c)
+                chain.steps.append("scale")
+            else:
+                chain.steps.append("bias")
             chain.end = n.output[0]
     while True:
         act = match_activation(g, chain.end)
@@ -204,12 +235,13 @@ def walk(g: Graph, chain: Chain, allow_bn: bool) -> None:
 
 
 def assign_adds(g: Graph, chains: list[Chain], shapes: dict[str, tuple[int, ...]]) -> None:
-    """Give each residual Add to the later of the chains ending in its operands; continue its activations."""
+    """Give each residual Add (or two-input Sum) to the later of the chains ending in its operands; continue
+    its activations."""
     by_end: dict[str, list[Chain]] = {}
     for c in chains:
         by_end.setdefault(c.end, []).append(c)
     for n in g.nodes:
-        if n.op_type != "Add" or len(n.input) != 2:
+        if n.op_type not in ("Add", "Sum") or len(n.input) != 2:
             continue
         a, b = n.input
         if g.const(a) is not None or g.const(b) is not None:

@@ -101,7 +101,7 @@ def import_onnx(model: str | os.PathLike[str], inputs: np.ndarray, input_name: s
     for i, n, kind in weighted:
         c = Chain(i, n.output[0])
         # a BN folds along axis 1, which is the filters only for conv outputs and 2-D (rows, M) products
-        walk(g, c, allow_bn=kind == "conv" or len(shapes.get(n.output[0], ())) == 2)
+        walk(g, c, allow_bn=kind == "conv" or len(shapes.get(n.output[0], ())) == 2, shapes=shapes)
         chains.append(c)
     assign_adds(g, chains, shapes)
     folded = {id(c.bn) for c in chains if c.bn is not None}
@@ -123,7 +123,7 @@ def import_onnx(model: str | os.PathLike[str], inputs: np.ndarray, input_name: s
         layers.append(lt)
         src_chain[name] = list(c.steps)
         src_bn[name] = (c.bn.name or "BatchNormalization") if c.bn is not None else None
-        src_bias[name] = c.bn is not None or (len(n.input) > 2 and bool(n.input[2]))
+        src_bias[name] = c.bn is not None or "bias" in c.steps or (len(n.input) > 2 and bool(n.input[2]))
     if not layers:
         raise TraceError(f"{path}: no Conv, Gemm or MatMul with constant weights in the graph")
     src: dict[str, Any] = dict(source or {})
@@ -268,8 +268,7 @@ def _layer(g: Any, n: Any, kind: str, c: Any, name: str, values: dict[str, np.nd
         if nd == 1:
             x, y, w = x[:, :, None, :], y[:, :, None, :] if y.ndim == 3 else y, w[:, :, None, :]
             k, st, dil, pads = [1] + k, [1] + st, [1] + dil, [0, pads[0], 0, pads[1]]
-        if c.bn is not None:
-            w = w * _bn_scale(g, c.bn, w.shape[0], name).reshape(-1, 1, 1, 1)
+        w = w * _scale(g, c, w.shape[0], name).reshape(-1, 1, 1, 1)
         N, C, H, W = x.shape
         spec = LayerSpec(name, "conv", N, C, H, W, w.shape[0], k[0], k[1], stride=tuple(st),
                          padding=(pads[0], pads[2], pads[1], pads[3]), dilation=tuple(dil),
@@ -284,8 +283,7 @@ def _layer(g: Any, n: Any, kind: str, c: Any, name: str, values: dict[str, np.nd
             wt = w.T
         C = wt.shape[1]
         x = x.reshape(-1, C)
-        if c.bn is not None:
-            wt = wt * _bn_scale(g, c.bn, wt.shape[0], name).reshape(-1, 1)
+        wt = wt * _scale(g, c, wt.shape[0], name).reshape(-1, 1)
         w = wt
         spec = LayerSpec(name, "fc", x.shape[0], C, 1, 1, w.shape[0], 1, 1)
     try:
@@ -294,6 +292,15 @@ def _layer(g: Any, n: Any, kind: str, c: Any, name: str, values: dict[str, np.nd
         raise TraceError(f"layer {name!r}: array 'outputs' has shape {values[c.end].shape}, the layer gives "
                          f"{spec.output_shape}") from None
     return LayerTrace(spec, np.ascontiguousarray(w, dtype=np.float32), x, y)
+
+
+def _scale(g: Any, c: Any, m: int, name: str) -> np.ndarray:
+    """The per-filter factor folded into the weights: the BatchNormalization's gamma / sqrt(var + eps) (if
+    any) times the constant scales after it."""
+    s = _bn_scale(g, c.bn, m, name) if c.bn is not None else np.ones(m, np.float32)
+    for f in c.scales:
+        s = s * f
+    return s
 
 
 def _bn_scale(g: Any, bn: Any, m: int, name: str) -> np.ndarray:

@@ -114,3 +114,33 @@ def test_cli_and_bad_input(tmp_path, capsys):
     bad(["trace", "import", str(tmp_path), "--input", str(x), "--out", str(out)], "--format is required", code=2)
     with pytest.raises(TraceError, match="no such file"):
         import_onnx(tmp_path / "none.onnx", np.zeros(3, np.float32))
+
+
+def _light(name):
+    import os
+    p = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data", "light", f"light_{name}.onnx")
+    if not os.path.exists(p):
+        pytest.skip(f"the onnx package has no {p}")
+    return p
+
+
+def test_model_zoo_resnet50_and_densenet121_from_the_onnx_package():
+    """Model-zoo graphs shipped inside the onnx package (Caffe2 exports: BN as BatchNormalization or as
+    BN + per-channel Mul/Add, residual adds as Sum, weights from ConstantOfShape nodes).  Counts from the
+    architectures, not from accelsim:
+    - ResNet-50: stem + 16 bottlenecks x 3 convs + 4 projection shortcuts + fc = 54 layers; each block's add
+      (16) goes to its last conv, or to the projection conv where there is one (it runs later), so 4 block
+      convs keep a BN-only output; conv-BN-ReLU: stem + 2 per block = 33.
+    - DenseNet-121: 120 convs + fc; the BN-ReLU after the stem and after each of the 58 dense layers' 1x1
+      conv fold (59); the pre-activation BNs before each dense layer (58), the 3 transitions and the final BN
+      cannot fold into a preceding layer: 62 skipped."""
+    x = np.random.default_rng(0).standard_normal((1, 3, 224, 224)).astype(np.float32)
+    tr = import_onnx(_light("resnet50"), x)
+    chains = [tuple("bn" if s.startswith("batchnorm(") else s for s in c) for c in tr.source["chain"].values()]
+    assert len(tr.layers) == 54 and tr.layers[-1].spec.kind == "fc" and tr.skipped == []
+    assert chains.count(("bn", "add", "relu")) == 16 and chains.count(("bn", "relu")) == 33
+    assert chains.count(("bn",)) == 4
+    tr = import_onnx(_light("densenet121"), x)
+    chains = [tuple("bn" if s.startswith("batchnorm(") else s for s in c) for c in tr.source["chain"].values()]
+    assert len(tr.layers) == 121 and chains.count(("bn", "scale", "bias", "relu")) == 59
+    assert len(tr.skipped) == 62 and {e["type"] for e in tr.skipped} == {"BatchNormalization"}
