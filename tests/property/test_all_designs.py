@@ -1,7 +1,8 @@
 """Every registered design on arbitrary valid layers: no crash, conservation, sane results.
 
-Shapes include FC layers, groups, strides larger than the filter, padding, 1x1 images, all-zero and
-all-dense inputs and weights -- the corners users hit with their own traces.
+Shapes include FC layers, groups (depthwise too), per-axis strides larger than the filter, dilation,
+asymmetric padding, 1x1 images, all-zero and all-dense inputs and weights -- the corners users hit with
+their own traces.
 """
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given, settings, strategies as st
 from accelsim.accelerators import available, create
 from accelsim.errors import ConfigError
 from accelsim.trace import LayerSpec, LayerTrace
+from tests.property.geometry import conv_geometry, conv_spec
 
 
 @st.composite
@@ -21,14 +23,15 @@ def any_layer(draw):
     if kind == "fc":
         spec = LayerSpec("l", "fc", n, draw(st.integers(1, 70)), 1, 1, draw(st.integers(1, 70)), 1, 1)
     else:
-        g = draw(st.sampled_from([1, 1, 2, 3]))
         r = draw(st.integers(1, 5))
         s = draw(st.integers(1, 5))
-        p = draw(st.integers(0, 2))
-        h = draw(st.integers(max(1, r - 2 * p), 12))
-        w = draw(st.integers(max(1, s - 2 * p), 12))
-        spec = LayerSpec("l", "conv", n, g * draw(st.integers(1, 20)), h, w, g * draw(st.integers(1, 20)), r, s,
-                         draw(st.integers(1, 3)), p, g)
+        h, w, geo = draw(conv_geometry(r, s, max_stride=3, max_dilation=3, max_pad=2, max_hw=8))
+        if draw(st.booleans()):  # grouped (depthwise and multiplier-k depthwise included)
+            g = draw(st.sampled_from([2, 3, 8, 20]))
+            cg, mg = draw(st.sampled_from([(1, 1), (1, 2), (2, 3), (5, 17)]))
+        else:
+            g, cg, mg = 1, draw(st.integers(1, 20)), draw(st.integers(1, 20))
+        spec = conv_spec("l", n, g * cg, h, w, g * mg, r, s, g, geo)
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     wt = rng.standard_normal(spec.weight_shape).astype(np.float32)
     wt[rng.random(wt.shape) >= wd] = 0

@@ -19,6 +19,7 @@ from hypothesis import given, settings, strategies as st
 from accelsim.accelerators import create
 from accelsim.kernels.ucnn import U_AGG_ADDS, U_FILTERS, U_L, U_LEAF_ADDS, U_MULTS, U_P, ucnn_units
 from accelsim.trace import LayerSpec, LayerTrace
+from tests.property.geometry import conv_geometry, conv_spec
 from tests.reference.ucnn_ref import dense_conv, factorized_conv
 
 
@@ -44,22 +45,21 @@ def _units(w, groups, G, Ct):
 
 
 @settings(max_examples=40)
-@given(weights(max_m=5, max_c=4), st.sampled_from([1, 2, 4]), st.integers(1, 4), st.integers(0, 1),
-       st.integers(1, 2), st.integers(0, 2**16))
-def test_kernel_matches_reference(wg, G, Ct, pad, stride, seed):
+@given(weights(max_m=5, max_c=4), st.sampled_from([1, 2, 4]), st.integers(1, 4), st.data(), st.integers(0, 2**16))
+def test_kernel_matches_reference(wg, G, Ct, data, seed):
+    """Any geometry: per-axis stride, dilation, asymmetric padding."""
     w, groups = wg
     M, Cg, R, S = w.shape
+    H, W, geo = data.draw(conv_geometry(R, S, max_stride=2, max_dilation=2, max_pad=1, max_hw=4))
     rng = np.random.default_rng(seed)
-    H = rng.integers(max(1, R - 2 * pad), 6)
-    W = rng.integers(max(1, S - 2 * pad), 6)
-    H, W = max(H, R - 2 * pad, 1), max(W, S - 2 * pad, 1)
     x = rng.integers(-5, 6, size=(1, Cg * groups, H, W))
-    out, ref = factorized_conv(w, x, stride, pad, groups, G, Ct)
-    assert np.array_equal(out, dense_conv(w, x, stride, pad, groups))   # factorization is exact
+    st_, pad, dil = geo["stride"], geo["padding"], geo["dilation"]
+    out, ref = factorized_conv(w, x, st_, pad, groups, G, Ct, dilation=dil)
+    assert np.array_equal(out, dense_conv(w, x, st_, pad, groups, dilation=dil))   # factorization is exact
     units, per_f = _units(w, groups, G, Ct)
-    E = (H + 2 * pad - R) // stride + 1
-    F = (W + 2 * pad - S) // stride + 1
-    nef = E * F
+    spec = conv_spec("l", 1, Cg * groups, H, W, M, R, S, groups, geo)
+    assert out.shape[2:] == (spec.E, spec.F)
+    nef = spec.E * spec.F
     assert int(units[..., U_P].sum()) * nef == ref["P"]
     assert int(units[..., U_LEAF_ADDS].sum()) * nef == ref["leaf_adds"]
     assert int(units[..., U_AGG_ADDS].sum()) * nef == ref["agg_adds"]
@@ -118,16 +118,17 @@ def _unique_per_filter(wr, G, Ct):
 
 
 @settings(max_examples=25)
-@given(weights(max_m=6, max_c=5), st.sampled_from([1, 2, 4]), st.integers(1, 2), st.integers(0, 2**16))
-def test_model_conservation_and_counts(wg, G, N, seed):
+@given(weights(max_m=6, max_c=5), st.sampled_from([1, 2, 4]), st.integers(1, 2), st.integers(0, 2**16), st.data(),
+       st.sampled_from(["spread", "serial"]))
+def test_model_conservation_and_counts(wg, G, N, seed, data, mapping):
     w, groups = wg
     M, Cg, R, S = w.shape
     rng = np.random.default_rng(seed)
-    H, W = R + int(rng.integers(0, 4)), S + int(rng.integers(0, 4))
-    spec = LayerSpec("l", "conv", N, Cg * groups, H, W, M, R, S, 1, 0, groups)
+    H, W, geo = data.draw(conv_geometry(R, S, max_hw=4))
+    spec = conv_spec("l", N, Cg * groups, H, W, M, R, S, groups, geo)
     x = rng.integers(0, 4, size=spec.input_shape).astype(np.float32)
     lt = LayerTrace(spec, w.astype(np.float32), x)
-    acc = create("ucnn", group_size=G, channel_tile=int(rng.integers(1, 5)))
+    acc = create("ucnn", group_size=G, channel_tile=int(rng.integers(1, 5)), group_mapping=mapping)
     lr = acc.simulate_layer(lt)
     assert lr.macs_executed + lr.macs_reused + lr.macs_skipped + lr.macs_gated == lr.macs_dense
     assert lr.counts[("mult", "random")] == lr.macs_executed

@@ -14,17 +14,29 @@ from collections import defaultdict
 import numpy as np
 
 
-def factorized_conv(w: np.ndarray, x: np.ndarray, stride: int, padding: int, groups: int, G: int,
-                    Ct: int) -> tuple[np.ndarray, dict]:
-    """w : (M, Cg, R, S) int codes; x : (N, C, H, W) int codes.  Returns (outputs (N, M, E, F) int64,
-    counts {P, leaf_adds, agg_adds, mults, mults_f (list by level), nnz, positions})."""
+def _geometry(stride, padding, dilation):
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    dh, dw = (dilation, dilation) if isinstance(dilation, int) else dilation
+    if isinstance(padding, int):
+        padding = (padding,) * 4
+    elif len(padding) == 2:
+        padding = (padding[0], padding[0], padding[1], padding[1])
+    return sh, sw, dh, dw, padding
+
+
+def factorized_conv(w: np.ndarray, x: np.ndarray, stride, padding, groups: int, G: int,
+                    Ct: int, dilation=1) -> tuple[np.ndarray, dict]:
+    """w : (M, Cg, R, S) int codes; x : (N, C, H, W) int codes; stride/dilation an int or (h, w), padding an
+    int, (h, w) or (top, bottom, left, right).  Returns (outputs (N, M, E, F) int64, counts {P, leaf_adds,
+    agg_adds, mults, mults_f (list by level), nnz, positions})."""
     M, Cg, R, S = w.shape
     N, C, H, W = x.shape
     Mg = M // groups
-    xp = np.zeros((N, C, H + 2 * padding, W + 2 * padding), dtype=np.int64)
-    xp[:, :, padding:padding + H, padding:padding + W] = x
-    E = (H + 2 * padding - R) // stride + 1
-    F = (W + 2 * padding - S) // stride + 1
+    sh, sw, dh, dw, (pt, pb, pl, pr) = _geometry(stride, padding, dilation)
+    xp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=np.int64)
+    xp[:, :, pt:pt + H, pl:pl + W] = x
+    E = (H + pt + pb - dh * (R - 1) - 1) // sh + 1
+    F = (W + pl + pr - dw * (S - 1) - 1) // sw + 1
     out = np.zeros((N, M, E, F), dtype=np.int64)
     cnt = {"P": 0, "leaf_adds": 0, "agg_adds": 0, "mults": 0, "mults_f": [0] * G, "nnz": 0, "positions": 0}
     for g in range(groups):
@@ -35,11 +47,11 @@ def factorized_conv(w: np.ndarray, x: np.ndarray, stride: int, padding: int, gro
                 for n in range(N):
                     for e in range(E):
                         for f in range(F):
-                            _one_output(w, xp, out, cnt, fl, pos, g * Cg, n, e * stride, f * stride, (e, f))
+                            _one_output(w, xp, out, cnt, fl, pos, g * Cg, n, e * sh, f * sw, (e, f), dh, dw)
     return out, cnt
 
 
-def _one_output(w, xp, out, cnt, fl, pos, cbase, n, y0, x0, ef) -> None:
+def _one_output(w, xp, out, cnt, fl, pos, cbase, n, y0, x0, ef, dh=1, dw=1) -> None:
     G = len(fl)
     leaves: dict[tuple, int] = {}
     for (c, r, s) in pos:
@@ -49,7 +61,7 @@ def _one_output(w, xp, out, cnt, fl, pos, cbase, n, y0, x0, ef) -> None:
         if not any(tup):
             continue                                  # zero weights in every filter: skipped
         cnt["P"] += 1
-        v = int(xp[n, cbase + c, y0 + r, x0 + s])
+        v = int(xp[n, cbase + c, y0 + r * dh, x0 + s * dw])
         if tup in leaves:
             leaves[tup] += v
             cnt["leaf_adds"] += 1
@@ -80,19 +92,20 @@ def _one_output(w, xp, out, cnt, fl, pos, cbase, n, y0, x0, ef) -> None:
         out[n, m, e, f] += v
 
 
-def dense_conv(w: np.ndarray, x: np.ndarray, stride: int, padding: int, groups: int) -> np.ndarray:
-    """Plain integer convolution (N, M, E, F) for checking the factorized outputs."""
+def dense_conv(w: np.ndarray, x: np.ndarray, stride, padding, groups: int, dilation=1) -> np.ndarray:
+    """Plain integer convolution (N, M, E, F) for checking the factorized outputs (any geometry)."""
     M, Cg, R, S = w.shape
     N, C, H, W = x.shape
     Mg = M // groups
-    xp = np.pad(x.astype(np.int64), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    E = (H + 2 * padding - R) // stride + 1
-    F = (W + 2 * padding - S) // stride + 1
+    sh, sw, dh, dw, (pt, pb, pl, pr) = _geometry(stride, padding, dilation)
+    xp = np.pad(x.astype(np.int64), ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+    E = (H + pt + pb - dh * (R - 1) - 1) // sh + 1
+    F = (W + pl + pr - dw * (S - 1) - 1) // sw + 1
     out = np.zeros((N, M, E, F), dtype=np.int64)
     for m in range(M):
         g = m // Mg
         for e in range(E):
             for f in range(F):
-                win = xp[:, g * Cg:(g + 1) * Cg, e * stride:e * stride + R, f * stride:f * stride + S]
+                win = xp[:, g * Cg:(g + 1) * Cg, e * sh:e * sh + dh * (R - 1) + 1:dh, f * sw:f * sw + dw * (S - 1) + 1:dw]
                 out[:, m, e, f] = (win * w[m].astype(np.int64)).sum(axis=(1, 2, 3))
     return out

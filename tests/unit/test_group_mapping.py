@@ -92,3 +92,22 @@ def test_eyeriss_depthwise_is_ifmap_gin_bound():
     assert spread.compute_cycles <= serial.compute_cycles
     assert spread.compute_cycles >= 256 * 196  # the ifmap GIN: every group's 196 words, one per cycle
     spread.check_conservation()
+
+
+def test_ucnn_groups_side_by_side_gain_nothing_when_the_ifmap_gin_bounds():
+    """UCNN, depthwise 3x3 on 8 channels, 5x5 input, padding 1 (25 output positions), dense distinct weights.
+
+    One group: T = 1 channel tile, k = 25 output blocks (one position per PE), fs = 1 filter block: 25 PEs.
+    A PE's unit costs max(P, mults) = 9 cycles per position; the pass also sends 5 rows x 5 columns = 25
+    ifmap words over the 1-word/cycle GIN, 25 psums over the 4-word GON (7 cycles) and a few table words:
+    25 cycles.  serial: 8 passes = 200 cycles.  spread: 168 // 25 = 6 groups fit, balanced to 4 per pass
+    (2 passes); each pass sends 4 x 25 = 100 ifmap words: 2 x 100 = 200 cycles -- no gain, since every
+    group needs its own inputs over the same GIN."""
+    spec = LayerSpec("dw8", "conv", 1, 8, 5, 5, 8, 3, 3, 1, 1, 8)
+    lt = _layer(spec)
+    serial = create("ucnn", group_mapping="serial").simulate_layer(lt)
+    spread = create("ucnn").simulate_layer(lt)
+    assert spread.extra["mapping"]["groups_per_pass"] == 4 and spread.extra["pes_used"] == 100
+    assert serial.compute_cycles == 200 and spread.compute_cycles == 200
+    assert spread.macs_executed == serial.macs_executed
+    spread.check_conservation()

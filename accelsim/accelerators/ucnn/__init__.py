@@ -35,6 +35,15 @@ field):
   Pass cycles = the slowest of: its slowest PE (sum over its filter groups of unit cycles, x its output
   positions), the table stream (filter GIN, 4 words/cycle, double-buffered), the ifmap GIN (1
   word/cycle) and the psum GON (4 words/cycle).  Passes run through the simpy timeline as tiles.
+* **Geometry** (accelsim.geometry): a unit's work per output position depends only on its weights, so
+  dilation and per-axis stride/padding change only which inputs the iiT entries point at and which input
+  rows and columns a strip holds (natively; no extra work).
+* **Groups** (``group_mapping``): ``spread`` (default) places gs conv groups side by side in a pass when
+  one group leaves PEs idle (gs = the fewest giving the fewest group passes within 168 // (tpp k fs) and
+  the fmap GLB); the pass takes its slowest PE and the groups' GIN/GON words add up.  In this model it
+  rarely saves cycles: a pass that leaves PEs idle is already bound by the 1-word/cycle ifmap GIN (a PE's
+  unit needs at most Ct R S cycles per position, the pass sends at least that many input words), and
+  every group needs its own inputs.  ``serial``: one group per pass.
 * **Buffers**: a conv group's input rows for a strip of output rows stay in the 100 kB GLB (strips as
   tall as fit; with more than one channel pass the strip's psums of all filters must fit too -- with one,
   each output value is complete when its pass reduces it and leaves through the GLB to DRAM); the indirection tables of the whole layer are

@@ -39,6 +39,9 @@ class UcnnConfig:
                           "infeasible) or auto (the order with less DRAM traffic, ties: strips -- it can cost "
                           "energy and cycles)", default="strips")
 
+    group_mapping: str = doc("grouped convolutions: spread (PEs a group leaves idle take other groups in the "
+                             "same pass, side by side) or serial (one group per pass)", default="spread")
+
     def __post_init__(self) -> None:
         n = type(self).__name__
         for f in ("pe_rows", "pe_cols", "table_spad_words", "glb_fmap_bytes", "glb_filter_bytes", "word_bits",
@@ -49,6 +52,8 @@ class UcnnConfig:
         require(self.clock_hz > 0 and self.dram_clock_hz > 0, n, "clock_hz and dram_clock_hz must be > 0")
         require(self.dram_latency_cycles >= 0, n, "dram_latency_cycles must be >= 0")
         require(self.raw_input_max_channels >= 0, n, "raw_input_max_channels must be >= 0")
+        require(self.group_mapping in ("spread", "serial"), n,
+                f"group_mapping must be spread or serial, got {self.group_mapping!r}")
         require(self.loop_order in ("auto", "strips", "tables"), n,
                 f"loop_order must be auto, strips or tables, got {self.loop_order!r}")
 

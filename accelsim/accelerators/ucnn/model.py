@@ -99,7 +99,7 @@ class Ucnn(Accelerator[UcnnPlan]):
         outs = s.N * s.M * s.E * s.F
         reduce_adds = outs * (min(plan.T, plan.tpp) - 1)    # psums of a pass's channel tiles, added in the array
         later = outs * (CP - 1)                        # psums re-read from the GLB in later channel passes
-        pes_used = plan.tpp * plan.k * plan.fs
+        pes_used = plan.tpp * plan.k * plan.fs * plan.gs
         tw_sum = int(tw.sum())
         table_fills = tw_sum * plan.k + u_nz * pes_used   # tables to k PEs; value table to all used
         fills = int(o.spad_fill.sum())

@@ -14,8 +14,8 @@ import numpy as np
 
 from accelsim.accelerators.base import ceil_div
 from accelsim.accelerators.ucnn.config import UcnnConfig
-from accelsim.accelerators.ucnn.plan import UcnnPlan, input_cols
-from accelsim.kernels.eyeriss import rlc_stream_bits
+from accelsim.accelerators.ucnn.plan import UcnnPlan
+from accelsim.geometry import dram_row_ranges, geometry, row_stream_bits
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Strips:
 
 @dataclass(frozen=True)
 class LoopOrder:
-    """One loop order's passes, indexed (Gc, chunks, N, strips, channel passes), and its totals."""
+    """One loop order's passes, indexed (group passes, chunks, N, strips, channel passes), and its totals."""
 
     cycles: np.ndarray
     load: np.ndarray        # DRAM bits read before each pass
@@ -70,11 +70,9 @@ def strips(plan: UcnnPlan, h: int) -> Strips:
     SP = ceil_div(s.E, h)
     lo = np.arange(SP, dtype=np.int64) * h
     hi = np.minimum(lo + h, s.E)
-    in_lo = np.maximum(0, lo * s.stride - s.padding)
-    in_hi = np.minimum(s.H, (hi - 1) * s.stride + s.R - s.padding)
-    d_lo = in_lo.copy()
-    d_lo[0] = 0
-    d_hi = np.maximum(in_hi, np.append(in_lo[1:], s.H))
+    ax = geometry(s).h
+    in_lo, in_hi = ax.in_ranges(lo, hi)
+    dram = dram_row_ranges(ax, np.stack([lo, hi], axis=1))
     n = (hi - lo) * s.F
     per = -(-n // k)                                      # positions per block
     a = np.arange(k, dtype=np.int64)[None, :] * per[:, None]
@@ -82,9 +80,9 @@ def strips(plan: UcnnPlan, h: int) -> Strips:
     bb = np.minimum(a + per[:, None], n[:, None])
     r0 = lo[:, None] + a // s.F
     r1 = lo[:, None] + (bb - 1) // s.F + 1
-    rows = np.maximum(0, np.minimum(s.H, (r1 - 1) * s.stride + s.R - s.padding)
-                      - np.maximum(0, r0 * s.stride - s.padding))  # 0: a block that sees only padding
-    return Strips(lo=lo, hi=hi, in_rows=np.maximum(0, in_hi - in_lo), dram=np.stack([d_lo, d_hi], axis=1),
+    b0, b1 = ax.in_ranges(r0, r1)
+    rows = b1 - b0                                        # 0: a block that sees only padding
+    return Strips(lo=lo, hi=hi, in_rows=in_hi - in_lo, dram=dram,
                   per_pe=per, block_rows=np.where(valid, rows, 0).sum(axis=1))
 
 
@@ -120,7 +118,7 @@ def run_order(c: UcnnConfig, plan: UcnnPlan, h: int, chunks: list[tuple[int, int
             x = np.pad(u.cycles[:, f0:f1], [(0, 0), (0, fs_c[i] * fgb - (f1 - f0)), (0, CP * tpp - T)])
             pe_work[:, i] = x.reshape(Gc, fs_c[i], fgb, CP, tpp).sum(axis=2).max(axis=(1, 3))
     ch_in_cp = np.minimum(tpp * plan.Ct, s.Cg - np.arange(CP) * tpp * plan.Ct)        # (CP,)
-    cols = input_cols(s)
+    cols = geometry(s).w.span_count()
     q = (Gc, NCH, SP, CP)                          # per pass, the same for every image
     compute = pe_work[:, :, None, :] * st.per_pe[None, None, :, None]
     ifm_words = np.broadcast_to((st.in_rows[:, None] * ch_in_cp[None, :] * cols)[None, None], q)
@@ -128,10 +126,19 @@ def run_order(c: UcnnConfig, plan: UcnnPlan, h: int, chunks: list[tuple[int, int
                                                         * cols)[None], q[1:])
     psum_words = np.broadcast_to((filt[:, None] * ((st.hi - st.lo) * s.F)[None, :])[None, :, :, None], q)
     tw = np.broadcast_to(ch_tw[:, :, None, :], q)
+    # group passes: the gs groups of a pass run side by side on their own PEs; the pass takes the slowest
+    # PE, and everything the groups receive or send over the GINs adds up
+    gstart = np.arange(0, Gc, plan.gs)
+    ng = np.minimum(plan.gs, Gc - gstart)
+    GP = len(gstart)
+    gsum = lambda x: np.add.reduceat(np.broadcast_to(x, q), gstart, axis=0)  # noqa: E731
+    compute, tw, ifm_words, psum_words = (np.maximum.reduceat(np.broadcast_to(compute, q), gstart, axis=0),
+                                          gsum(tw), gsum(ifm_words), gsum(psum_words))
+    spad_fill = ng[:, None, None, None] * spad_fill[None]
     cyc = np.maximum(np.maximum(compute, -(-tw // c.filter_gin_words_per_cycle)),
                      np.maximum(-(-ifm_words // c.ifmap_gin_words_per_cycle),
                                 -(-psum_words // c.psum_gin_words_per_cycle)))
-    cycles = np.broadcast_to(cyc[:, :, None], (Gc, NCH, N, SP, CP))
+    cycles = np.broadcast_to(cyc[:, :, None], (GP, NCH, N, SP, CP))
 
     # DRAM per pass: inputs at each strip's first channel pass (per chunk), outputs at its last
     in_bits, in_unc = fmap_bits(u.x_nz, st.dram, s.groups, u.raw_in, c.word_bits)     # (N, groups, SP)
@@ -154,11 +161,12 @@ def run_order(c: UcnnConfig, plan: UcnnPlan, h: int, chunks: list[tuple[int, int
         load.flat[0] += u.value_bits
         dram_tables = u.model_bits
     store[..., CP - 1] = out_bits.transpose(1, 2, 0, 3)
+    load, store = np.add.reduceat(load, gstart, axis=0), np.add.reduceat(store, gstart, axis=0)
     bw = c.dram_bw_bits_per_cycle
     est = int(np.maximum(cycles, np.ceil((load + store) / bw)).sum())
     return LoopOrder(cycles=cycles, load=load, store=store, tw=np.broadcast_to(tw[:, :, None], cycles.shape),
                      ifm_words=np.broadcast_to(ifm_words[:, :, None], cycles.shape),
-                     spad_fill=np.broadcast_to(spad_fill[None, :, None], cycles.shape),
+                     spad_fill=np.broadcast_to(spad_fill[:, :, None], cycles.shape),
                      in_bits=in_bits, in_unc=in_unc, out_unc=out_unc_ch, dram_tables=dram_tables,
                      dram_bits=int(load.sum()) + int(store.sum()), cycles_estimate=est, strip_rows=h, chunks=NCH)
 
@@ -183,7 +191,7 @@ def best_tables_order(c: UcnnConfig, plan: UcnnPlan, tables_resident: bool, u: U
     bits) -- is below ``best`` (the strip order's DRAM bits in auto mode) and the best height found so far."""
     s, wb = plan.spec, c.word_bits
     words = c.glb_fmap_bytes * 8 // wb
-    cols = input_cols(s)
+    cols = geometry(s).w.span_count()
     rest = c.pes // plan.tpp
     h_min = plan.strip_rows if plan.k < rest else max(1, ceil_div(plan.k, s.F))
     heights, h = [], plan.strip_rows
@@ -232,11 +240,7 @@ def fmap_bits(codes: np.ndarray, rows: np.ndarray, groups: int, raw: bool, word_
     N, C, H, W = codes.shape
     cg = C // groups
     r = np.asarray(rows, dtype=np.int64).reshape(-1, 2)
-    plane = (np.arange(N)[:, None] * C + np.arange(C)[None, :]) * (H * W)
-    starts = (plane[:, :, None] + r[None, None, :, 0] * W).reshape(-1)
-    stops = (plane[:, :, None] + r[None, None, :, 1] * W).reshape(-1)
-    unc = ((stops - starts) * word_bits).reshape(N, C, len(r))
-    comp = unc if raw else rlc_stream_bits(codes, starts, stops).reshape(unc.shape)
+    unc, comp = row_stream_bits(codes, r, raw, word_bits)
     if per_channel:
         return comp, unc
     return comp.reshape(N, groups, cg, len(r)).sum(axis=2), unc.reshape(N, groups, cg, len(r)).sum(axis=2)

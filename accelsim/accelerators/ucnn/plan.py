@@ -10,6 +10,7 @@ from typing import Any
 
 from accelsim.accelerators.base import ceil_div
 from accelsim.accelerators.ucnn.config import UcnnConfig
+from accelsim.geometry import geometry
 from accelsim.trace.format import LayerSpec
 
 
@@ -25,6 +26,11 @@ class UcnnPlan:
     fs: int           # filter-group blocks (PEs along the filter dimension)
     strip_rows: int   # output rows per strip
     glb_overflow: bool
+    gs: int = 1       # conv groups side by side in a pass (group_mapping spread)
+
+    @property
+    def group_passes(self) -> int:
+        return ceil_div(self.spec.groups, self.gs)
 
     @property
     def channel_passes(self) -> int:
@@ -43,13 +49,8 @@ class UcnnPlan:
         return {"G": self.G, "Ct": self.Ct, "channel_tiles": self.T, "filter_groups": self.FG,
                 "tiles_per_pass": self.tpp, "output_blocks": self.k, "filter_blocks": self.fs,
                 "filter_groups_per_pe": self.fgb, "strips": self.strips, "strip_rows": self.strip_rows,
-                "channel_passes": self.channel_passes, "glb_overflow": self.glb_overflow}
-
-
-def input_cols(s: LayerSpec) -> int:
-    """Input columns the layer's output columns read (padding columns excluded)."""
-    x1 = (s.F - 1) * s.stride + s.S - s.padding
-    return min(s.W, x1) - max(0, -s.padding)
+                "channel_passes": self.channel_passes, "glb_overflow": self.glb_overflow,
+                "groups_per_pass": self.gs, "group_passes": self.group_passes}
 
 
 def plan_layer(c: UcnnConfig, spec: LayerSpec) -> UcnnPlan:
@@ -59,14 +60,14 @@ def plan_layer(c: UcnnConfig, spec: LayerSpec) -> UcnnPlan:
     T, FG = ceil_div(spec.Cg, Ct), ceil_div(spec.Mg, G)
     tpp = min(T, c.pes)
     words = c.glb_fmap_bytes * 8 // c.word_bits
-    cols = input_cols(spec)
+    geo = geometry(spec)
+    cols = geo.w.span_count()
     rows, overflow = spec.E, False
     while True:
         lo_hi = [(i * rows, min((i + 1) * rows, spec.E)) for i in range(ceil_div(spec.E, rows))]
         need = 0
         for lo, hi in lo_hi:
-            a = max(0, lo * spec.stride - spec.padding)
-            b = min(spec.H, (hi - 1) * spec.stride + spec.R - spec.padding)
+            a, b = geo.h.in_range(lo, hi)
             psums = spec.Mg * (hi - lo) * spec.F if T > tpp else 0   # else outputs leave when done
             need = max(need, spec.Cg * (b - a) * cols + psums)
         if need <= words:
@@ -78,7 +79,13 @@ def plan_layer(c: UcnnConfig, spec: LayerSpec) -> UcnnPlan:
     rest = c.pes // tpp
     k = max(1, min(rest, rows * spec.F))
     fs = max(1, min(rest // k, FG))
-    return UcnnPlan(spec, G, Ct, T, FG, tpp, k, fs, rows, overflow)
+    gs = 1
+    if c.group_mapping == "spread" and spec.groups > 1 and not overflow:
+        # PEs left idle take other groups (their own inputs, tables and psums), as many as the PEs and the
+        # fmap GLB (each group's strip rows and psums) allow; the fewest giving the fewest group passes
+        cap = min(spec.groups, c.pes // (tpp * k * fs), max(1, words // max(1, need)))
+        gs = ceil_div(spec.groups, ceil_div(spec.groups, max(1, cap)))
+    return UcnnPlan(spec, G, Ct, T, FG, tpp, k, fs, rows, overflow, gs)
 
 
-__all__ = ["UcnnPlan", "input_cols", "plan_layer"]
+__all__ = ["UcnnPlan", "plan_layer"]
