@@ -23,10 +23,26 @@ def frac_bits_for(x: np.ndarray, bits: int = 16) -> int:
 
 def quantize(x: np.ndarray, bits: int = 16, frac_bits: int | None = None) -> tuple[np.ndarray, int]:
     """Round ``x`` to signed ``bits``-bit fixed point; returns (int64 codes, fraction bits used)."""
+    q, f = codes(x, bits, frac_bits)
+    return q.astype(np.int64, copy=False), f
+
+
+def codes(x: np.ndarray, bits: int = 16, frac_bits: int | None = None) -> tuple[np.ndarray, int]:
+    """The codes of :func:`quantize` in the narrowest integer type (int16 up to 16 bits, else int32 or
+    int64), computed with one float temporary of x's size.
+
+    For float32 ``x`` and ``bits`` <= 24 the arithmetic stays in float32 and is exact: scaling by 2**f
+    only changes the exponent (a result too small for a normal float32 rounds to 0 either way), and
+    every integer up to 2**24 and the clip limits are float32 numbers."""
+    x = np.asarray(x)
     f = frac_bits_for(x, bits) if frac_bits is None else int(frac_bits)
     lim = (1 << (bits - 1)) - 1
-    q = np.clip(np.rint(np.asarray(x, dtype=np.float64) * (2.0 ** f)), -lim - 1, lim).astype(np.int64)
-    return q, f
+    ftype = np.float32 if (x.dtype == np.float32 and bits <= 24) else np.float64
+    y = np.multiply(x, ftype(2.0 ** f), dtype=ftype)
+    np.rint(y, out=y)
+    np.clip(y, -lim - 1, lim, out=y)
+    itype = np.int16 if bits <= 16 else np.int32 if bits <= 32 else np.int64
+    return y.astype(itype), f
 
 
 def nonzero_mask(x: np.ndarray, bits: int = 16) -> np.ndarray:

@@ -1,11 +1,23 @@
 """Functional (numerical) layer evaluation, for models that need a layer's outputs when a trace has none.
 
-Outputs are computed as ReLU(conv(inputs, weights)) with zero bias in float32 (numpy, single thread),
-the convention of the trace format (outputs are post-activation, pre-pooling).  Computed outputs are
-kept on the LayerTrace object (read-only), so comparing several designs computes them once.  A trace exported from a
-real model carries its true outputs, which are used instead.
+Outputs are ReLU(conv(inputs, weights)) with zero bias in float32, the convention of the trace format
+(outputs are post-activation, pre-pooling), with the layer's full geometry (per-axis stride and
+dilation, asymmetric padding, groups).  They are computed at most once per layer object: the result is
+kept on the LayerTrace (read-only), so every design simulated on one loaded trace -- a ``compare``, the
+``demo``, a sweep worker -- shares it, and a design that never asks for outputs never pays for them.
+A trace exported from a real model carries its true outputs, which are used instead.
+
+The convolution is torch's single-thread ``conv2d`` (2-3x faster than numpy here) when torch is already
+imported in the process (the PyTorch front end, the benchmarks); otherwise numpy (im2col in blocks of
+output rows, BLAS matrix products), because importing torch costs about a second and 200 MB of memory,
+more than most layers' convolutions.  ``ACCELSIM_CONV=torch`` (or ``numpy``) forces one.  Both are the
+same float32 convolution up to rounding.
 """
 from __future__ import annotations
+
+import importlib.util
+import os
+import sys
 
 import numpy as np
 
@@ -13,13 +25,59 @@ from accelsim.geometry import geometry
 from accelsim.trace.format import LayerTrace
 
 
+
+def has_outputs(layer: LayerTrace) -> bool:
+    """True when the layer's outputs are at hand without computing (stored or already computed)."""
+    return layer.outputs is not None or "_computed_outputs" in layer.__dict__
+
+
 def layer_outputs(layer: LayerTrace, relu: bool = True) -> np.ndarray:
-    """The layer's outputs, shape ``spec.output_shape``: from the trace if present, else computed."""
+    """The layer's outputs, shape ``spec.output_shape``: from the trace if present, else computed once."""
     if layer.outputs is not None:
         return layer.outputs
     cached = layer.__dict__.get("_computed_outputs")
     if cached is not None and cached[0] == relu:
         return cached[1]
+    out = conv2d(layer, relu)
+    out = out.reshape(layer.spec.output_shape)
+    out.setflags(write=False)
+    layer.__dict__["_computed_outputs"] = (relu, out)  # every design on this trace object shares it
+    return out
+
+
+def _use_torch() -> bool:
+    how = os.environ.get("ACCELSIM_CONV", "auto")
+    if how == "numpy":
+        return False
+    if how == "torch":
+        return importlib.util.find_spec("torch") is not None
+    return "torch" in sys.modules
+
+
+def conv2d(layer: LayerTrace, relu: bool = True) -> np.ndarray:
+    """(N, M, E, F) float32: the layer's convolution (+ ReLU), by torch or numpy (see the module doc)."""
+    if _use_torch():
+        return _conv_torch(layer, relu)
+    return _conv_numpy(layer, relu)
+
+
+def _conv_torch(layer: LayerTrace, relu: bool) -> np.ndarray:
+    import torch
+    torch.set_num_threads(1)
+    s = layer.spec
+    x = torch.from_numpy(np.ascontiguousarray(layer.inputs_nchw(), dtype=np.float32))
+    w = torch.from_numpy(np.ascontiguousarray(layer.weights_mcrs(), dtype=np.float32))
+    with torch.no_grad():
+        if s.pad_top or s.pad_bottom or s.pad_left or s.pad_right:
+            x = torch.nn.functional.pad(x, (s.pad_left, s.pad_right, s.pad_top, s.pad_bottom))
+        y = torch.nn.functional.conv2d(x, w, stride=(s.stride_h, s.stride_w),
+                                       dilation=(s.dilation_h, s.dilation_w), groups=s.groups)
+        if relu:
+            torch.relu_(y)
+    return y.numpy()
+
+
+def _conv_numpy(layer: LayerTrace, relu: bool) -> np.ndarray:
     s = layer.spec
     geo = geometry(s)
     x = layer.inputs_nchw()
@@ -38,7 +96,10 @@ def layer_outputs(layer: LayerTrace, relu: bool = True) -> np.ndarray:
                 out[n, g * s.Mg:(g + 1) * s.Mg, e0:e0 + rows] = (wg @ cols).reshape(s.Mg, blk.shape[1], s.F)
     if relu:
         np.maximum(out, 0, out=out)
-    out = out.reshape(s.output_shape)
-    out.setflags(write=False)
-    layer.__dict__["_computed_outputs"] = (relu, out)  # several designs in one run share it
     return out
+
+
+def release_outputs(layer: LayerTrace) -> None:
+    """Forget outputs computed for ``layer`` (stored outputs stay): a single-design run frees each
+    layer's computed outputs once the layer is simulated, so memory stays one layer deep."""
+    layer.__dict__.pop("_computed_outputs", None)

@@ -59,10 +59,13 @@ def simulate(trace: Trace | str | Path, spec: ArchSpec | str, config_file: str |
              layers: list[str] | None = None, progress: bool = False) -> NetworkResult:
     if isinstance(spec, str):
         spec = ArchSpec.parse(spec)
-    if not isinstance(trace, Trace):
+    own = not isinstance(trace, Trace)
+    if own:
         trace = load_trace(trace)
     acc = build(spec, config_file, energy, extra_overrides)
-    res = acc.simulate(trace, progress=progress, layers=layers)
+    # a Trace object passed in may be simulated by more designs: outputs computed for it stay cached on
+    # its layers; a trace loaded here is used once, so each layer's computed outputs are freed after it
+    res = acc.simulate(trace, progress=progress, layers=layers, keep_outputs=not own)
     res.arch = spec.label
     for lr in res.layers:
         lr.arch = spec.label

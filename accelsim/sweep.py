@@ -166,9 +166,25 @@ def run_one(run: Run, out_dir: str) -> str:
     from accelsim.runner import ArchSpec
     path = Path(out_dir) / "runs" / f"{run.run_id}.json"
     ident = identity(run)  # hashed by the worker, from the bytes it is about to read
-    res = runner.simulate(run.trace, ArchSpec(run.arch, run.name, run.overrides))
+    res = runner.simulate(_worker_trace(run.trace, ident["trace_sha256"]),
+                          ArchSpec(run.arch, run.name, run.overrides))
     write_json_atomic({**res.to_dict(), "run_identity": ident}, path)
     return str(path)
+
+
+_LAST_TRACE: dict[str, Any] = {}
+
+
+def _worker_trace(path: str, sha256: str) -> Any:
+    """The worker's last loaded trace, reused while runs name the same file with the same bytes (runs
+    are ordered trace by trace), so its layers' computed outputs are shared by every design the worker
+    runs on it.  One trace at a time bounds the worker's memory."""
+    from accelsim.trace import load_trace
+    key = (str(path), sha256)
+    if _LAST_TRACE.get("key") != key:
+        _LAST_TRACE.clear()
+        _LAST_TRACE.update(key=key, trace=load_trace(path))
+    return _LAST_TRACE["trace"]
 
 
 def validate(runs: list[Run]) -> None:

@@ -15,8 +15,9 @@ run.  What is measured, per tree:
   The dense reference is a single-thread torch ``conv2d`` + ReLU forward of the same layers, best of
   ``--repeat``, in the same process.  Traces: AlexNet conv batch 4 and VGG-16 conv batch 1 (the goals:
   every design <= 2x the forward pass), and a scaling series LeNet-5, AlexNet, ResNet-50, VGG-16 at batch 1.
-* **peak RSS**: one fresh process per design simulates VGG-16 conv batch 3 (loaded from disk) and reports
-  its own ``ru_maxrss``; the ratio is to the trace's uncompressed arrays (goal <= 2x).
+* **peak RSS**: one fresh process per design simulates VGG-16 conv batch 3 as ``accelsim simulate`` does
+  (``runner.simulate`` on the file) and reports its own ``ru_maxrss``; the ratio is to the trace's
+  uncompressed float32 arrays, computed from the manifest's shapes (goal <= 2x).
 * **start-up**: wall time of ``accelsim simulate`` (``python -m accelsim``) on a one-layer trace (LeNet-5
   conv1, batch 1), best of ``--repeat`` after one untimed run that warms the OS and numba caches (goal
   <= 0.5 s).
@@ -108,12 +109,15 @@ def worker_speed(cache: Path, key: str, net: str, batch: int, archs: list[str], 
 
 def worker_rss(cache: Path, arch: str) -> dict:
     import resource
-    from accelsim.accelerators import create
-    from accelsim.trace import load_trace
+    from accelsim import runner
+    from accelsim.trace import read_manifest
     path = _trace_path(cache, RSS_TRACE[0])
-    trace = load_trace(path)
-    arrays = sum(a.nbytes for lt in trace.layers for a in (lt.weights, lt.inputs, lt.outputs) if a is not None)
-    create(arch).simulate(trace)
+    man = read_manifest(path)
+    arrays = 0
+    for d in man["layers"]:  # float32 weights and inputs (the synthetic trace stores no outputs)
+        n, c, h, w, m, r, s, g = (int(d[k]) for k in ("N", "C", "H", "W", "M", "R", "S", "groups"))
+        arrays += 4 * (m * (c // g) * r * s + n * c * h * w)
+    runner.simulate(str(path), arch)  # the code path of `accelsim simulate`
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {"arch": arch, "peak_rss_bytes": peak, "trace_array_bytes": arrays, "ratio": peak / arrays}
 

@@ -118,12 +118,22 @@ class Accelerator(abc.ABC, Generic[PlanT]):
         lr.check_conservation()
         return lr
 
-    def simulate(self, trace: Trace, progress: bool = False, layers: Iterable[str] | None = None) -> NetworkResult:
-        """Simulate every layer of ``trace`` in order (layers run one after another)."""
+    def simulate(self, trace: Trace, progress: bool = False, layers: Iterable[str] | None = None,
+                 keep_outputs: bool = True) -> NetworkResult:
+        """Simulate every layer of ``trace`` in order (layers run one after another).
+
+        Outputs a design computes for a layer (``functional.layer_outputs``) stay on the layer object for
+        the next design on the same trace; ``keep_outputs=False`` frees them after each layer (a
+        single-design run), so memory stays one layer deep."""
+        from accelsim.functional import has_outputs, release_outputs
         from accelsim.progress import progress_iter
         chosen = [trace.layer(n) for n in layers] if layers else trace.layers
-        out = [self.simulate_layer(lt) for lt in progress_iter(chosen, f"{self.name} {trace.network}",
-                                                               enabled=progress)]
+        out = []
+        for lt in progress_iter(chosen, f"{self.name} {trace.network}", enabled=progress):
+            had = has_outputs(lt)
+            out.append(self.simulate_layer(lt))
+            if not keep_outputs and not had:
+                release_outputs(lt)
         return NetworkResult(arch=self.name, network=trace.network, trace=trace.path, layers=out,
                              config=cfgmod.to_dict(self.config), energy_table=self.energy.name,
                              synthetic=trace.synthetic, source=trace.source)

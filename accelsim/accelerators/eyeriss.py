@@ -300,7 +300,7 @@ class Eyeriss(Accelerator[RsMapping]):
                                   c.psum_gin_words_per_cycle))
         dense = s.macs_dense
         check_conservation(f"eyeriss/{s.name} (pass table)", dense, int(d["macs"].sum()))
-        x_codes, _ = fixedpoint.quantize(layer.inputs_nchw(), wb)
+        x_codes, _ = fixedpoint.codes(layer.inputs_nchw(), wb)
         if c.gating:
             geo = geometry(s)
             eff = effectual_input_macs((x_codes != 0).astype(np.uint8), geo.h.tap_counts(), geo.w.tap_counts(),
@@ -322,7 +322,7 @@ class Eyeriss(Accelerator[RsMapping]):
         raw_in = (not c.rlc) or self.is_first_layer(s)
         gp = lambda a: _reduce_blocks(a, 0, s.groups, m.gs)  # noqa: E731  groups -> group passes
         in_c, in_u = map(gp, self._ifmap_bits(m, x_codes, raw_in))        # (GP, IB, SP or 1, CP)
-        y_codes, _ = fixedpoint.quantize(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb)
+        y_codes, _ = fixedpoint.codes(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb)
         out_c, out_u = map(gp, self._ofmap_bits(m, y_codes, not c.rlc))   # (GP, IB, SP, FP)
         inner = m.tile_loops("ifmap")
         ifm_c = place_tiles(in_c[:, :, :, None, :], shape, m.order, inner, "ISC")
