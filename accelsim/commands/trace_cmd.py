@@ -23,7 +23,7 @@ from accelsim.fixedpoint import frac_bits_for, quantize
 from accelsim.trace.format import LayerTrace, Trace, coverage_line
 from accelsim.trace.io import load_trace, save_trace
 from accelsim.trace.networks import ALL_NETWORKS as NETWORKS
-from accelsim.trace.synth import ACT_PROFILES, WEIGHT_PROFILES, parse_density, synth_trace
+from accelsim.trace.synth import ACT_PROFILES, WEIGHT_PROFILES, parse_density, synth_plan, write_synth
 
 DATAPATH_BITS = 16
 _CHUNK = 1 << 22
@@ -121,17 +121,19 @@ def _run_synth(args: argparse.Namespace) -> int:
         network, batches = read_topology(args.topology)
         scale = {d["name"]: b for d, b in zip(network.layers, batches)}
     layers = args.layers or ("all" if args.topology else "conv")
-    tr = synth_trace(network, batch=args.batch, seed=args.seed, weight_density=args.weight_density,
-                     act_density=args.act_density, layers=layers, with_outputs=args.outputs, batch_scale=scale,
-                     act_pattern=args.act_pattern)
+    plan = synth_plan(network, batch=args.batch, seed=args.seed, weight_density=args.weight_density,
+                      act_density=args.act_density, layers=layers, with_outputs=args.outputs, batch_scale=scale,
+                      act_pattern=args.act_pattern)
     if args.topology:
-        tr.source["topology"] = str(args.topology)
-    try:
-        path = save_trace(tr, args.out)
+        plan.source["topology"] = str(args.topology)
+    try:  # streamed layer by layer: memory holds one layer; a progress bar on a terminal
+        path = write_synth(plan, args.out, progress=sys.stderr.isatty())
     except OSError as e:
         raise AccelsimError(f"{args.out}: cannot write the trace ({e.strerror or e})") from None
-    print(f"wrote {path}: synthetic {tr.network}, {len(tr.layers)} layers "
-          f"({', '.join(lt.name for lt in tr.layers)}), batch {args.batch}, seed {args.seed}, "
+    names = [s.name for s in plan.specs]
+    shown = ", ".join(names) if len(names) <= 20 else ", ".join(names[:10]) + f", ... ({len(names) - 10} more)"
+    print(f"wrote {path}: synthetic {plan.network}, {len(names)} layers "
+          f"({shown}), batch {args.batch}, seed {args.seed}, "
           f"weights {_describe(args.weight_density)}, inputs {_describe(args.act_density)}")
     return 0
 

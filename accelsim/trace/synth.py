@@ -42,14 +42,18 @@ network's first, which stays dense: it is the image); or a mapping ``{layer name
 """
 from __future__ import annotations
 
+import json
 import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from accelsim.errors import ConfigError
 from accelsim.geometry import geometry
-from accelsim.trace.format import LayerSpec, LayerTrace, Trace
+from accelsim.trace.format import FORMAT_NAME, FORMAT_VERSION, LayerSpec, LayerTrace, Trace
 from accelsim.trace.networks import (CNVLUTIN_CONV_INPUT_DENSITY, EYERISS_ALEXNET_INPUTS, HAN2015_ACTS,
                                      HAN2015_WEIGHTS, get_network)
 
@@ -259,11 +263,60 @@ def synth_trace(network: "str | Network", batch: int = 1, seed: int = 0, weight_
     ``clustered`` as a ReLU of a smooth random field with per-channel offsets (:func:`clustered_activations`).
     Raises ConfigError for an unknown network, profile or layer, or a bad batch, seed or density.
     """
+    plan = synth_plan(network, batch, seed, weight_density, act_density, layers, with_outputs, batch_scale,
+                      act_pattern)
+    return Trace(network=plan.network, layers=[plan.layer(k) for k in range(len(plan.specs))],
+                 source=plan.source, skipped=plan.skipped)
+
+
+@dataclass
+class SynthPlan:
+    """Everything about a synthetic trace but its tensors; ``layer(k)`` draws the k-th chosen layer's
+    tensors (each layer from its own seeded streams, so layers can be drawn one at a time, in any order)."""
+
+    network: str
+    specs: list[LayerSpec]
+    indices: list[int]           # each chosen layer's index in the network (selects its random streams)
+    wd: dict[str, float]
+    ad: dict[str, float]
+    seed: int
+    with_outputs: bool
+    act_pattern: str
+    last_index: int
+    source: dict[str, Any]
+    skipped: list[dict[str, Any]]
+
+    def layer(self, k: int) -> LayerTrace:
+        spec, index = self.specs[k], self.indices[k]
+        name = spec.name
+        fan_in = spec.Cg * spec.R * spec.S
+        w = sparse_tensor(_layer_rng(self.seed, index, _WEIGHT_STREAM), spec.weight_shape, self.wd[name],
+                          std=math.sqrt(2.0 / fan_in), signed=True)
+        if self.act_pattern == "clustered" and index > 0:
+            x = clustered_activations(_layer_rng(self.seed, index, _INPUT_STREAM), spec.input_shape, self.ad[name])
+        else:
+            x = sparse_tensor(_layer_rng(self.seed, index, _INPUT_STREAM), spec.input_shape, self.ad[name],
+                              std=1.0, signed=(index == 0))
+        y = forward(spec, x, w, relu=index < self.last_index) if self.with_outputs else None
+        return LayerTrace(spec, w, x, y)
+
+    def manifest(self) -> dict[str, Any]:
+        return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "network": self.network, "source": self.source,
+                "layers": [s.to_dict() for s in self.specs], "skipped": list(self.skipped)}
+
+
+def synth_plan(network: "str | Network", batch: int = 1, seed: int = 0, weight_density: DensityArg = "dense",
+               act_density: DensityArg = "dense", layers: str | Sequence[str] = "conv",
+               with_outputs: bool = False, batch_scale: Mapping[str, int] | None = None,
+               act_pattern: str = "iid") -> SynthPlan:
+    """The shapes, densities and source record of :func:`synth_trace`, checked, without drawing a tensor."""
     net = get_network(network)
     network = net.name
     for what, v, lo in (("batch", batch, 1), ("seed", seed, 0)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise ConfigError(f"{what} must be an integer >= {lo}, got {v!r}")
+    if act_pattern not in ACT_PATTERNS:
+        raise ConfigError(f"act_pattern must be one of {ACT_PATTERNS}, got {act_pattern!r}")
     all_names = [d["name"] for d in net.layers]
     if isinstance(layers, str):
         if layers not in ("conv", "all"):
@@ -280,7 +333,8 @@ def synth_trace(network: "str | Network", batch: int = 1, seed: int = 0, weight_
         missing = [n for n in chosen if n not in d]
         if missing:
             raise ConfigError(f"{what} mapping has no value for layer(s) {missing}")
-    out: list[LayerTrace] = []
+    specs: list[LayerSpec] = []
+    indices: list[int] = []
     skipped: list[dict[str, Any]] = []
     for index, d in enumerate(net.layers):
         name = d["name"]
@@ -289,18 +343,8 @@ def synth_trace(network: "str | Network", batch: int = 1, seed: int = 0, weight_
             skipped.append({"name": name, "type": d["kind"], "macs": spec.macs_dense,
                             "reason": "not selected (layers=" + (layers if isinstance(layers, str) else "list") + ")"})
             continue
-        fan_in = spec.Cg * spec.R * spec.S
-        w = sparse_tensor(_layer_rng(int(seed), index, _WEIGHT_STREAM), spec.weight_shape, wd[name],
-                          std=math.sqrt(2.0 / fan_in), signed=True)
-        if act_pattern not in ACT_PATTERNS:
-            raise ConfigError(f"act_pattern must be one of {ACT_PATTERNS}, got {act_pattern!r}")
-        if act_pattern == "clustered" and index > 0:
-            x = clustered_activations(_layer_rng(int(seed), index, _INPUT_STREAM), spec.input_shape, ad[name])
-        else:
-            x = sparse_tensor(_layer_rng(int(seed), index, _INPUT_STREAM), spec.input_shape, ad[name],
-                              std=1.0, signed=(index == 0))
-        y = forward(spec, x, w, relu=index < len(net.layers) - 1) if with_outputs else None
-        out.append(LayerTrace(spec, w, x, y))
+        specs.append(spec)
+        indices.append(index)
     source = {
         "synthetic": True,
         "generator": GENERATOR,
@@ -316,7 +360,47 @@ def synth_trace(network: "str | Network", batch: int = 1, seed: int = 0, weight_
         "with_outputs": bool(with_outputs),
         "act_pattern": act_pattern,
     }
-    return Trace(network=network, layers=out, source=source, skipped=skipped)
+    return SynthPlan(network, specs, indices, wd, ad, int(seed), bool(with_outputs), act_pattern,
+                     len(net.layers) - 1, source, skipped)
+
+
+def write_synth(plan: SynthPlan, path: "str | os.PathLike[str]", progress: bool = False,
+                compresslevel: int = 1) -> Path:
+    """Stream ``plan``'s trace to ``path`` layer by layer: each layer's tensors are drawn, written into
+    the archive (deflated) and dropped before the next, so memory holds one layer.  The file is written
+    as ``path.tmp`` and renamed when complete; on any failure or interrupt the temporary file is removed.
+    The archive is the one ``save_trace`` writes (same members, manifest first), readable by ``load_trace``.
+    """
+    import zipfile
+
+    from accelsim.progress import progress_iter
+    from accelsim.trace.io import member
+    path = Path(path)
+    if path.suffix != ".npz":
+        path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+
+    def put(zf: "zipfile.ZipFile", key: str, arr: np.ndarray) -> None:
+        with zf.open(key + ".npy", "w", force_zip64=True) as fh:
+            np.lib.format.write_array(fh, np.asanyarray(arr), allow_pickle=False)
+
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel,
+                             allowZip64=True) as zf:
+            put(zf, "manifest", np.array(json.dumps(plan.manifest())))
+            for k in progress_iter(range(len(plan.specs)), f"synth {plan.network}", enabled=progress):
+                lt = plan.layer(k)
+                put(zf, member(k, lt.name, "weights"), lt.weights)
+                put(zf, member(k, lt.name, "inputs"), lt.inputs)
+                if lt.outputs is not None:
+                    put(zf, member(k, lt.name, "outputs"), lt.outputs)
+                del lt
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _profile_name(p: DensityArg) -> str | float:
