@@ -52,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim import fixedpoint
+from accelsim.accelerators import first_layer
 from accelsim.accelerators.base import Accelerator, LayerCounts, ceil_div
 from accelsim.accelerators.registry import register
 from accelsim.config import doc, require
@@ -88,6 +89,9 @@ class DaDianNaoConfig:
                              "with ZF=0, 32 with ZF=1)", unit="values/cycle", default=256)
     nbin_entries: int = doc("timing_model misim: NBin entries per unit, Ti*nEntries values per chunk (MIsim: "
                             "16)", unit="entries", default=16)
+    first_layer: str = doc("a 3-channel first layer with stride > 1: pad (channels padded to a 16-channel "
+                           "brick, as MIsim) or reshape (DNNsim: C*s^2 channels at stride 1, for the timing; "
+                           "accelerators/first_layer.py)", default="pad")
 
     group_mapping: str = doc("grouped convolutions: spread (independent groups packed into bricks and filter "
                              "slots and placed side by side on tiles; assumes the NM feeds each tile set its "
@@ -104,6 +108,8 @@ class DaDianNaoConfig:
         require(self.clock_hz > 0, n, f"clock_hz must be > 0, got {self.clock_hz}")
         require(self.dram_bw_bits_per_cycle > 0, n, "dram_bw_bits_per_cycle must be > 0")
         require(self.dram_latency_cycles >= 0, n, "dram_latency_cycles must be >= 0")
+        require(self.first_layer in ("pad", "reshape"), n,
+                f"first_layer must be pad or reshape, got {self.first_layer!r}")
         require(self.timing_model in ("ideal", "misim"), n,
                 f"timing_model must be ideal or misim, got {self.timing_model!r}")
         from accelsim.accelerators.misim_timing import CHUNK_COSTS, parse_rules
@@ -251,12 +257,19 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
             a.add(*k, v)
         # ---- tiles for the timeline: filter chunk x output row of a round
         fg_per_chunk = [ceil_div(ceil_div(n, tn), T) for _, n in plan.chunks]
-        rows = w.max_steps.reshape(-1)
+        # the timing's layer: DNNsim's reshape of a 3-channel first layer, or the layer itself
+        tplan, tlayer, tw = plan, layer, w
+        if c.first_layer == "reshape" and first_layer.applies(s):
+            tlayer = first_layer.reshape_first_layer(layer)
+            tplan = self.plan(tlayer.spec)
+            tw = self.window_steps(tplan, tlayer)
+        rows = tw.max_steps.reshape(-1)
         timing = c.misim_timing()
         if timing is None:
             compute = np.concatenate([rows * fg for fg in fg_per_chunk])
         else:  # MIsim's accounting: window cycles per output row, for each chunk's filter groups per tile
-            compute = np.concatenate([self._misim_rows(plan, layer, timing, fg).reshape(-1) for fg in fg_per_chunk])
+            compute = np.concatenate([self._misim_rows(tplan, tlayer, timing, fg).reshape(-1)
+                                      for fg in fg_per_chunk])
         nrow = len(rows)
         load = np.zeros(len(compute), dtype=np.int64)
         store = np.zeros(len(compute), dtype=np.int64)
@@ -282,7 +295,8 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
                  "brick_steps": total_steps, "lane_steps": lane_steps,
                  "filter_groups16": groups16, "lane_utilization": lane_steps / max(1, set_steps * ti),
                  "group_mapping": c.group_mapping, "groups_per_brick": plan.pack,
-                 "groups_side_by_side": plan.side_by_side, "group_rounds": plan.rounds}
+                 "groups_side_by_side": plan.side_by_side, "group_rounds": plan.rounds,
+                 "timing_model": c.timing_model, "first_layer_reshaped": tlayer is not layer}
         counts = LayerCounts(actions=a, macs_dense=s.macs_dense, macs_executed=executed,
                              macs_skipped=s.macs_dense - executed, dram_read_bits=dram_r, dram_write_bits=dram_w,
                              tiles=TileWork(load, compute, store), extra=extra)
