@@ -1,0 +1,168 @@
+"""accelsim's DaDianNao/Cnvlutin cycles (timing_model misim and ideal) against MIsim's, layer by layer, on
+identical tensors.  MIsim (github iniverno/MIsim, the Cnvlutin authors' Python 2 simulator) runs OUTSIDE
+this repository: get it yourself, then
+
+    git clone https://github.com/iniverno/MIsim /tmp/MIsim-repo && cd /tmp/MIsim-repo && git checkout 57ffffff
+    python2 -m pip install --target /tmp/py2lib numpy==1.16.6 sortedcontainers==2.1.0
+    PYTHONPATH=$PWD python benchmarks/misim_peers.py --misim /tmp/MIsim-repo/MIsim --python2 python2 \\
+        --py2path /tmp/py2lib --out benchmarks/results/misim_peers.json
+
+For each layer the script saves the input tensor (one image, (C, H, W) as MIsim's testSystem.py reads it)
+and runs MIsim's LayerDirector through a small driver of ours (written to a temporary folder: it sets
+``options`` for ZF = 0 / ZF = 1 as options.py does, silences the prints, pads channels as testSystem.py
+does and prints ``director.now``).  MIsim's HEAD (c37ab10c) needs ``--head-fix``: its SimpleMemory still
+has ``cycle()`` where the director calls ``wakeup()``; the driver aliases it.
+
+MIsim runs ungrouped layers only (``group = 1``), so AlexNet conv2/4/5 are given as MIsim runs them.
+DNNsim is not run here (it needs protobuf to build); its DaDianNao rule is applied by hand from
+``core/src/OutputStationary.cpp`` (window sets x filter sets per tile x ceil(Cpad*R*S/16) steps, with
+its first-layer reshape) and labelled as such.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+DRIVER = r'''
+import os, sys
+misim_dir, zf, path, M, K, stride, pad = sys.argv[1:8]
+sys.path.insert(0, misim_dir)
+import options as op
+op.verboseDirector = op.verboseCluster = op.verboseUnit = op.verboseMemory = 0
+op.fast = 0
+op.ZF = int(zf)
+op.nClusters, op.Tn, op.nEntries = 16, 16, 16
+if op.ZF:
+    op.CM_bytesCyclePort, op.nUnitsCluster, op.Ti = 32, 16, 1
+else:
+    op.CM_bytesCyclePort, op.nUnitsCluster, op.Ti = 256, 1, 16
+import numpy as np
+import director
+if not hasattr(director.simpleMemory.SimpleMemory, 'wakeup'):
+    director.simpleMemory.SimpleMemory.wakeup = director.simpleMemory.SimpleMemory.cycle
+M, K, stride, pad = int(M), int(K), int(stride), int(pad)
+data = np.load(path)
+Ni = data.shape[0]
+Ni_pad = int(np.ceil(Ni / float(op.nUnitsCluster))) * op.nUnitsCluster
+if Ni_pad != Ni:
+    z = np.zeros((Ni_pad,) + data.shape[1:]); z[:Ni] = data; data = z
+d = director.LayerDirector(op.nClusters, op.nClusters * op.nUnitsCluster, op.Ti, op.Tn, op.nEntries, op.ZF)
+real = sys.stdout; sys.stdout = open(os.devnull, 'w')
+d.computeConvolutionalLayer(data, np.zeros((M, Ni_pad, K, K)), stride, pad, 1)
+sys.stdout = real
+print(d.now)
+'''
+
+
+def cases(seed: int = 0) -> list[tuple[str, np.ndarray, int, int, int, int]]:
+    """(name, input (C, H, W), M, K, stride, pad).  AlexNet conv1-5 as MIsim runs them (ungrouped), inputs
+    drawn at Eyeriss's measured AlexNet input zeros (0/39/73/79/78%); then hand-made layers."""
+    rng = np.random.default_rng(seed)
+
+    def relu_field(c, h, zeros):
+        x = rng.random((c, h, h)).astype(np.float32)
+        x[rng.random((c, h, h)) < zeros] = 0
+        return x
+    out = [("alexnet conv1", rng.random((3, 227, 227)).astype(np.float32) + 0.01, 96, 11, 4, 0),
+           ("alexnet conv2", relu_field(96, 27, 0.39), 256, 5, 1, 2),
+           ("alexnet conv3", relu_field(256, 13, 0.73), 384, 3, 1, 1),
+           ("alexnet conv4", relu_field(384, 13, 0.79), 384, 3, 1, 1),
+           ("alexnet conv5", relu_field(384, 13, 0.78), 256, 3, 1, 1)]
+    one = np.zeros((32, 12, 12), np.float32)
+    one[5] = 1.0
+    out += [("C=40 (not a multiple of 16), 50% zeros", relu_field(40, 12, 0.5), 64, 3, 1, 1),
+            ("stride 2, 50% zeros", relu_field(32, 15, 0.5), 64, 3, 2, 0),
+            ("all-zero input", np.zeros((64, 10, 10), np.float32), 64, 3, 1, 1),
+            ("one channel always active", one, 64, 3, 1, 1),
+            ("M=512, 60% zeros", relu_field(64, 10, 0.6), 512, 3, 1, 1),
+            ("dense C=256", np.ones((256, 8, 8), np.float32), 256, 3, 1, 1),
+            ("5x5 kernels, 40% zeros", relu_field(48, 12, 0.4), 128, 5, 1, 2)]
+    return out
+
+
+def accelsim_cycles(arch: str, x: np.ndarray, M: int, K: int, stride: int, pad: int, **cfg) -> int:
+    from accelsim.accelerators.registry import create
+    from accelsim.trace.format import LayerSpec, LayerTrace
+    C, H, W = x.shape
+    spec = LayerSpec("l", "conv", 1, C, H, W, M, K, K, stride, pad)
+    lt = LayerTrace(spec, np.ones((M, C, K, K), np.float32), x[None].astype(np.float32))
+    return int(create(arch, None, **cfg).simulate_layer(lt).cycles)
+
+
+def dnnsim_rule(x: np.ndarray, M: int, K: int, stride: int, pad: int) -> int:
+    """DNNsim's DaDianNao (OutputStationary, 1 window column, 16 filter rows, 16 tiles, 16 lanes), applied
+    by hand: with C = 3 and stride > 1 the layer is first reshaped to 3*s^2 channels, ceil(K/s) taps, stride
+    1; then cycles = E*F x ceil(ceil(M/16)/16) x ceil(Cpad*K*K/16)."""
+    C, H, _ = x.shape
+    E = (H + 2 * pad - K) // stride + 1
+    if C == 3 and stride > 1:
+        C, K = 3 * stride * stride, -(-K // stride)
+    def cdiv(a, b):
+        return -(-a // b)
+    return E * E * cdiv(cdiv(M, 16), 16) * cdiv(cdiv(C, 16) * 16 * K * K, 16)
+
+
+def run_misim(args, driver: Path, tmp: Path, x: np.ndarray, zf: int, M: int, K: int, s: int, p: int):
+    np.save(tmp / "x.npy", x.astype(np.float64))
+    env = dict(os.environ, PYTHONPATH=args.py2path or "")
+    t0 = time.time()
+    r = subprocess.run([args.python2, str(driver), args.misim, str(zf), str(tmp / "x.npy"), str(M), str(K),
+                        str(s), str(p)], capture_output=True, text=True, env=env, timeout=args.timeout)
+    if r.returncode:
+        last = (r.stderr.strip().splitlines() or ["?"])[-1]
+        return None, f"MIsim fails: {last[:120]}", time.time() - t0
+    return int(r.stdout.split()[-1]), "", time.time() - t0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--misim", required=True, help="MIsim's MIsim/ folder (holding director.py)")
+    ap.add_argument("--python2", default="python2")
+    ap.add_argument("--py2path", default="", help="PYTHONPATH with numpy and sortedcontainers for python2")
+    ap.add_argument("--chunk-cost", default="nnz", choices=("nnz", "original"),
+                    help="accelsim's misim_chunk_cost: nnz for MIsim 57ffffff, original for HEAD")
+    ap.add_argument("--only", default="", help="run only cases whose name contains this")
+    ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--out", default="benchmarks/results/misim_peers.json")
+    args = ap.parse_args(argv)
+    rows = []
+    with tempfile.TemporaryDirectory() as td:
+        tmp = Path(td)
+        driver = tmp / "drive_misim.py"
+        driver.write_text(DRIVER)
+        for name, x, M, K, s, p in cases():
+            if args.only and args.only not in name:
+                continue
+            row = {"layer": name, "C": x.shape[0], "H": x.shape[1], "M": M, "K": K, "stride": s, "pad": p,
+                   "input_zeros": float((x == 0).mean())}
+            for zf, arch in ((0, "dadiannao"), (1, "cnvlutin")):
+                m, why, secs = run_misim(args, driver, tmp, x, zf, M, K, s, p)
+                row[f"{arch}_misim_peer"] = m
+                row[f"{arch}_misim_peer_note"] = why
+                row[f"{arch}_misim_peer_seconds"] = round(secs, 1)
+                row[f"{arch}_accelsim_misim"] = accelsim_cycles(arch, x, M, K, s, p, timing_model="misim",
+                                                                misim_chunk_cost=args.chunk_cost)
+                row[f"{arch}_accelsim_ideal"] = accelsim_cycles(arch, x, M, K, s, p)
+            row["dadiannao_dnnsim_rule"] = dnnsim_rule(x, M, K, s, p)
+            rows.append(row)
+            d, c = row["dadiannao_misim_peer"], row["cnvlutin_misim_peer"]
+            print(f"{name:42s} DaDN MIsim {d} accelsim {row['dadiannao_accelsim_misim']} (ideal "
+                  f"{row['dadiannao_accelsim_ideal']}, DNNsim rule {row['dadiannao_dnnsim_rule']}) | CNV MIsim {c} "
+                  f"accelsim {row['cnvlutin_accelsim_misim']} (ideal {row['cnvlutin_accelsim_ideal']}) "
+                  f"{row['dadiannao_misim_peer_note']} {row['cnvlutin_misim_peer_note']}", flush=True)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({"chunk_cost": args.chunk_cost, "misim": args.misim, "rows": rows},
+                                         indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
