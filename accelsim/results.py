@@ -47,6 +47,9 @@ class LayerResult:
     fps: float = 0.0                   # images (batch N) / latency_total_s
     counts: ActionCounts = field(default_factory=ActionCounts)
     extra: dict[str, Any] = field(default_factory=dict)  # model-specific named numbers
+    # DRAM bits per tensor kind: weights, ifmaps, ofmaps, psum_spills (read + written); they add up to
+    # dram_read_bits + dram_write_bits.  Empty for a design that does not split its traffic.
+    dram_bits_by_tensor: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -104,6 +107,8 @@ class NetworkResult:
                 t.energy_by_component[k] = t.energy_by_component.get(k, 0.0) + v
             for k, v in lr.energy_by_category.items():
                 t.energy_by_category[k] = t.energy_by_category.get(k, 0.0) + v
+            for k, v in lr.dram_bits_by_tensor.items():
+                t.dram_bits_by_tensor[k] = t.dram_bits_by_tensor.get(k, 0) + v
         if self.layers:
             t.energy_unit = self.layers[0].energy_unit
             t.energy_pj = t.energy if t.energy_unit == "pJ" else None

@@ -114,7 +114,12 @@ class Accelerator(abc.ABC, Generic[PlanT]):
             utilization=(counts.macs_executed / (stats["compute_cycles"] * peak)) if stats["compute_cycles"] else 0.0,
             clock_hz=clock, latency_processing_s=stats["compute_cycles"] / clock,
             latency_total_s=stats["cycles"] / clock, fps=layer.spec.N * clock / stats["cycles"] if stats["cycles"] else 0.0,
-            counts=counts.actions, extra=extra)
+            counts=counts.actions, extra=extra,
+            dram_bits_by_tensor={k: int(v) for k, v in extra.pop("dram_bits_by_tensor", {}).items()})
+        if lr.dram_bits_by_tensor and sum(lr.dram_bits_by_tensor.values()) != lr.dram_read_bits + lr.dram_write_bits:
+            from accelsim.errors import ConservationError
+            raise ConservationError(f"{self.name}/{layer.name}: DRAM bits by tensor {lr.dram_bits_by_tensor} do not "
+                                    f"add up to {lr.dram_read_bits + lr.dram_write_bits}")
         lr.check_conservation()
         return lr
 

@@ -278,6 +278,7 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
         if not plan.weights_on_chip:  # (then groups are not packed: nf filters of each group)
             for i, (_, nf) in enumerate(plan.chunks):
                 load[i * nrow] += nf * s.groups * wbits
+        weight_bits = int(load.sum())
         if not plan.neurons_on_chip:
             in_row = self._per_round(plan, self._input_row_bits(plan))  # per output row, per chunk pass
             out_row = self._per_round(plan, self._output_row_bits(plan, layer))
@@ -296,7 +297,9 @@ class DaDianNao(Accelerator[DaDianNaoPlan]):
                  "filter_groups16": groups16, "lane_utilization": lane_steps / max(1, set_steps * ti),
                  "group_mapping": c.group_mapping, "groups_per_brick": plan.pack,
                  "groups_side_by_side": plan.side_by_side, "group_rounds": plan.rounds,
-                 "timing_model": c.timing_model, "first_layer_reshaped": tlayer is not layer}
+                 "timing_model": c.timing_model, "first_layer_reshaped": tlayer is not layer,
+                 "dram_bits_by_tensor": {"weights": weight_bits, "ifmaps": dram_r - weight_bits, "ofmaps": dram_w,
+                                         "psum_spills": 0}}
         counts = LayerCounts(actions=a, macs_dense=s.macs_dense, macs_executed=executed,
                              macs_skipped=s.macs_dense - executed, dram_read_bits=dram_r, dram_write_bits=dram_w,
                              tiles=TileWork(load, compute, store), extra=extra)

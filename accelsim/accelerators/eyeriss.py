@@ -377,6 +377,13 @@ class Eyeriss(Accelerator[RsMapping]):
             "dram_access_reduction": (int(filt_words.sum()) * wb + fmap_u) / (dram_r + dram_w)
             if dram_r + dram_w else 1.0,
             "gating": c.gating, "rlc": c.rlc,
+            # psums of every channel pass stay in the GLB (the mapper keeps an ofmap tile resident until its
+            # last channel pass), so none spill to DRAM
+            "dram_bits_by_tensor": {"weights": int(filt_words.sum()) * wb, "ifmaps": int(ifm_c.sum()),
+                                    "ofmaps": dram_w, "psum_spills": 0},
+            # how often each tensor crosses the DRAM link (uncompressed words over the tensor's words)
+            "weights_dram_reads": int(filt_words.sum()) / max(1, weights_words),
+            "ifmaps_dram_reads": int(ifm_u.sum()) / max(1, s.N * s.C * s.H * s.W * wb),
         }
         perm = (0, *(1 + LOOPS.index(x) for x in m.order))  # passes run in the mapping's loop order
         tiles = glb_tiles(load.transpose(perm).reshape(-1), d["cycles"].transpose(perm).reshape(-1),

@@ -109,6 +109,15 @@ def print_breakdown(res: NetworkResult, out=None) -> None:
         cells = [f"{lr.energy_by_category.get(c, 0.0):>9.3g} {100 * lr.energy_by_category.get(c, 0.0) / tot:>5.1f}%"
                  for c in cats]
         print(f"{lr.name[:12]:<12} " + " ".join(f"{x:>16}" for x in cells), file=out)
+    kinds = ("weights", "ifmaps", "ofmaps", "psum_spills")
+    if any(lr.dram_bits_by_tensor for lr in layers):
+        print("DRAM traffic by tensor (MB, and % of the layer's DRAM bits)", file=out)
+        print(f"{'layer':<12} " + " ".join(f"{k:>16}" for k in kinds), file=out)
+        for lr in layers:
+            b = lr.dram_bits_by_tensor
+            tot = sum(b.values()) or 1
+            cells = [f"{b.get(k, 0) / 8e6:>9.3f} {100 * b.get(k, 0) / tot:>5.1f}%" for k in kinds]
+            print(f"{lr.name[:12]:<12} " + " ".join(f"{x:>16}" for x in cells), file=out)
 
 
 def print_result_table(res: NetworkResult, out=None) -> None:

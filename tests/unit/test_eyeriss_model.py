@@ -143,3 +143,23 @@ def test_simulate_command_with_switches(tmp_path):
         assert k in base["extra"]
     assert outs[("--no-rlc",)]["dram_read_bits"] >= base["dram_read_bits"]
     assert outs[("--no-gating",)]["macs_gated"] == 0 and outs[("--no-gating",)]["cycles"] == base["cycles"]
+
+
+def test_dram_bits_by_tensor_add_up_and_print(tmp_path, capsys):
+    """Per-tensor DRAM traffic: weights + ifmaps + ofmaps + psum spills = the layer's DRAM bits, for
+    Eyeriss and DaDianNao; the ofmaps are what is written; `simulate --breakdown` prints the table."""
+    from accelsim.accelerators.registry import create
+    from accelsim.cli import main
+    from accelsim.trace import save_trace
+    from accelsim.trace.synth import synth_trace
+    tr = synth_trace("lenet5", batch=2, seed=0)
+    for arch in ("eyeriss", "dadiannao"):
+        res = create(arch).simulate(tr)
+        for lr in res.layers + [res.total]:
+            b = lr.dram_bits_by_tensor
+            assert set(b) == {"weights", "ifmaps", "ofmaps", "psum_spills"}
+            assert sum(b.values()) == lr.dram_read_bits + lr.dram_write_bits
+            assert b["ofmaps"] == lr.dram_write_bits
+    path = save_trace(tr, tmp_path / "t.npz")
+    assert main(["simulate", str(path), "--arch", "eyeriss", "--breakdown"]) == 0
+    assert "DRAM traffic by tensor" in capsys.readouterr().out
