@@ -45,6 +45,13 @@ def _log_if_wide(ax: Any, values: Sequence[float], axis: str = "y") -> bool:
     pos = [v for v in values if v and v > 0 and v != float("inf")]
     if pos and max(pos) / min(pos) > 10:
         (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+        from matplotlib.ticker import FuncFormatter
+        plain = FuncFormatter(lambda v, _: f"{v:g}")  # 0.001, 20, 300: no "2 x 10^1" tick labels
+        target = ax.yaxis if axis == "y" else ax.xaxis
+        target.set_major_formatter(plain)
+        few_decades = max(pos) / min(pos) <= 100  # label minor ticks 2 and 5 only when there is room
+        target.set_minor_formatter(FuncFormatter(
+            lambda v, _: f"{v:g}" if few_decades and f"{v:g}".lstrip("0.")[:1] in ("2", "5") else ""))
         return True
     return False
 
