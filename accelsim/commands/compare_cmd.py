@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from accelsim.errors import ConfigError
     from accelsim.results import run_file_stem
     from accelsim.trace import load_trace
+    from accelsim.trace.format import coverage_line
     specs = runner.parse_arch_list(args.arch)
     labels = [s.label for s in specs]
     if args.baseline not in labels:
@@ -44,9 +45,13 @@ def run(args: argparse.Namespace) -> int:
     if unused:
         raise ConfigError(f"option(s) {', '.join(unused)} apply to none of the designs {labels}")
     results = []
+    partial = []
     show = not args.quiet and sys.stderr.isatty()
     for t in args.traces:
         trace = load_trace(t)
+        cov = trace.coverage()
+        if cov["fraction"] is None or cov["fraction"] < 1.0 or cov["skipped_without_macs"]:
+            partial.append(f"note: {t}: {coverage_line(cov)}; network rows and geomeans count the traced layers only")
         for s in specs:
             # a generic option (--threshold, --set k=v, ...) applies to the designs that have the key
             res = runner.simulate(trace, s, args.config, energy_from_args(args),
@@ -60,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         print(comparison.format_table(rows, per_layer=args.per_layer))
         for g in comparison.geomean_rows(rows):
             print(comparison.format_summary_line(g))
+        for line in partial:
+            print(line)
     if args.out:
         paths = comparison.write_compare(rows, args.out)
         if not args.quiet:

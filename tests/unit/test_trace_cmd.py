@@ -211,3 +211,12 @@ def test_synth_records_unselected_layers_as_skipped(tmp_path, capsys):
     capsys.readouterr()
     code, so, _ = run(capsys, "trace", "inspect", str(p))
     assert "the trace covers 82.3% of the model's MACs (1,888,000 traced; 2 skipped operation(s) with 405,000" in so
+
+
+def test_compare_notes_partial_traces(tmp_path, capsys):
+    p = tmp_path / "c.npz"
+    assert main(["trace", "synth", "--network", "lenet5", "--layers", "conv", "--out", str(p)]) == 0
+    capsys.readouterr()
+    code, so, se = run(capsys, "compare", str(p), "--arch", "dadiannao,cnvlutin", "--baseline", "dadiannao")
+    assert code == 0, se
+    assert f"note: {p}: the trace covers 82.3% of the model's MACs" in so and "traced layers only" in so
