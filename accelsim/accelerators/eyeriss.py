@@ -49,6 +49,9 @@ GLB refills: a pass that reads nothing from DRAM joins the tile before it.  Ever
 mapping's loop order.  No per-pass ramp-up beyond the filter load is modelled: JSSC VI-B attributes VGG
 CONV1-2's slowness partly to "ramp-up" of its many passes but gives no figure, and none is invented here.
 
+Filters taller than the PE array or wider than the ifmap spad (12) are folded into parts, each mapped and
+counted as above, psums round-tripping DRAM between parts (eyeriss_fold.py).
+
 The mapping is searched by default (``mapping_search``; ``mapping_objective``, eyeriss_search.py).
 """
 from __future__ import annotations
@@ -61,6 +64,8 @@ import numpy as np
 from accelsim import fixedpoint
 from accelsim.accelerators.base import Accelerator, LayerCounts
 from accelsim.accelerators.eyeriss_mapping import ArrayShape, RsMapping, map_layer
+from accelsim.accelerators.eyeriss_fold import (FoldedMapping, FoldPart, fold_specs, merge_counts,
+                                                needs_folding, part_trace)
 from accelsim.accelerators.eyeriss_search import LOOPS, OBJECTIVES, SearchCost, search_layer
 from accelsim.accelerators.registry import register
 from accelsim.config import Flag, doc, require
@@ -269,7 +274,14 @@ class Eyeriss(Accelerator[RsMapping]):
     def peak_macs_per_cycle(self) -> int:
         return self.config.pe_rows * self.config.pe_cols
 
-    def plan(self, spec: LayerSpec) -> RsMapping:
+    def plan(self, spec: LayerSpec) -> RsMapping:  # (or a FoldedMapping of RsMappings: eyeriss_fold.py)
+        a = self.config.array
+        if needs_folding(spec, a.rows, a.ifmap_spad):
+            return FoldedMapping(spec, tuple(FoldPart(sub, rp, cp, self._map(sub))  # type: ignore[return-value]
+                                             for sub, rp, cp in fold_specs(spec, a.rows, a.ifmap_spad)))
+        return self._map(spec)
+
+    def _map(self, spec: LayerSpec) -> RsMapping:
         if not self.config.mapping_search:
             return map_layer(spec, self.config.array)
         return search_layer(spec, self.config.array, self.search_cost())
@@ -292,6 +304,10 @@ class Eyeriss(Accelerator[RsMapping]):
 
     # ---- count -------------------------------------------------------------------------------------
     def count(self, plan: RsMapping, layer: LayerTrace) -> LayerCounts:
+        if isinstance(plan, FoldedMapping):  # filters taller or wider than 12: parts in turn (eyeriss_fold.py)
+            y = layer_outputs(layer)
+            return merge_counts(plan, [self.count(p.mapping, part_trace(layer, p, y)) for p in plan.parts],
+                                self.config.word_bits)
         c = self.config
         m = plan
         s = m.spec

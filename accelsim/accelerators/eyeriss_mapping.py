@@ -40,7 +40,8 @@ Two ways to choose the mapping: the *fixed rule* below (``mapping_search: false`
 Fixed rule (in the order it is applied)
 ---------------------------------------
 1. Filters taller than the array (R > 12) or wider than the ifmap spad (S > 12) are not supported natively
-   (JSSC IV-A); :class:`~accelsim.errors.ConfigError` names the layer.  accelsim does not fold them.
+   (JSSC IV-A); :class:`~accelsim.errors.ConfigError` names the layer.  The Eyeriss model folds such layers
+   into parts that fit before mapping them (eyeriss_fold.py).
 2. Base width (nn_dataflow's fold): ``w0 = ceil(E / ceil(E / 14))``.  Candidate widths are
    ``w_j = ceil(E / (j * ceil(E / 14)))`` for j = 1, 2, ... (further strip-mining by an integer factor;
    a narrower width that still splits, i.e. covers all E rows in one pass, is skipped: it would not
@@ -286,7 +287,7 @@ def _check(spec: LayerSpec, a: ArrayShape) -> None:
     where = f"eyeriss: layer {spec.name!r}"
     if spec.R > a.rows:
         raise ConfigError(f"{where}: filter height R={spec.R} exceeds the {a.rows} PE rows; Eyeriss v1 does not "
-                          f"support it natively (JSSC 2017 IV-A) and accelsim does not fold it")
+                          f"support it natively (JSSC 2017 IV-A); the Eyeriss model folds such layers (eyeriss_fold.py)")
     if spec.S > a.ifmap_spad:
         raise ConfigError(f"{where}: filter width S={spec.S} exceeds the {a.ifmap_spad}-entry ifmap spad")
 
