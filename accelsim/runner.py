@@ -59,14 +59,37 @@ def simulate(trace: Trace | str | Path, spec: ArchSpec | str, config_file: str |
              layers: list[str] | None = None, progress: bool = False) -> NetworkResult:
     if isinstance(spec, str):
         spec = ArchSpec.parse(spec)
-    own = not isinstance(trace, Trace)
-    if own:
-        trace = load_trace(trace)
     acc = build(spec, config_file, energy, extra_overrides)
-    # a Trace object passed in may be simulated by more designs: outputs computed for it stay cached on
-    # its layers; a trace loaded here is used once, so each layer's computed outputs are freed after it
-    res = acc.simulate(trace, progress=progress, layers=layers, keep_outputs=not own)
+    if isinstance(trace, Trace):
+        # a Trace object may be simulated by more designs: outputs computed for it stay on its layers
+        res = acc.simulate(trace, progress=progress, layers=layers)
+    else:
+        res = simulate_file(acc, trace, layers, progress)
     res.arch = spec.label
     for lr in res.layers:
         lr.arch = spec.label
+    return res
+
+
+
+def simulate_file(acc: Any, path: str | Path, layers: list[str] | None = None,
+                  progress: bool = False) -> NetworkResult:
+    """Simulate a trace file one layer at a time: each layer's arrays are read (and validated) from the
+    archive when its turn comes and dropped after it, with any outputs computed for it, so memory holds
+    one layer rather than the whole trace.  The result equals ``acc.simulate(load_trace(path))``."""
+    from accelsim.errors import TraceError
+    from accelsim.progress import progress_iter
+    from accelsim.trace import read_manifest
+    man = read_manifest(path)
+    names = [d["name"] for d in man["layers"]]
+    chosen = list(layers) if layers else names
+    unknown = [n for n in chosen if n not in names]
+    if unknown:
+        raise TraceError(f"{path}: no layer(s) {unknown} in this trace (it has {names})")
+    parts = [acc.simulate(load_trace(path, layers=[n]), keep_outputs=False)
+             for n in progress_iter(chosen, f"{acc.name} {man.get('network', '')}", enabled=progress)]
+    if not parts:
+        return acc.simulate(load_trace(path, layers=[]))
+    res = parts[0]
+    res.layers = [lr for p in parts for lr in p.layers]
     return res

@@ -29,15 +29,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from accelsim import runner
-    from accelsim.trace import load_trace
-    from accelsim.trace.format import coverage_line
+    from accelsim.trace import read_manifest
+    from accelsim.trace.format import LayerSpec, coverage, coverage_line
     spec = runner.ArchSpec.parse(args.arch)
-    trace = load_trace(args.trace)
-    res = runner.simulate(trace, spec, args.config, energy_from_args(args), overrides_from_args(args),
+    # the file, not a loaded Trace: runner reads it one layer at a time (memory holds one layer)
+    res = runner.simulate(args.trace, spec, args.config, energy_from_args(args), overrides_from_args(args),
                           layers=layer_list(args), progress=not args.quiet and sys.stderr.isatty())
     if not args.quiet:
         print_result_table(res)
-        print(coverage_line(trace.coverage()))
+        man = read_manifest(args.trace)
+        specs = [LayerSpec.from_dict(d, where=str(args.trace), version=man["version"]) for d in man["layers"]]
+        print(coverage_line(coverage([s.macs_dense for s in specs], man.get("skipped", []),
+                                     recorded=man["version"] >= 2)))
         if args.breakdown:
             print_breakdown(res)
     if args.json:
