@@ -61,6 +61,26 @@ def _legend_outside(ax: Any, **kw: Any) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), frameon=False, **{"fontsize": 7, **kw})
 
 
+def _xticks(ax: Any, positions: Sequence[float], labels: Sequence[str]) -> None:
+    """Tick labels that fit: few groups get horizontal labels wrapped at '_' (long trace names stay inside
+    the figure); many get rotated labels."""
+    if len(labels) <= 6:
+        wrapped = []
+        for lab in labels:
+            lines, cur = [], ""
+            for part in str(lab).split("_"):
+                nxt = f"{cur}_{part}" if cur else part
+                if cur and len(nxt) > 18:
+                    lines.append(cur + "_")
+                    cur = part
+                else:
+                    cur = nxt
+            wrapped.append("\n".join(lines + [cur]))
+        ax.set_xticks(list(positions), wrapped, rotation=0, ha="center", fontsize=8)
+    else:
+        ax.set_xticks(list(positions), list(labels), rotation=35, ha="right", fontsize=7 if len(labels) > 12 else 9)
+
+
 def fig_speedup(rows: Sequence[dict[str, Any]], baseline: str, per_layer: bool = False,
                 network: str | None = None) -> Figure:
     """Speedup (ratio of times) over ``baseline`` per trace (layer == total) or per layer of one trace
@@ -77,7 +97,7 @@ def fig_speedup(rows: Sequence[dict[str, Any]], baseline: str, per_layer: bool =
         clocks = {r["arch"]: r.get("clock_hz") for r in sel}
         base_clock = next((r.get("baseline_clock_hz") for r in sel), None)
         differ = any(c != base_clock for c in clocks.values())
-        width = min(14.0, max(5.0, 0.25 * len(xs) * max(1, len(archs)) + 3.5))
+        width = min(14.0, max(8.0, 0.25 * len(xs) * max(1, len(archs)) + 3.5))
         fig, ax = plt.subplots(figsize=(width, 3.8))
         w = 0.8 / max(1, len(archs))
         for i, a in enumerate(archs):
@@ -87,8 +107,7 @@ def fig_speedup(rows: Sequence[dict[str, Any]], baseline: str, per_layer: bool =
         ax.axhline(1.0, color="k", lw=0.8)
         log = _log_if_wide(ax, [r["speedup"] for r in sel] + [1.0])
         labels = [x + ("*" if (x in synth and not per_layer) else "") for x in xs]
-        ax.set_xticks([j + w * (len(archs) - 1) / 2 for j in range(len(xs))], labels, rotation=35, ha="right",
-                      fontsize=7 if len(xs) > 12 else 9)
+        _xticks(ax, [j + w * (len(archs) - 1) / 2 for j in range(len(xs))], labels)
         ax.set_ylabel(f"speedup over {baseline}\n(time ratio{', log scale' if log else ''})")
         ax.set_xlabel("layer" if per_layer else "trace (* synthetic)" if synth else "trace")
         clock_txt = (f"\nclocks differ: {baseline} at {_mhz(base_clock)}, others as in the legend; "
@@ -110,7 +129,7 @@ def fig_energy_per_network(rows: Sequence[dict[str, Any]], baseline: str) -> Fig
         xs = list(dict.fromkeys(trace_name(r) for r in sel))
         archs = list(dict.fromkeys(r["arch"] for r in sel))
         basis = {r["arch"]: str(r.get("energy_basis", "")) for r in sel}
-        fig, ax = plt.subplots(figsize=(min(14.0, max(5.0, 0.25 * len(xs) * max(1, len(archs)) + 3.5)), 3.8))
+        fig, ax = plt.subplots(figsize=(min(14.0, max(8.0, 0.25 * len(xs) * max(1, len(archs)) + 3.5)), 3.8))
         w = 0.8 / max(1, len(archs))
         for i, a in enumerate(archs):
             vals = {trace_name(r): r["energy_reduction"] for r in sel if r["arch"] == a}
@@ -119,8 +138,7 @@ def fig_energy_per_network(rows: Sequence[dict[str, Any]], baseline: str) -> Fig
                    label=a + (" (MIXED tables)" if mixed else ""), hatch="//" if mixed else None)
         ax.axhline(1.0, color="k", lw=0.8)
         log = _log_if_wide(ax, [r["energy_reduction"] for r in sel] + [1.0])
-        ax.set_xticks([j + w * (len(archs) - 1) / 2 for j in range(len(xs))], xs, rotation=35, ha="right",
-                      fontsize=7 if len(xs) > 12 else 9)
+        _xticks(ax, [j + w * (len(archs) - 1) / 2 for j in range(len(xs))], xs)
         ax.set_ylabel(f"energy reduction over {baseline}\n(baseline energy / energy{', log' if log else ''})")
         bases = sorted(set(basis.values()))
         if any(b.startswith("mixed:") for b in bases):

@@ -73,7 +73,8 @@ def _folder_figures(rd: Path, od: Path, per_trace: bool) -> list[Path]:
         written += _save(F.fig_macs(rs, net), od, f"macs_{_slug(net)}")
         if any(r.layers and "dram_ifmap_read_bits_uncompressed" in r.layers[0].extra for r in rs):
             written += _save(F.fig_dram_rlc(rs, net), od, f"dram_rlc_{_slug(net)}")
-    if any(r.arch.split(":")[0] == "ucnn" for r in runs) and any(r.arch == "eyeriss" for r in runs):
+    if (any(r.arch.split(":")[0] == "ucnn" and r.source.get("quantization") for r in runs)
+            and any(r.arch == "eyeriss" for r in runs)):  # the U/G study: traces quantized on purpose
         written += _save(F.fig_ucnn(runs), od, "ucnn_vs_unique_weights")
     from accelsim.report.study_figures import FIGURES as STUDY_FIGURES
     for name, fig_fn in STUDY_FIGURES.items():  # pruning studies saved by `accelsim prune study NAME --out`
