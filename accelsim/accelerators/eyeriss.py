@@ -35,8 +35,8 @@ per (image, channel, input rows of a strip pass: ``RsMapping.pass_dram_rows``; t
 ifmap tile spans every strip pass) for ifmaps and per (image, filter, ofmap rows of a strip pass)
 for ofmaps -- rows re-read by the next strip (the halo) are read and compressed again; for FC layers (1x1
 fmaps) one stream per (image, channels of one channel pass) and (image, filters of one filter pass).  The
-first layer's input is read uncompressed (JSSC IV-B): a conv layer with at most ``raw_input_max_channels``
-input channels (3: an RGB image) is taken to be the first layer, since a model sees one layer at a time.
+first layer's input is read uncompressed (JSSC IV-B): the first layer of the trace, in its order
+(``LayerTrace.network_input``, set by :class:`~accelsim.trace.format.Trace`; ``raw_first_input: false`` turns it off).
 With ``rlc: false`` every fmap moves uncompressed.
 
 Timing: a pass costs the filter load (filter GIN, 4 words/cycle) plus, per image, the slowest of the PE's
@@ -103,9 +103,9 @@ class EyerissConfig:
     psum_gin_words_per_cycle: int = doc("psum GIN/GON width in words per cycle (JSSC V-B: 64 b)", unit="words/cycle", default=4)
     rlc: bool = doc("RLC-compress fmaps moved to/from DRAM (JSSC IV-B); false: uncompressed", default=True)
     gating: bool = doc("zero-gate the filter-spad read and MAC of zero ifmap values (JSSC V-C)", default=True)
-    raw_input_max_channels: int = doc(
-        "a conv layer with at most this many input channels is the network's first layer, whose input "
-        "Eyeriss reads uncompressed (JSSC IV-B); 0 compresses every input", unit="channels", default=3)
+    raw_first_input: bool = doc(
+        "the first layer of the trace (it reads the network's input image) reads its input from DRAM "
+        "uncompressed (JSSC IV-B); false: RLC-compress every layer's input", default=True)
     energy_table: str = doc("energy table name or YAML path", default="eyeriss-45nm")
     mapping_search: bool = doc(
         "choose each layer's mapping by searching the legal ones for the least mapping_objective under dense "
@@ -127,7 +127,6 @@ class EyerissConfig:
         require(self.clock_hz > 0, n, f"clock_hz must be > 0, got {self.clock_hz}")
         require(self.dram_clock_hz > 0, n, f"dram_clock_hz must be > 0, got {self.dram_clock_hz}")
         require(self.dram_latency_cycles >= 0, n, "dram_latency_cycles must be >= 0")
-        require(self.raw_input_max_channels >= 0, n, "raw_input_max_channels must be >= 0")
         require(self.group_mapping in ("spread", "serial"), n,
                 f"group_mapping must be spread or serial, got {self.group_mapping!r}")
 
@@ -299,9 +298,6 @@ class Eyeriss(Accelerator[RsMapping]):
             gins=(c.ifmap_gin_words_per_cycle, c.filter_gin_words_per_cycle, c.psum_gin_words_per_cycle),
             objective=c.mapping_objective)
 
-    def is_first_layer(self, spec: LayerSpec) -> bool:
-        return spec.kind == "conv" and spec.C <= self.config.raw_input_max_channels
-
     # ---- count -------------------------------------------------------------------------------------
     def count(self, plan: RsMapping, layer: LayerTrace) -> LayerCounts:
         if isinstance(plan, FoldedMapping):  # filters taller or wider than 12: parts in turn (eyeriss_fold.py)
@@ -335,7 +331,7 @@ class Eyeriss(Accelerator[RsMapping]):
             filt_words.flat[0] = weights_words
         else:
             filt_words = place_tiles(d["glb_filter_read"][:, :1, :1], shape, m.order, m.tile_loops("filter"), "FC")
-        raw_in = (not c.rlc) or self.is_first_layer(s)
+        raw_in = (not c.rlc) or (c.raw_first_input and layer.network_input)
         gp = lambda a: _reduce_blocks(a, 0, s.groups, m.gs)  # noqa: E731  groups -> group passes
         in_c, in_u = map(gp, self._ifmap_bits(m, x_codes, raw_in))        # (GP, IB, SP or 1, CP)
         y_codes, _ = fixedpoint.codes(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb)

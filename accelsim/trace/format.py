@@ -337,6 +337,9 @@ class LayerTrace:
     weights: np.ndarray
     inputs: np.ndarray
     outputs: np.ndarray | None = None
+    #: True when this layer reads the network's input (the first layer of its trace, in the trace's order);
+    #: set by :class:`Trace`.  A layer built on its own is not the network's first unless it says so.
+    network_input: bool = False
 
     def __post_init__(self) -> None:
         self.weights = _check_array(self.weights, self.spec.weight_shape, self.spec.name, "weights")
@@ -393,6 +396,8 @@ class Trace:
             raise TraceError(f"duplicate layer name(s) {dup}")
         if not self.layers:
             raise TraceError("a trace needs at least one layer")
+        for i, lt in enumerate(self.layers):   # the trace's order says which layer reads the network input
+            lt.network_input = i == 0
 
     @property
     def synthetic(self) -> bool:

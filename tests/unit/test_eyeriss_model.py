@@ -19,7 +19,7 @@ def golden():
     spec = LayerSpec("g", "conv", 1, 1, 3, 3, 1, 2, 2)
     x = np.array([[1, 0, 2], [0, 0, 3], [4, 5, 0]], dtype=np.float32).reshape(1, 1, 3, 3)
     w = np.array([[1, -1], [2, 1]], dtype=np.float32).reshape(1, 1, 2, 2)
-    return LayerTrace(spec, w, x)
+    return LayerTrace(spec, w, x, network_input=True)   # the network's first layer
 
 
 def test_golden_2x2_filter_on_3x3_input():
@@ -30,7 +30,7 @@ def test_golden_2x2_filter_on_3x3_input():
     Filter spad writes: 4 PEs x 2 taps = 8.  Ifmap spad writes: 4 PEs x (S + (F-1) x 1) = 12.
     Column adds: 4 outputs x (R - 1) = 4; psum spad r/w = 16 + 4 = 20.  NoC: 8 + 12 + 4 + 4 outputs = 28.
     Cycles: filter load ceil(4 / 4) = 1, then max(row conv 2 x 2 = 4, ifmap GIN 3 x 3 = 9, psums 1) = 9.
-    DRAM: C = 1 <= 3 is the first layer: input uncompressed 9 x 16 = 144 bits, filters 4 x 16 = 64."""
+    DRAM: the network's first layer: input uncompressed 9 x 16 = 144 bits, filters 4 x 16 = 64."""
     lt = golden()
     acc = create("eyeriss")
     lr = acc.simulate_layer(lt)
@@ -163,3 +163,20 @@ def test_dram_bits_by_tensor_add_up_and_print(tmp_path, capsys):
     path = save_trace(tr, tmp_path / "t.npz")
     assert main(["simulate", str(path), "--arch", "eyeriss", "--breakdown"]) == 0
     assert "DRAM traffic by tensor" in capsys.readouterr().out
+
+
+def test_first_layer_status_comes_from_the_trace_order_not_the_channel_count():
+    """The image layer is the trace's first, whatever its C; a later layer with C <= 3 is compressed."""
+    from accelsim.trace import Trace
+    spec1 = LayerSpec("a", "conv", 1, 8, 3, 3, 1, 2, 2)     # first, 8 channels: raw
+    spec2 = LayerSpec("b", "conv", 1, 1, 3, 3, 1, 2, 2)     # second, 1 channel: compressed
+    rng = np.random.default_rng(0)
+    t = Trace("two", [LayerTrace(spec1, rng.standard_normal(spec1.weight_shape).astype(np.float32),
+                                 np.zeros(spec1.input_shape, np.float32)), golden()])
+    assert [lt.network_input for lt in t.layers] == [True, False] and spec2.C == 1
+    r = create("eyeriss").simulate(t)
+    assert [lr.extra["input_compressed"] for lr in r.layers] == [False, True]
+    assert r.layers[0].extra["dram_ifmap_read_bits"] == 8 * 9 * 16           # raw: every value, even zeros
+    r = create("eyeriss", raw_first_input=False).simulate(t)
+    assert [lr.extra["input_compressed"] for lr in r.layers] == [True, True]
+

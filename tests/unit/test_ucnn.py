@@ -49,7 +49,7 @@ def golden():
     spec = LayerSpec("g", "conv", 1, 1, 3, 3, 2, 2, 2)
     x = np.array([[1, 0, 2], [0, 0, 3], [4, 5, 0]], dtype=np.float32).reshape(1, 1, 3, 3)
     w = np.array([F0, F1], dtype=np.float32).reshape(2, 1, 2, 2)
-    return LayerTrace(spec, w, x)
+    return LayerTrace(spec, w, x, network_input=True)   # the network's first layer
 
 
 def test_golden_layer_g1():
@@ -57,7 +57,7 @@ def test_golden_layer_g1():
     x 4 + reused (6 - 4) x 4 + skipped (8 - 6) x 4.  PEs: 1 tile x k = 4 output blocks x fs = 2 filter
     blocks.  Pass cycles = max(PE 3 cycles x 1 output, tables ceil(2 words / 4) = 1, ifmap GIN 3 x 3 = 9,
     psums ceil(8 / 4) = 2) = 9.  Tables: pointers 2 bits + 1 flag, wiT 2 bits (3 unique weights):
-    2 x (3 x 3 + 2 x 2) = 26 bits + 3 x 16 value bits.  First layer (C = 1): raw input 144 bits."""
+    2 x (3 x 3 + 2 x 2) = 26 bits + 3 x 16 value bits.  The network's first layer: raw input 144 bits."""
     lr = create("ucnn").simulate_layer(golden())
     c = lr.counts
     assert (lr.macs_dense, lr.macs_executed, lr.macs_reused, lr.macs_skipped, lr.macs_gated) == (32, 16, 8, 8, 0)
@@ -90,7 +90,7 @@ def test_provisioned_like_eyeriss():
     assert u.pes == e.pe_rows * e.pe_cols == 168
     for f in ("clock_hz", "glb_fmap_bytes", "glb_filter_bytes", "dram_bus_bits", "dram_clock_hz",
               "dram_latency_cycles", "word_bits", "ifmap_gin_words_per_cycle", "filter_gin_words_per_cycle",
-              "psum_gin_words_per_cycle", "rlc", "raw_input_max_channels", "energy_table"):
+              "psum_gin_words_per_cycle", "rlc", "raw_first_input", "energy_table"):
         assert getattr(u, f) == getattr(e, f), f
     assert u.table_spad_words == e.filter_spad_words
     assert create("ucnn", config="ucnn").config == UcnnConfig()       # the preset is the defaults

@@ -28,8 +28,9 @@ class UcnnConfig:
                                           unit="words/cycle", default=4)
     psum_gin_words_per_cycle: int = doc("psum GON width in words/cycle (as Eyeriss: 4)", unit="words/cycle", default=4)
     rlc: bool = doc("RLC-compress fmaps moved to/from DRAM (as the Eyeriss-style baseline)", default=True)
-    raw_input_max_channels: int = doc("a conv layer with at most this many input channels is the first layer, "
-                                      "its input read uncompressed (as Eyeriss)", unit="channels", default=3)
+    raw_first_input: bool = doc(
+        "the trace's first layer reads the network input uncompressed (as Eyeriss); false: RLC-compress "
+        "every layer's input", default=True)
     group_size: int = doc("G: filters processed together with activation group reuse (1, 2 or 4)", unit="filters", default=1)
     channel_tile: int = doc("Ct: input channels per unit (tile = G filters x Ct channels x R x S taps); "
                             "assumption, the paper's value is not known", unit="channels", default=16)
@@ -51,7 +52,6 @@ class UcnnConfig:
         require(self.group_size in (1, 2, 4), n, f"group_size must be 1, 2 or 4, got {self.group_size}")
         require(self.clock_hz > 0 and self.dram_clock_hz > 0, n, "clock_hz and dram_clock_hz must be > 0")
         require(self.dram_latency_cycles >= 0, n, "dram_latency_cycles must be >= 0")
-        require(self.raw_input_max_channels >= 0, n, "raw_input_max_channels must be >= 0")
         require(self.group_mapping in ("spread", "serial"), n,
                 f"group_mapping must be spread or serial, got {self.group_mapping!r}")
         require(self.loop_order in ("auto", "strips", "tables"), n,

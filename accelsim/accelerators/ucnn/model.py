@@ -37,9 +37,6 @@ class Ucnn(Accelerator[UcnnPlan]):
         """PEs = channel tiles (tpp) x output blocks (k) x filter blocks (fs), in that priority."""
         return plan_layer(self.config, spec)
 
-    def is_first_layer(self, spec: LayerSpec) -> bool:
-        return spec.kind == "conv" and spec.C <= self.config.raw_input_max_channels
-
     # ---- count -------------------------------------------------------------------------------------
     def count(self, plan: UcnnPlan, layer: LayerTrace) -> LayerCounts:
         c, s, wb = self.config, plan.spec, self.config.word_bits
@@ -69,7 +66,7 @@ class Ucnn(Accelerator[UcnnPlan]):
 
         # ---- the two loop orders (module docstring): strips outer (tables re-read per image and strip
         # unless resident) or table chunks outer (inputs re-read per chunk); the one with less DRAM wins
-        raw_in = (not c.rlc) or self.is_first_layer(s)
+        raw_in = (not c.rlc) or (c.raw_first_input and layer.network_input)
         x_nz = nonzero_u8(layer.inputs_nchw(), wb)     # RLC sizes depend only on where the zeros are
         y_nz = nonzero_u8(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb)
         cyc_u = units[..., U_CYCLES]
