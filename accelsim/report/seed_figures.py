@@ -92,7 +92,7 @@ def fig_effort(rows: list[Row]):
     ax.set_ylabel("retraining epochs to iso-accuracy")
     ax.set_title(f"Training effort: epochs until within {tol:g} pt of dense (x: never, capped)\n"
                  "solid: one-shot prune then retrain; dashed: iterative (3 rounds)", fontsize=10)
-    ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0), handlelength=3.5)
     return fig
 
 
