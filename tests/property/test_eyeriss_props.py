@@ -155,3 +155,12 @@ def test_gating_never_changes_cycles_and_saves_energy(case):
     assert on.energy <= off.energy + zb + 1e-6
     if on.macs_gated:
         assert on.energy_by_category["ALU"] < off.energy_by_category["ALU"]
+
+
+def test_groups_side_by_side_equal_reference():
+    """4 groups of 4 channels x 4 filters on 7x7 (tests/unit/test_group_mapping.py): group_mapping spread
+    puts the 4 groups in one pass (gs = 4); the PE-level reference runs that pass and must count the same."""
+    spec = LayerSpec("g4", "conv", 1, 16, 7, 7, 16, 3, 3, 1, 1, 4)
+    for search in (False, True):
+        acc, _, _ = _compare(spec, 0.7, 0, array={"mapping_search": search})
+        assert acc.plan(spec).gs == 4
