@@ -57,3 +57,20 @@ def info(name: str) -> dict[str, Any]:
             "cli_flags": [{"flag": f.flag, "key": f.key, "sets": f.value, "help": f.help}
                           for f in cli_flags(cls.config_cls)],
             "energy_actions": [f"{c}.{a}" for c, a in getattr(cls, "actions_emitted", ())] + ["leakage.cycle"]}
+
+
+def datapath_bits(name: str | None = None) -> int:
+    """The datapath width (``word_bits`` of the default config) of design ``name``; without a name, the
+    width every registered design with a ``word_bits`` key shares (a ConfigError if they differ)."""
+    import dataclasses
+    names = [name] if name else available()
+    widths = {}
+    for n in names:
+        f = {x.name: x for x in dataclasses.fields(get(n).config_cls)}.get("word_bits")
+        if f is not None:
+            widths[n] = f.default
+    if name and name not in widths:
+        raise ConfigError(f"design {name!r} has no word_bits key")
+    if len(set(widths.values())) != 1:
+        raise ConfigError(f"the designs' datapath widths differ ({widths}); pick one with --arch NAME")
+    return next(iter(widths.values()))

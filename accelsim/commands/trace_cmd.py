@@ -15,18 +15,13 @@ import json
 import sys
 from typing import Any, Callable
 
-import numpy as np
-
 from accelsim.commands._common import int_at_least
 from accelsim.errors import AccelsimError, ConfigError
-from accelsim.fixedpoint import frac_bits_for, quantize
-from accelsim.trace.format import LayerTrace, Trace, coverage_line
+from accelsim.trace.stats import inspect_trace, layer_stats, source_summary  # noqa: F401  (re-exported)
 from accelsim.trace.io import load_trace, save_trace
 from accelsim.trace.networks import ALL_NETWORKS as NETWORKS
 from accelsim.trace.synth import ACT_PROFILES, WEIGHT_PROFILES, parse_density, synth_plan, write_synth
 
-DATAPATH_BITS = 16
-_CHUNK = 1 << 22
 _FMT = argparse.RawDescriptionHelpFormatter
 
 
@@ -152,95 +147,17 @@ def _register_inspect(sub: Any) -> None:
                     "groups), dense MACs, weight and input densities and unique weight values, then totals, "
                     "the model's operations the trace skipped, how much of the model's MACs it covers, and "
                     "how the trace was made. Densities and unique values are measured after quantizing each "
-                    "tensor to 16-bit fixed point with a per-tensor binary point (accelsim.fixedpoint), "
+                    "tensor to 16-bit fixed point (the datapath width every design shares; --arch picks a design's word_bits) with a per-tensor binary point (accelsim.fixedpoint), "
                     "since that decides which values are zero on the hardware.")
     p.add_argument("trace", metavar="TRACE", help="trace file (.npz) to read")
     p.add_argument("--json", action="store_true",
                    help='print one JSON object {"trace", "network", "synthetic", "source", "quantization", '
                         '"layers": [...], "total": {...}, "skipped": [...], "coverage": {...}} instead of a '
                         'table')
+    p.add_argument("--arch", metavar="NAME", default=None,
+                   help="quantize at this design's datapath width (its config's word_bits); default: the width "
+                        "every registered design shares")
     p.set_defaults(func=_run_inspect)
-
-
-def _codes16(x: np.ndarray) -> np.ndarray:
-    """16-bit fixed-point codes of ``x`` (int16, same shape), quantized chunk by chunk to bound memory."""
-    f = frac_bits_for(x, DATAPATH_BITS)
-    flat = x.reshape(-1)
-    out = np.empty(flat.size, dtype=np.int16)
-    for s in range(0, flat.size, _CHUNK):
-        out[s:s + _CHUNK] = quantize(flat[s:s + _CHUNK], DATAPATH_BITS, frac_bits=f)[0]
-    return out.reshape(x.shape)
-
-
-def _unique_nonzero_per_row(q: np.ndarray) -> np.ndarray:
-    """Distinct non-zero values in each row of a 2-D int16 array."""
-    qs = np.sort(q, axis=1, kind="stable")
-    distinct = 1 + np.count_nonzero(qs[:, 1:] != qs[:, :-1], axis=1)
-    return distinct - (qs == 0).any(axis=1)
-
-
-def layer_stats(lt: LayerTrace) -> dict[str, Any]:
-    """Shape, MACs, densities and unique non-zero weight values of one layer (after 16-bit quantization)."""
-    s = lt.spec
-    qw = _codes16(lt.weights)
-    per_filter = _unique_nonzero_per_row(qw.reshape(s.M, -1))
-    counts = np.bincount(qw.reshape(-1).astype(np.int64) + 32768, minlength=65536)
-    w_nz = int(np.count_nonzero(qw))
-    x_nz = int(np.count_nonzero(_codes16(lt.inputs)))
-    d: dict[str, Any] = {
-        "name": s.name, "kind": s.kind, "N": s.N, "C": s.C, "H": s.H, "W": s.W, "M": s.M, "E": s.E, "F": s.F,
-        "R": s.R, "S": s.S, "stride": list(s.strides), "dilation": list(s.dilations), "padding": list(s.pads),
-        "groups": s.groups,
-        "macs_dense": s.macs_dense,
-        "weights": int(lt.weights.size), "weights_nonzero": w_nz, "weight_density": w_nz / lt.weights.size,
-        "inputs": int(lt.inputs.size), "inputs_nonzero": x_nz, "input_density": x_nz / lt.inputs.size,
-        "unique_nonzero_weights": int(np.count_nonzero(counts) - (counts[32768] > 0)),
-        "unique_nonzero_per_filter_mean": float(per_filter.mean()),
-        "unique_nonzero_per_filter_max": int(per_filter.max()),
-        "outputs_present": lt.outputs is not None,
-        "output_density": None,
-    }
-    if lt.outputs is not None:
-        d["output_density"] = int(np.count_nonzero(_codes16(lt.outputs))) / lt.outputs.size
-    return d
-
-
-def inspect_trace(tr: Trace) -> dict[str, Any]:
-    """The ``accelsim trace inspect --json`` object for a loaded trace."""
-    layers = [layer_stats(lt) for lt in tr.layers]
-    w = sum(d["weights"] for d in layers)
-    wn = sum(d["weights_nonzero"] for d in layers)
-    x = sum(d["inputs"] for d in layers)
-    xn = sum(d["inputs_nonzero"] for d in layers)
-    total = {"layers": len(layers), "macs_dense": sum(d["macs_dense"] for d in layers),
-             "weights": w, "weights_nonzero": wn, "weight_density": wn / w,
-             "inputs": x, "inputs_nonzero": xn, "input_density": xn / x,
-             "layers_with_outputs": sum(d["outputs_present"] for d in layers)}
-    cov = tr.coverage()
-    return {"trace": tr.path, "network": tr.network, "synthetic": tr.synthetic, "source": tr.source,
-            "source_summary": source_summary(tr.source),
-            "quantization": f"{DATAPATH_BITS}-bit fixed point, per-tensor binary point (accelsim.fixedpoint)",
-            "layers": layers, "total": total, "skipped": tr.skipped, "coverage": cov,
-            "coverage_line": coverage_line(cov)}
-
-
-def source_summary(src: dict[str, Any]) -> str:
-    """One line saying how a trace was made."""
-    if src.get("synthetic"):
-        parts = [f"synthetic ({src.get('generator', 'unknown generator')}"]
-        for key, label in (("seed", "seed"), ("batch", "batch")):
-            if key in src:
-                parts.append(f"{label} {src[key]}")
-        for key, label in (("weight_density", "weights"), ("act_density", "inputs")):
-            v = src.get(key)
-            if isinstance(v, dict) and "profile" in v:
-                parts.append(f"{label} {v['profile']}")
-        return ", ".join(parts) + ")"
-    if not src:
-        return "unknown (the manifest has no source record)"
-    keys = ("model", "dataset", "method", "pruning", "sparsity", "accuracy")
-    shown = [f"{k} {src[k]}" for k in keys if k in src and not isinstance(src[k], (dict, list))]
-    return "real tensors" + (f" ({', '.join(shown)})" if shown else "")
 
 
 def _axes(v: list[int]) -> str:
@@ -250,7 +167,8 @@ def _axes(v: list[int]) -> str:
 
 def _run_inspect(args: argparse.Namespace) -> int:
     tr = load_trace(args.trace)
-    info = inspect_trace(tr)
+    from accelsim.accelerators.registry import datapath_bits
+    info = inspect_trace(tr, datapath_bits(args.arch))
     if args.json:
         print(json.dumps(info, indent=1))
         return 0

@@ -220,3 +220,17 @@ def test_compare_notes_partial_traces(tmp_path, capsys):
     code, so, se = run(capsys, "compare", str(p), "--arch", "dadiannao,cnvlutin", "--baseline", "dadiannao")
     assert code == 0, se
     assert f"note: {p}: the trace covers 82.3% of the model's MACs" in so and "traced layers only" in so
+
+
+def test_inspect_measures_at_the_designs_datapath_width(tmp_path):
+    """The width is the designs' word_bits (all 16 here), not a constant of the CLI.  At 4 bits the codes
+    span -8..7, so 8.0 needs an LSB of 2 (frac_bits -1): 1.0, 0.02 and 0.01 round to zero."""
+    from accelsim.accelerators.registry import datapath_bits
+    from accelsim.trace import LayerSpec, LayerTrace, Trace
+    from accelsim.trace.stats import inspect_trace
+    assert datapath_bits() == 16 == datapath_bits("eyeriss")
+    spec = LayerSpec("l", "fc", 1, 4, 1, 1, 1, 1, 1)
+    w = np.array([8.0, 0.01, 0.02, 1.0], np.float32).reshape(spec.weight_shape)
+    t = Trace("t", [LayerTrace(spec, w, np.ones(spec.input_shape, np.float32))])
+    assert inspect_trace(t)["layers"][0]["weights_nonzero"] == 4
+    assert inspect_trace(t, 4)["layers"][0]["weights_nonzero"] == 1
