@@ -98,8 +98,11 @@ def load_trace(path: str | os.PathLike[str], layers: list[str] | None = None) ->
             except TraceError as e:
                 raise TraceError(f"{p}: {e}") from None
     source = man.get("source", {})
-    return Trace(network=str(man.get("network", Path(p).stem)), layers=out, source=source, path=p,
-                 skipped=man.get("skipped", []), version=man["version"])
+    tr = Trace(network=str(man.get("network", Path(p).stem)), layers=out, source=source, path=p,
+               skipped=man.get("skipped", []), version=man["version"])
+    for lt in tr.layers:   # the file's order decides, also when only some layers are loaded
+        lt.network_input = index[lt.name] == 0
+    return tr
 
 
 class _open:

@@ -24,3 +24,10 @@ def test_unknown_layer_is_a_trace_error(tmp_path):
     path = save_trace(synth_trace("lenet5", batch=1, seed=0), tmp_path / "t.npz")
     with pytest.raises(TraceError, match="no layer"):
         runner.simulate(str(path), "dadiannao", layers=["nope"])
+
+
+def test_loading_some_layers_keeps_the_files_first_layer(tmp_path):
+    path = save_trace(synth_trace("lenet5", batch=1, seed=0, layers="all"), tmp_path / "t.npz")
+    assert [lt.network_input for lt in load_trace(path).layers] == [True, False, False, False]
+    assert [lt.network_input for lt in load_trace(path, layers=["conv2", "fc1"]).layers] == [False, False]
+    assert [lt.network_input for lt in load_trace(path, layers=["conv1"]).layers] == [True]
