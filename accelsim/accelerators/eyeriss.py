@@ -115,6 +115,11 @@ class EyerissConfig:
                                  "ties), cycles (energy breaks ties) or edp", default="energy")
     group_mapping: str = doc("grouped convolutions: spread (PE sets left idle by one group take other groups "
                              "in the same pass, side by side) or serial (one group per pass)", default="spread")
+    mapping_idle_pes: bool = doc(
+        "the mapping search prices time, as nn_dataflow's cost model does (static cost = idl_unit x time): "
+        "every processing cycle costs the table's leakage.cycle plus, for each of the array's PEs, a "
+        "clock-gated PE (the table's mac.gated + weight_spad.gated_read: Sparseloop's gated prices), so a "
+        "mapping that leaves PEs idle pays for them; false: no time term (the search before)", default=True)
 
     def __post_init__(self) -> None:
         n = type(self).__name__
@@ -296,7 +301,16 @@ class Eyeriss(Accelerator[RsMapping]):
             e[("glb", "read")], e[("glb", "write")], e[("dram", "read_bits")], e[("dram", "write_bits")],
             gating=c.gating, word_bits=c.word_bits,
             gins=(c.ifmap_gin_words_per_cycle, c.filter_gin_words_per_cycle, c.psum_gin_words_per_cycle),
-            objective=c.mapping_objective)
+            objective=c.mapping_objective, static_per_cycle=self.search_static_per_cycle())
+
+    def search_static_per_cycle(self) -> float:
+        """The search's cost of one processing cycle (``mapping_idle_pes``): leakage.cycle + PEs x a clock-gated
+        PE (mac.gated + weight_spad.gated_read), in the energy table's units; 0 when switched off."""
+        if not self.config.mapping_idle_pes:
+            return 0.0
+        e = self.energy.entries
+        pe = e.get(("mac", "gated"), 0.0) + e.get(("weight_spad", "gated_read"), 0.0)
+        return e.get(("leakage", "cycle"), 0.0) + self.peak_macs_per_cycle() * pe
 
     # ---- count -------------------------------------------------------------------------------------
     def count(self, plan: RsMapping, layer: LayerTrace) -> LayerCounts:

@@ -19,8 +19,10 @@ cached per (LayerSpec, array, prices).
   that equal the model's own counts on a dense layer (tests/unit/test_eyeriss_search.py).  Ties (1e-9
   relative) go to fewer processing cycles (the model's pass cycles, without DRAM stalls), then to wider
   strips.  ``mapping_objective: cycles`` minimizes the cycles (energy breaks ties), ``edp`` their product.
-  The energy has no leakage or clock term, so an idle PE costs nothing: the energy objective may leave PEs
-  idle to save a few percent of data movement (AlexNet CONV1 runs one 11x11 set instead of two 11x7).
+  The energy adds ``static_per_cycle`` x processing cycles (nn_dataflow's static cost, idl_unit x time;
+  the Eyeriss model sets it from ``mapping_idle_pes``: leakage plus a clock-gated PE per PE), so the
+  search no longer leaves PEs idle for free to save a few percent of data movement (without it, AlexNet
+  CONV1 ran one 11x11 set instead of two 11x7).
 * Method: all candidates' on-chip energy and cycles at once (numpy); then branch and bound over loop
   orders in order of a lower bound (every tensor read from DRAM once).  If no candidate fits the buffer,
   the fixed rule's mapping is used, and if that does not fit either the layer is a ConfigError.
@@ -67,6 +69,7 @@ class SearchCost:
     word_bits: int = 16
     gins: tuple[int, int, int] = (1, 4, 4)  # ifmap, filter, psum GIN words per cycle
     objective: str = "energy"
+    static_per_cycle: float = 0.0  # cost of one processing cycle (idle PEs, leakage): nn_dataflow's idl_unit
 
 
 def _ceil(a: Any, b: Any) -> Any:
@@ -267,6 +270,7 @@ def _onchip(spec: LayerSpec, a: ArrayShape, c: SearchCost, x: dict[str, np.ndarr
                     per += n * ns * np.maximum(np.maximum(comp, _ceil(ng * qs * rin * cols, igin)),
                                                _ceil(ng * ps * rout * F, pgin))
         cycles += count * (IB * x["SP"] * fill + N * per)
+    e = e + cycles * c.static_per_cycle  # time is priced: an idle PE costs its static energy
     return e, cycles, c.word_bits * c.dram_read_bit + c.glb_write
 
 
