@@ -86,7 +86,11 @@ def simulate_file(acc: Any, path: str | Path, layers: list[str] | None = None,
     unknown = [n for n in chosen if n not in names]
     if unknown:
         raise TraceError(f"{path}: no layer(s) {unknown} in this trace (it has {names})")
-    parts = [acc.simulate(load_trace(path, layers=[n]), keep_outputs=False)
+    def one(n: str) -> Any:
+        t = load_trace(path, layers=[n])
+        t.layers[0].network_input = n == names[0]  # the file's order says which layer reads the network input
+        return t
+    parts = [acc.simulate(one(n), keep_outputs=False)
              for n in progress_iter(chosen, f"{acc.name} {man.get('network', '')}", enabled=progress)]
     if not parts:
         return acc.simulate(load_trace(path, layers=[]))
