@@ -1,5 +1,9 @@
 """Eyeriss v1 (Chen et al., ISSCC 2016; JSSC 52(1) 2017; ISCA 2016 for the row-stationary dataflow).
 
+(Over ~400 lines on purpose: config, pass table and the count/DRAM rules of one dataflow whose every
+term the mapping search and the PE-level reference mirror; the mappers are in eyeriss_mapping.py and
+eyeriss_search.py.)
+
 12 x 14 PEs, 16-bit fixed point, 200 MHz core; per PE a 224-entry filter spad, 12-entry ifmap spad (with a
 12-bit zero buffer), 24-entry psum spad; a 108 kB global buffer (100 kB ifmaps/psums, 8 kB filters); a
 64-bit DRAM link on its own clock (60 MHz in the paper's measurements).  The mapping (which PEs compute

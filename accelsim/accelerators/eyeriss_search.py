@@ -1,5 +1,8 @@
 """Search for the energy-optimal row-stationary mapping of a layer (Eyeriss v1), data-independent.
 
+(Over ~400 lines on purpose: the closed-form cost of every candidate and the branch and bound over loop
+orders must agree term by term with eyeriss.py's counts; split, they drift.)
+
 ISCA 2016 (sections V-VI) chooses the RS mapping of each layer, within the hardware's limits, to minimize
 the energy given by the access counts at each storage level; the chip's compiler picks a configuration per
 layer.  :func:`search_layer` does this over the space below, reading only the LayerSpec (data-independent),

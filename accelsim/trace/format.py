@@ -1,5 +1,8 @@
 """Trace format (version 2; version 1 files still load): the in-memory types (see the README, "Traces").
 
+(Over ~400 lines on purpose: LayerSpec's geometry, the per-field validation of every manifest entry and
+the in-memory types are one schema; the file I/O is in io.py.)
+
 Dimension glossary (Eyeriss's, used everywhere in accelsim):
 N batch, C input channels, H x W input size (before padding), M filters (output channels),
 R x S filter size, E x F output size (derived, never read from a file), groups for grouped convolution.

@@ -1,5 +1,8 @@
 """Synthetic traces: real layer shapes with seeded random tensors of chosen per-layer densities.
 
+(Over ~400 lines on purpose: the density profiles, the clustered-zero pattern and the writer share the one
+seeded per-layer rule, which must stay in one place to stay reproducible.)
+
 ``synth_trace("alexnet", batch=4, weight_density="han2015", act_density="eyeriss-alexnet")`` gives a
 :class:`Trace` whose layers have AlexNet's shapes, whose weights keep exactly Han et al.'s fraction per
 layer and whose inputs have exactly Eyeriss's measured fraction of non-zeros.  The manifest's ``source``
