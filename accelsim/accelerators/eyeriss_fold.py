@@ -145,6 +145,14 @@ def merge_counts(fm: FoldedMapping, parts: list[LayerCounts], word_bits: int) ->
     a.add("glb", "write", outs * folds)
     extra: dict[str, Any] = {"tile_name": "pass", "mapping": fm.to_dict(), "folded": True,
                              "fold_psum_dram_bits": 2 * psum_bits * folds}
+    by_tensor: dict[str, int] = {}
+    for i, c in enumerate(parts):  # non-final parts write psums, not ofmaps
+        for k, v in c.extra.get("dram_bits_by_tensor", {}).items():
+            if not (k == "ofmaps" and i < len(parts) - 1):
+                by_tensor[k] = by_tensor.get(k, 0) + int(v)
+    if by_tensor:
+        by_tensor["psum_spills"] = by_tensor.get("psum_spills", 0) + 2 * psum_bits * folds
+        extra["dram_bits_by_tensor"] = by_tensor
     for k in parts[-1].extra:
         vals = [c.extra.get(k) for c in parts]
         if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals):

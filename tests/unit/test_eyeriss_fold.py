@@ -66,6 +66,8 @@ def test_folded_parts_cover_every_mac_once_and_conserve(case, search):
     assert r.macs_executed == _nonzero_input_macs(spec, xq)
     folds = plan.to_dict()["folds"] - 1
     assert r.extra["fold_psum_dram_bits"] == 2 * folds * spec.N * spec.M * spec.E * spec.F * 16
+    assert r.dram_bits_by_tensor["psum_spills"] == r.extra["fold_psum_dram_bits"]
+    assert sum(r.dram_bits_by_tensor.values()) == r.dram_read_bits + r.dram_write_bits
 
 
 def test_conv1d_kernel_wider_than_the_spad():
