@@ -23,7 +23,7 @@ from accelsim.trace import load_trace  # noqa: E402
 
 from tests.torch.user_models import make  # noqa: E402
 
-RUNNABLE = ["resnet", "mobilenetv2"]  # + mlp, sequential (numeric names) once figures keep names as text
+RUNNABLE = ["resnet", "mobilenetv2", "mlp", "geometry", "sequential"]
 
 
 def _export(name, tmp_path, prune=0.5):
@@ -108,14 +108,14 @@ def test_conv_bn_relu_layers_record_post_relu_outputs(tmp_path):
 
 def test_eyeriss_rlc_never_writes_more_dram_than_without_on_post_relu_data(tmp_path):
     """The issue's symptom: with raw pre-BN outputs (dense, signed) a ResNet-style net wrote more DRAM with
-    RLC than without.  On what a folded conv->BN->ReLU writes, it writes less in total, and less on every
-    post-ReLU layer whose output is at most 60% non-zero.
+    RLC than without.  On what a folded conv->BN->ReLU writes, it writes less in total on the ReLU nets, and
+    less on every post-ReLU layer whose output is at most 60% non-zero (in all four nets).
 
     Why not every post-ReLU layer: RLC packs 3 (5-bit run, 16-bit level) pairs per 64-bit word, 21.3 bits
     per non-zero against 16 bits per raw value, so it breaks even at 16/21.3 = 75% non-zeros and expands
     denser data.  Outputs after a residual add + ReLU reach 82-86% here; Eyeriss as modelled (and as
     published) compresses every fmap after the first layer's input and has no per-layer bypass."""
-    for name in ("resnet", "mobilenetv2", "sequential"):
+    for name in ("resnet", "mobilenetv2", "sequential", "geometry"):
         _, _, tr = _export(name, tmp_path)
         rlc = runner.simulate(tr, "eyeriss")
         raw = runner.simulate(tr, "eyeriss:rlc=false")
@@ -125,7 +125,9 @@ def test_eyeriss_rlc_never_writes_more_dram_than_without_on_post_relu_data(tmp_p
         for a, b in zip(rlc.layers, raw.layers):
             if a.name in sparse_post_relu:
                 assert a.dram_write_bits <= b.dram_write_bits, (name, a.name)
-        assert rlc.total.dram_write_bits < raw.total.dram_write_bits, name
+        relu_nets = ("resnet", "mobilenetv2", "sequential")  # geometry's LeakyReLU/SiLU/Hardswish outputs are dense
+        if name in relu_nets:
+            assert rlc.total.dram_write_bits < raw.total.dram_write_bits, name
 
 
 def test_geometry_model_exports_and_round_trips(tmp_path):
