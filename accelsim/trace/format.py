@@ -422,7 +422,12 @@ class Trace:
         return coverage([lt.spec.macs_dense for lt in self.layers], self.skipped, recorded=self.version >= 2)
 
     def select(self, names: list[str]) -> "Trace":
-        return dataclasses.replace(self, layers=[self.layer(n) for n in names])
+        """The named layers; each keeps whether it reads the network's input (its place in the full trace)."""
+        first = {lt.name: lt.network_input for lt in self.layers}
+        t = dataclasses.replace(self, layers=[self.layer(n) for n in names])
+        for lt in t.layers:
+            lt.network_input = first[lt.name]
+        return t
 
 
 def coverage(layer_macs: list[int], skipped: list[dict[str, Any]], recorded: bool = True) -> dict[str, Any]:

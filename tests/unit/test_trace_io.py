@@ -322,3 +322,14 @@ def test_random_corruption_only_ever_raises_trace_error(tmp_path, rng):
                 load_trace(p)
             except TraceError:
                 pass
+
+
+def test_network_input_follows_the_file_order_not_the_selection(tmp_path, rng):
+    """Only the file's first layer reads the network input, whichever layers are loaded or selected."""
+    p = save_trace(tiny_trace(rng), tmp_path / "t.npz")
+    assert [lt.network_input for lt in load_trace(p).layers] == [True, False]
+    assert [lt.network_input for lt in load_trace(p, layers=["fc1"]).layers] == [False]
+    full = load_trace(p)
+    sub = full.select(["fc1", "conv1"])
+    assert [(lt.name, lt.network_input) for lt in sub.layers] == [("fc1", False), ("conv1", True)]
+    assert [lt.network_input for lt in full.layers] == [True, False]  # the full trace is untouched
