@@ -8,15 +8,64 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Sequence
+import warnings
+from typing import Any, NoReturn, Sequence
 
 from accelsim import __version__
 from accelsim.commands import COMMANDS
 from accelsim.errors import AccelsimError
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr (exit 2), pointing to --help."""
+
+    def error(self, message: str) -> NoReturn:
+        msg = " ".join(message.split())
+        self.exit(2, f"{self.prog}: error: {msg} (see {self.prog} --help)\n")
+
+
+# argument names (argparse dests) that hold a command's input files and its outputs
+INPUT_ARGS = ("trace", "traces", "config", "energy", "folder", "topology", "spec", "file", "results")
+OUTPUT_ARGS = ("json", "csv", "out")
+
+
+def _protect_inputs(args: argparse.Namespace) -> None:
+    """Register every input path; refuse an output path that names one of them (nothing is lost)."""
+    from accelsim import atomic
+    atomic.unprotect_all()
+    ins: list[str] = []
+    for a in INPUT_ARGS:
+        v = getattr(args, a, None)
+        vals = v if isinstance(v, list) else [v]
+        ins += [x for x in vals if isinstance(x, str) and x and os.path.exists(x)]
+    atomic.protect(ins)
+    for a in OUTPUT_ARGS:
+        v = getattr(args, a, None)
+        if isinstance(v, str) and v:
+            atomic.check_not_input(v)
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run a command with warnings captured: they never print before an error line."""
+    import numpy as np
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        code = int(args.func(args) or 0)
+    seen: set[str] = set()
+    for w in caught:  # after a success, each distinct warning is one line
+        text = _one_line(w.message)
+        if text not in seen and not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            seen.add(text)
+            print(f"accelsim: warning: {text}", file=sys.stderr)
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="accelsim",
         description="Cycle-level simulator of sparse DNN accelerators (Eyeriss, DaDianNao, Cnvlutin, UCNN) "
                     "driven by the real weight and activation tensors of pruned networks.",
@@ -37,15 +86,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        _protect_inputs(args)
+        return _run(args)
     except AccelsimError as e:
-        print(f"accelsim: error: {e}", file=sys.stderr)
+        print(f"accelsim: error: {_one_line(e)}", file=sys.stderr)
         return e.exit_code
+    except OSError as e:  # a file the command could not read or write: bad input, never a traceback
+        if isinstance(e, BrokenPipeError):
+            return 0
+        where = e.filename if e.filename is not None else "file"
+        print(f"accelsim: error: {where}: {_one_line(e.strerror or e)}", file=sys.stderr)
+        return 3
+    except MemoryError:
+        from accelsim.limits import describe_limits
+        print(f"accelsim: error: out of memory: the input is larger than this machine can hold "
+              f"({describe_limits()})", file=sys.stderr)
+        return 3
+    except RecursionError:
+        print("accelsim: error: an input file is nested too deeply to read", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("accelsim: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
+    finally:
+        from accelsim import atomic
+        atomic.unprotect_all()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ registry.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import typing
 from pathlib import Path
@@ -65,12 +66,13 @@ def _coerce(cls_name: str, key: str, typ: Any, value: Any, where: str) -> Any:
             return value
         raise ConfigError(f"{label}: expected true/false, got {value!r}")
     if typ is int:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or (isinstance(value, float) and not math.isfinite(value)) or int(value) != value):
             raise ConfigError(f"{label}: expected an integer, got {value!r}")
         return int(value)
     if typ is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{label}: expected a number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError(f"{label}: expected a finite number, got {value!r}")
         return float(value)
     if typ is str:
         if not isinstance(value, str):
@@ -111,6 +113,8 @@ def from_dict(cls: type[T], data: Mapping[str, Any] | None, where: str = "", bas
                           f"(known: {', '.join(sorted(fields))})")
     hints = typing.get_type_hints(cls)
     kw = {k: _coerce(cls.__name__, k, hints[k], v, prefix) for k, v in data.items()}
+    from accelsim.limits import check_config
+    check_config(cls.__name__, kw, prefix)
     try:
         if base is not None:
             return dataclasses.replace(base, **kw)  # type: ignore[type-var]

@@ -176,16 +176,22 @@ def to_csv(row_dicts: list[dict[str, Any]], fieldnames: list[str] | tuple[str, .
 
 
 def write_text_atomic(text: str, path: str | os.PathLike[str]) -> Path:
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + f".tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, p)
-    return p
+    from accelsim import atomic
+    return atomic.write_text(path, text)
+
+
+def strict_json(obj: Any, where: str = "", **kw: Any) -> str:
+    """JSON text that strict parsers accept: a NaN or infinite number is an error, never ``NaN``/``Infinity``."""
+    try:
+        return json.dumps(obj, allow_nan=False, default=_json_default, **kw)
+    except ValueError as e:
+        from accelsim.errors import AccelsimError
+        raise AccelsimError(f"{where or 'output'}: a result is NaN or infinite ({e}); "
+                            "check the config and energy table values") from None
 
 
 def write_json_atomic(obj: Any, path: str | os.PathLike[str]) -> Path:
-    return write_text_atomic(json.dumps(obj, indent=1, default=_json_default) + "\n", path)
+    return write_text_atomic(strict_json(obj, str(path), indent=1) + "\n", path)
 
 
 def _json_default(o: Any) -> Any:

@@ -242,7 +242,7 @@ def _shape(spec: LayerSpec, a: ArrayShape, width: int) -> tuple[int, bool, int]:
 
 def _assign(spec: LayerSpec, a: ArrayShape, sets: int, split: bool, strips: int,
             pmax_cap: int | None = None, tmax: int | None = None) -> tuple[int, int, int, int, int]:
-    q_max = min(spec.Cg, a.ifmap_spad // spec.S)
+    q_max = min(spec.Cg, a.ifmap_spad // spec.S, a.filter_spad // spec.S)  # one filter row per channel fits
     p_max = min(a.psum_spad, a.filter_spad // (q_max * spec.S), spec.Mg)
     if pmax_cap is not None:
         p_max = max(1, min(p_max, pmax_cap))
@@ -290,6 +290,9 @@ def _check(spec: LayerSpec, a: ArrayShape) -> None:
                           f"support it natively (JSSC 2017 IV-A); the Eyeriss model folds such layers (eyeriss_fold.py)")
     if spec.S > a.ifmap_spad:
         raise ConfigError(f"{where}: filter width S={spec.S} exceeds the {a.ifmap_spad}-entry ifmap spad")
+    if spec.S > a.filter_spad:
+        raise ConfigError(f"{where}: filter width S={spec.S} exceeds the {a.filter_spad}-entry filter spad "
+                          "(config key filter_spad_words)")
 
 
 @lru_cache(maxsize=512)

@@ -139,10 +139,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"accelsim demo: no saved pruning studies found in {args.studies}; their figures are skipped "
               f"(make them with `accelsim prune study NAME --out DIR`, then pass --studies DIR)", file=sys.stderr)
     if studies:
-        import shutil
+        from accelsim import atomic
         (out / "studies").mkdir(parents=True, exist_ok=True)
         for f in studies:
-            shutil.copyfile(f, out / "studies" / f.name)
+            atomic.write_bytes(out / "studies" / f.name, f.read_bytes())
         say(f"\npruning studies (saved, made with PyTorch): {', '.join(f.stem for f in studies)}")
     figs = make_all_figures(out, out / "figures")
     if args.quiet:   # even quiet, say where the results went

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
+from accelsim import atomic
 from accelsim.errors import FormatError
 from accelsim.report import figures as F
 from accelsim.report.load import load_csv, load_runs
@@ -20,7 +21,7 @@ def _save(fig, out_dir: Path, name: str) -> list[Path]:
     paths = []
     for ext in ("png", "pdf"):
         p = out_dir / f"{name}.{ext}"
-        fig.savefig(p)
+        atomic.write_with(p, lambda fh: fig.savefig(fh, format=ext))
         paths.append(p)
     plt.close(fig)
     return paths

@@ -296,7 +296,10 @@ class LayerSpec:
             for f, v in (("H", 1), ("W", 1), ("R", 1), ("S", 1)):
                 kw.setdefault(f, v)
         try:
-            return cls(**kw)
+            spec = cls(**kw)
+            from accelsim.limits import check_layer
+            check_layer(spec)  # absurd geometry and work beyond the limits, before any tensor is allocated
+            return spec
         except TraceError as e:
             raise TraceError(f"{prefix}{e}") from None
         except TypeError as e:  # a field of the wrong JSON type reaching int arithmetic

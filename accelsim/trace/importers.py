@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from accelsim.errors import TraceError
+from accelsim.limits import check_layer
 from accelsim.trace.format import LayerSpec, LayerTrace, Trace
 
 FC_MARKERS = ("fc", "inner_prod", "Linear")
@@ -92,10 +93,11 @@ def _layer(p: dict[str, Any], w: np.ndarray, x: np.ndarray, y: np.ndarray | None
         n = x.shape[0]
         x2 = x.reshape(n, -1)
         w2 = w.reshape(w.shape[0], -1)
-        spec = LayerSpec(name, "fc", n, x2.shape[1], 1, 1, p["Nn"], 1, 1)
         if y is not None:
             y = y.reshape(n, -1)
         try:
+            spec = LayerSpec(name, "fc", n, x2.shape[1], 1, 1, p["Nn"], 1, 1)
+            check_layer(spec)
             return LayerTrace(spec, w2, x2, y)
         except TraceError as e:
             raise TraceError(f"{where}: {e}") from None
@@ -108,6 +110,7 @@ def _layer(p: dict[str, Any], w: np.ndarray, x: np.ndarray, y: np.ndarray | None
         raise TraceError(f"{where}: layer {name!r}: weights have {ck} channels, activations {c}: not a grouping")
     try:
         spec = LayerSpec(name, "conv", n, c, h, wd, p["Nn"], r, s, p["stride"], p["pad"], c // ck)
+        check_layer(spec)
         return LayerTrace(spec, w, x, y)
     except TraceError as e:
         raise TraceError(f"{where}: {e}") from None

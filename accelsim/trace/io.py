@@ -20,11 +20,15 @@ from typing import Any
 
 import numpy as np
 
+from accelsim import atomic
 from accelsim.errors import TraceError
 from accelsim.trace.format import (FORMAT_NAME, FORMAT_VERSION, READABLE_VERSIONS, LayerSpec, LayerTrace, Trace,
                                    check_skipped)
+from accelsim.trace.npzcheck import check_manifest_member, check_member
 
 ARRAY_KINDS = ("weights", "inputs", "outputs")
+_SHAPES = {"weights": lambda s: s.weight_shape, "inputs": lambda s: s.input_shape,
+           "outputs": lambda s: s.output_shape}
 
 
 def save_trace(trace: Trace, path: str | os.PathLike[str], compressed: bool = True) -> Path:
@@ -42,11 +46,7 @@ def save_trace(trace: Trace, path: str | os.PathLike[str], compressed: bool = Tr
         arrays[member(i, lt.name, "inputs")] = lt.inputs
         if lt.outputs is not None:
             arrays[member(i, lt.name, "outputs")] = lt.outputs
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        (np.savez_compressed if compressed else np.savez)(fh, **arrays)
-    os.replace(tmp, path)
+    atomic.write_with(path, lambda fh: (np.savez_compressed if compressed else np.savez)(fh, **arrays))
     return path
 
 
@@ -92,6 +92,7 @@ def load_trace(path: str | os.PathLike[str], layers: list[str] | None = None) ->
                         arrs[k] = None
                         continue
                     raise TraceError(f"{p}: layer {s.name!r}: array {k!r} (member {key!r}) is missing")
+                check_member(npz, key, _SHAPES[k](s), p, s.name, k)  # header only, before decompressing
                 arrs[k] = _array(npz, key, p, s.name, k)
             try:
                 out.append(LayerTrace(s, arrs["weights"], arrs["inputs"], arrs["outputs"]))
@@ -158,6 +159,7 @@ def _array(npz: Any, key: str, p: str, layer: str, kind: str) -> np.ndarray:
 def _manifest(npz: Any, p: str) -> dict[str, Any]:
     if "manifest" not in npz.files:
         raise TraceError(f"{p}: no 'manifest' member: not an accelsim trace")
+    check_manifest_member(npz, p)
     try:
         m = npz["manifest"]
     except Exception as e:
@@ -169,6 +171,8 @@ def _manifest(npz: Any, p: str) -> dict[str, Any]:
         man = json.loads(str(m))
     except json.JSONDecodeError as e:
         raise TraceError(f"{p}: field 'manifest' is not valid JSON ({e.msg} at char {e.pos})") from None
+    except RecursionError:
+        raise TraceError(f"{p}: field 'manifest' is nested too deeply") from None
     if not isinstance(man, dict):
         raise TraceError(f"{p}: field 'manifest' must be a JSON object")
     if man.get("format") != FORMAT_NAME:

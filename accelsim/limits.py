@@ -1,0 +1,147 @@
+"""Limits on the work one input may ask for, checked before anything is allocated or simulated.
+
+A small file can describe an enormous layer (a batch of 10**9, padding 10**12) or an absurd machine
+(10**8 PE rows).  accelsim checks such requests up front and refuses them with one line naming the file,
+layer and field, instead of allocating terabytes, running out of memory or searching forever.
+
+The limits (each overridable by an environment variable):
+
+* ``ACCELSIM_MAX_BYTES`` (default: half of this machine's physical memory): the memory one layer may need.
+  A layer needs its weights, inputs and outputs as float32 and, while a design counts it, about
+  ``WORK_FACTOR`` times that in fixed-point copies, masks and partial results.
+* ``ACCELSIM_MAX_MACS`` (default 10**13): dense multiply-accumulates of one layer (about 100x VGG-16's
+  largest layer at batch 64); beyond that a simulation would run for hours.
+* ``ACCELSIM_MAX_HW`` (default 65536): any hardware count in a design config (PE rows or columns, tiles,
+  lanes, filters per tile, brick size, channel tile, group size).
+* Geometry (no variable): padding must be smaller than the filter's extent on its axis, so every output
+  sees at least one input value.  Padding at or beyond the filter extent makes outputs that see only
+  padding (``padding >= R``), which no real network has; it is reported as an error.
+
+Sizes can be written with a suffix: ``ACCELSIM_MAX_BYTES=8G`` (K, M, G, T, powers of 1024).
+"""
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Mapping
+
+from accelsim.errors import ConfigError, TraceError
+
+WORK_FACTOR = 4
+DEFAULT_MAX_MACS = 10 ** 13
+DEFAULT_MAX_HW = 1 << 16
+MAX_CONFIG_INT = 1 << 48   # any integer config value (sizes in bytes, cycles, ...)
+# config keys that count hardware units (each up to ACCELSIM_MAX_HW)
+HW_COUNT_KEYS = ("pe_rows", "pe_cols", "tiles", "lanes_per_tile", "filters_per_tile", "brick_size",
+                 "channel_tile", "group_size")
+_SUFFIX = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def _env_int(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    mult = _SUFFIX.get(text[-1].upper(), 1)
+    num = text[:-1] if mult > 1 else text
+    try:
+        v = int(float(num) * mult)
+    except (ValueError, OverflowError):
+        raise ConfigError(f"environment variable {name}={text!r}: expected a positive integer "
+                          "(optionally with K, M, G or T)") from None
+    if v <= 0:
+        raise ConfigError(f"environment variable {name}={text!r}: must be > 0")
+    return v
+
+
+def machine_bytes() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 8 << 30
+
+
+def max_bytes() -> int:
+    return _env_int("ACCELSIM_MAX_BYTES", machine_bytes() // 2)
+
+
+def max_macs() -> int:
+    return _env_int("ACCELSIM_MAX_MACS", DEFAULT_MAX_MACS)
+
+
+def max_hw() -> int:
+    return _env_int("ACCELSIM_MAX_HW", DEFAULT_MAX_HW)
+
+
+def _gib(n: float) -> str:
+    return f"{n / (1 << 30):.3g} GiB"
+
+
+def describe_limits() -> str:
+    return (f"limits: {_gib(max_bytes())} per layer (ACCELSIM_MAX_BYTES), {max_macs():.3g} MACs per layer "
+            f"(ACCELSIM_MAX_MACS)")
+
+
+def _extent(spec: Any, axis: str) -> int:
+    """Filter extent on one axis, dilation included when the spec has one."""
+    k = spec.R if axis == "h" else spec.S
+    d = getattr(spec, "dilation_h" if axis == "h" else "dilation_w", None)
+    if d is None:
+        d = getattr(spec, "dilation", 1)
+    if isinstance(d, (tuple, list)):
+        d = d[0] if axis == "h" else d[-1]
+    try:
+        return (int(k) - 1) * int(d) + 1
+    except (TypeError, ValueError):
+        return int(k)
+
+
+def _paddings(spec: Any) -> dict[str, int]:
+    """Padding per side, as far as the spec says (symmetric ``padding`` or per-side fields)."""
+    out = {}
+    for f in ("pad_top", "pad_bottom", "pad_left", "pad_right"):
+        v = getattr(spec, f, None)
+        if isinstance(v, int):
+            out[f] = v
+    if not out:
+        p = getattr(spec, "padding", 0)
+        if isinstance(p, (tuple, list)):
+            p = max(int(x) for x in p) if p else 0
+        out["padding"] = int(p)
+    return out
+
+
+def check_layer(spec: Any) -> None:
+    """Refuse a layer whose geometry is absurd or whose tensors or work exceed the limits (TraceError)."""
+    where = f"layer {spec.name!r}"
+    for f, pad in _paddings(spec).items():
+        axis = "h" if f in ("padding", "pad_top", "pad_bottom") else "w"
+        ext = _extent(spec, axis)
+        if f == "padding":
+            ext = min(_extent(spec, "h"), _extent(spec, "w"))
+        if pad >= ext and pad > 0:
+            raise TraceError(f"{where}: field {f!r}={pad} is not smaller than the filter extent {ext}: "
+                             "some outputs would see only padding")
+    elems = 0
+    for shape in (spec.weight_shape, spec.input_shape, spec.output_shape):
+        elems += math.prod(int(x) for x in shape)
+    need = elems * 4 * WORK_FACTOR
+    if need > max_bytes():
+        raise TraceError(f"{where}: tensors of {elems:.3g} values (fields N, C, H, W, M, R, S) need about "
+                         f"{_gib(need)}, over the limit of {_gib(max_bytes())} (set ACCELSIM_MAX_BYTES to raise it)")
+    macs = int(spec.macs_dense)
+    if macs > max_macs():
+        raise TraceError(f"{where}: {macs:.3g} dense MACs (fields N, C, H, W, M, R, S), over the limit of "
+                         f"{max_macs():.3g} (set ACCELSIM_MAX_MACS to raise it)")
+
+
+def check_config(cls_name: str, values: Mapping[str, Any], prefix: str = "") -> None:
+    """Refuse config values beyond the limits (ConfigError naming the key)."""
+    hw = max_hw()
+    for k, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, int):
+            continue
+        if k in HW_COUNT_KEYS and v > hw:
+            raise ConfigError(f"{prefix}{cls_name}.{k}: {v} is over the limit of {hw} hardware units "
+                              "(set ACCELSIM_MAX_HW to raise it)")
+        if abs(v) > MAX_CONFIG_INT:
+            raise ConfigError(f"{prefix}{cls_name}.{k}: {v} is too large (at most 2**48)")
