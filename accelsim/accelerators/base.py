@@ -133,6 +133,7 @@ class Accelerator(abc.ABC, Generic[PlanT]):
         from accelsim.functional import has_outputs, release_outputs
         from accelsim.progress import progress_iter
         chosen = [trace.layer(n) for n in layers] if layers else trace.layers
+        self.check_trace(trace)
         out = []
         for lt in progress_iter(chosen, f"{self.name} {trace.network}", enabled=progress):
             had = has_outputs(lt)
@@ -142,6 +143,9 @@ class Accelerator(abc.ABC, Generic[PlanT]):
         return NetworkResult(arch=self.name, network=trace.network, trace=trace.path, layers=out,
                              config=cfgmod.to_dict(self.config), energy_table=self.energy.name,
                              synthetic=trace.synthetic, source=trace.source)
+
+    def check_trace(self, trace: Trace) -> None:
+        """Refuse a config that does not fit ``trace`` (e.g. settings for layers it lacks): ConfigError."""
 
     # ---- helpers ----------------------------------------------------------------------------------
     def _check_energy_vocabulary(self) -> None:

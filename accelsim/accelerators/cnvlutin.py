@@ -49,7 +49,8 @@ from accelsim import fixedpoint
 from accelsim.functional import layer_outputs
 from accelsim.geometry import geometry
 from accelsim.kernels.lanes import lane_work
-from accelsim.trace.format import LayerTrace
+from accelsim.errors import ConfigError
+from accelsim.trace.format import LayerTrace, Trace
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,12 @@ class Cnvlutin(DaDianNao):
     description = "Cnvlutin (ISCA 2016): DaDianNao with decoupled zero-skipping neuron lanes (ZFNAf)"
     actions_emitted = DaDianNao.actions_emitted + (("offset", "read"), ("offset", "write"),
                                                    ("dispatcher", "select"), ("mac", "skipped"))
+
+    def check_trace(self, trace: Trace) -> None:
+        unknown = sorted(set(self.config.thresholds) - {lt.name for lt in trace.layers})
+        if unknown:
+            raise ConfigError(f"cnvlutin: thresholds name layer(s) {unknown} that trace {trace.network!r} "
+                              f"lacks (it has {[lt.name for lt in trace.layers]})")
 
     def _lane_mask(self, plan: DaDianNaoPlan, layer: LayerTrace) -> tuple[np.ndarray, np.ndarray, float]:
         """(mask (N, packed groups, Hp, Wp, Cpad) uint8 with padding, the input mask (N, C, H, W), threshold)."""

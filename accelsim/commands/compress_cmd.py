@@ -96,6 +96,8 @@ def load_npy(path: str) -> np.ndarray:
         raise FormatError(f"{path}: is an .npz archive (e.g. a trace); expected one array saved with numpy.save")
     if magic != _NPY_MAGIC:
         raise FormatError(f"{path}: not an .npy file (no NumPy header); save the array with numpy.save")
+    from accelsim.npyfile import check_npy_header
+    check_npy_header(path, FormatError)
     try:
         arr = np.load(path, allow_pickle=False)
     except ValueError as e:
@@ -105,6 +107,8 @@ def load_npy(path: str) -> np.ndarray:
         raise FormatError(f"{path}: cannot read the .npy array: {_one_line(e)}") from None
     except (OSError, EOFError) as e:
         raise FormatError(f"{path}: cannot read the .npy array (truncated?): {_one_line(e)}") from None
+    except Exception as e:  # noqa: BLE001 - numpy's header parser raises SyntaxError, TokenError, ...
+        raise FormatError(f"{path}: cannot read the .npy array: {_one_line(e)}") from None
     if not isinstance(arr, np.ndarray):  # pragma: no cover - the magic check rules out .npz
         raise FormatError(f"{path}: expected one array")
     if arr.dtype.kind not in "biuf":
@@ -138,6 +142,11 @@ def measure(arr: np.ndarray, fmt: str, layout: str | None = None, index_bits: in
         rows, cols = matrix_shape(codes.shape, "csr")
         ib = index_bits_for(cols) if index_bits is None else index_bits
         pb = ptr_bits_for(out["nonzeros"]) if ptr_bits is None else ptr_bits
+        if ib < index_bits_for(cols):
+            raise FormatError(f"--index-bits {ib} cannot address {cols} columns (needs {index_bits_for(cols)})")
+        if pb < ptr_bits_for(out["nonzeros"]):
+            raise FormatError(f"--ptr-bits {pb} cannot count {out['nonzeros']} non-zeros "
+                              f"(needs {ptr_bits_for(out['nonzeros'])})")
         bits = csr_size_bits(codes, value_bits=CODE_BITS, index_bits=ib, ptr_bits=pb)
         extra = {"rows": rows, "cols": cols, "value_bits": CODE_BITS, "index_bits": ib, "ptr_bits": pb}
     else:

@@ -30,14 +30,16 @@ import numpy as np
 
 from accelsim.errors import TraceError
 from accelsim.limits import check_layer
+from accelsim.npyfile import check_npy_header
 from accelsim.trace.format import LayerSpec, LayerTrace, Trace
 
 FC_MARKERS = ("fc", "inner_prod", "Linear")
 
 
 def _load_npy(path: Path) -> np.ndarray:
-    if not path.exists():
+    if not path.is_file():
         raise TraceError(f"{path}: no such file")
+    check_npy_header(path, TraceError)
     try:
         a = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
@@ -47,6 +49,8 @@ def _load_npy(path: Path) -> np.ndarray:
         raise TraceError(f"{path}: not a readable .npy array ({msg[:160]})") from None
     if not isinstance(a, np.ndarray) or a.dtype.kind not in "fiu":
         raise TraceError(f"{path}: expected a numeric array")
+    if a.ndim == 0 or a.size == 0:
+        raise TraceError(f"{path}: expected a non-empty tensor, got shape {a.shape}")
     return a
 
 
@@ -54,33 +58,38 @@ def _read_params(path: Path, allow_input_col: bool, allow_groups_col: bool = Fal
     if not path.exists():
         raise TraceError(f"{path}: no such parameter file")
     rows = []
-    with open(path, newline="") as fh:
-        for i, row in enumerate(csv.reader(fh), start=1):
-            row = [c.strip() for c in row if c.strip() != ""] if row else []
-            if not row or row[0].startswith("#") or row[0].lower() in ("layer", "name"):
-                continue
-            groups = None
-            if len(row) == 7 and allow_input_col:
-                row = [row[0]] + row[2:]
-            elif len(row) == 7 and allow_groups_col:
-                try:
-                    groups = int(row[6])
-                except ValueError:
-                    raise TraceError(f"{path}, line {i}: groups (7th field) must be an integer") from None
-                if groups < 1:
-                    raise TraceError(f"{path}, line {i}: groups must be >= 1, got {groups}")
-                row = row[:6]
-            if len(row) != 6:
-                raise TraceError(f"{path}, line {i}: expected name,Nn,Kx,Ky,stride,pad"
-                                 + (" (or name,input,Nn,Kx,Ky,stride,pad)" if allow_input_col else "")
-                                 + (" (or name,Nn,Kx,Ky,stride,pad,groups)" if allow_groups_col else "")
-                                 + f", got {len(row)} fields")
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise TraceError(f"{path}: cannot read as CSV text ({e.__class__.__name__})") from None
+    if "\x00" in text:
+        raise TraceError(f"{path}: holds NUL bytes: not a CSV text file")
+    for i, row in enumerate(csv.reader(text.splitlines()), start=1):
+        row = [c.strip() for c in row if c.strip() != ""] if row else []
+        if not row or row[0].startswith("#") or row[0].lower() in ("layer", "name"):
+            continue
+        groups = None
+        if len(row) == 7 and allow_input_col:
+            row = [row[0]] + row[2:]
+        elif len(row) == 7 and allow_groups_col:
             try:
-                nn, kx, ky, stride, pad = (int(v) for v in row[1:])
+                groups = int(row[6])
             except ValueError:
-                raise TraceError(f"{path}, line {i}: Nn, Kx, Ky, stride and pad must be integers") from None
-            rows.append({"name": row[0], "Nn": nn, "Kx": kx, "Ky": ky, "stride": stride, "pad": pad,
-                         "groups": groups})
+                raise TraceError(f"{path}, line {i}: groups (7th field) must be an integer") from None
+            if groups < 1:
+                raise TraceError(f"{path}, line {i}: groups must be >= 1, got {groups}")
+            row = row[:6]
+        if len(row) != 6:
+            raise TraceError(f"{path}, line {i}: expected name,Nn,Kx,Ky,stride,pad"
+                             + (" (or name,input,Nn,Kx,Ky,stride,pad)" if allow_input_col else "")
+                             + (" (or name,Nn,Kx,Ky,stride,pad,groups)" if allow_groups_col else "")
+                             + f", got {len(row)} fields")
+        try:
+            nn, kx, ky, stride, pad = (int(v) for v in row[1:])
+        except ValueError:
+            raise TraceError(f"{path}, line {i}: Nn, Kx, Ky, stride and pad must be integers") from None
+        rows.append({"name": row[0], "Nn": nn, "Kx": kx, "Ky": ky, "stride": stride, "pad": pad,
+                     "groups": groups})
     if not rows:
         raise TraceError(f"{path}: no layers")
     return rows

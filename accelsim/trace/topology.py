@@ -15,6 +15,7 @@ The header decides the form.  The result is an :class:`accelsim.trace.networks.N
 from __future__ import annotations
 
 import csv
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,15 @@ def _ints(row: list[str], n: int, where: str) -> list[int]:
     vals = [c.strip() for c in row[1:1 + n]]
     if len(vals) < n or any(v == "" for v in vals):
         raise ConfigError(f"{where}: expected {n} numbers after the layer name, got {row[1:1 + n]}")
-    try:
-        out = [int(float(v)) for v in vals]
-    except ValueError:
-        raise ConfigError(f"{where}: not a number among {vals}") from None
+    out = []
+    for v in vals:
+        try:
+            f = float(v)
+        except ValueError:
+            raise ConfigError(f"{where}: not a number among {vals}") from None
+        if not math.isfinite(f) or f != int(f):
+            raise ConfigError(f"{where}: {v!r} is not a whole number (sizes are integers)")
+        out.append(int(f))
     if any(v <= 0 for v in out):
         raise ConfigError(f"{where}: sizes must be > 0, got {out}")
     return out
