@@ -23,6 +23,8 @@ _protected: set[str] = set()
 
 
 def _key(path: str | os.PathLike[str]) -> str:
+    if "\x00" in str(path):
+        raise AccelsimError(f"{str(path)!r}: a path must not contain a NUL byte")
     return os.path.realpath(os.fspath(path))
 
 

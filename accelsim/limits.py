@@ -12,7 +12,8 @@ The limits (each overridable by an environment variable):
 * ``ACCELSIM_MAX_MACS`` (default 10**13): dense multiply-accumulates of one layer (about 100x VGG-16's
   largest layer at batch 64); beyond that a simulation would run for hours.
 * ``ACCELSIM_MAX_HW`` (default 65536): any hardware count in a design config (PE rows or columns, tiles,
-  lanes, filters per tile, brick size, channel tile, group size).
+  lanes, filters per tile, brick size, channel tile, group size).  Datapath widths (``word_bits``,
+  ``offset_bits``) are at most 64 bits.
 * Geometry (no variable): padding must be smaller than the filter's extent on its axis, so every output
   sees at least one input value.  Padding at or beyond the filter extent makes outputs that see only
   padding (``padding >= R``), which no real network has; it is reported as an error.
@@ -34,6 +35,9 @@ MAX_CONFIG_INT = 1 << 48   # any integer config value (sizes in bytes, cycles, .
 # config keys that count hardware units (each up to ACCELSIM_MAX_HW)
 HW_COUNT_KEYS = ("pe_rows", "pe_cols", "tiles", "lanes_per_tile", "filters_per_tile", "brick_size",
                  "channel_tile", "group_size")
+# config keys that are a datapath or field width in bits (each up to MAX_WORD_BITS)
+BIT_WIDTH_KEYS = ("word_bits", "offset_bits")
+MAX_WORD_BITS = 64
 _SUFFIX = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -143,5 +147,7 @@ def check_config(cls_name: str, values: Mapping[str, Any], prefix: str = "") -> 
         if k in HW_COUNT_KEYS and v > hw:
             raise ConfigError(f"{prefix}{cls_name}.{k}: {v} is over the limit of {hw} hardware units "
                               "(set ACCELSIM_MAX_HW to raise it)")
+        if k in BIT_WIDTH_KEYS and v > MAX_WORD_BITS:
+            raise ConfigError(f"{prefix}{cls_name}.{k}: {v} bits is over the limit of {MAX_WORD_BITS}")
         if abs(v) > MAX_CONFIG_INT:
             raise ConfigError(f"{prefix}{cls_name}.{k}: {v} is too large (at most 2**48)")

@@ -36,15 +36,15 @@ def check_npy_header(path: str | os.PathLike[str], error: type[Exception]) -> tu
         shape, dtype, offset = read_npy_header(path)
     except Exception as e:  # noqa: BLE001 - ValueError, SyntaxError, TokenError, EOFError from a bad header
         msg = " ".join(str(e).split())[:160] or type(e).__name__
-        raise error(f"{path}: not a readable .npy array (bad header: {msg})") from None
+        raise error(f"{path}: cannot read the .npy header ({msg})") from None
     if dtype.hasobject:
-        raise error(f"{path}: holds Python objects (pickled data is never loaded)")
+        raise error(f"{path}: holds an object array (pickled Python objects), which accelsim never loads")
     n = math.prod(shape)
     need = n * dtype.itemsize
     have = os.path.getsize(path) - offset
     if need > have:
-        raise error(f"{path}: the header says shape {shape} ({need} bytes of data) but the file holds {have} "
-                    "bytes: truncated or corrupt")
+        raise error(f"{path}: cannot read the array: the header says shape {shape} ({need} bytes of data) "
+                    f"but the file holds {have} bytes (truncated or corrupt)")
     if need * WORK_FACTOR > max_bytes():
         raise error(f"{path}: shape {shape} is over the memory limit (ACCELSIM_MAX_BYTES)")
     return shape, dtype

@@ -102,7 +102,10 @@ class SweepSpec:
         for k in ("traces", "archs"):
             if not isinstance(d.get(k), list) or not d[k] or not all(isinstance(x, str) for x in d[k]):
                 raise ConfigError(f"{p}: '{k}' must be a non-empty list of strings")
-        grid = d.get("grid") or {}
+        grid = {} if d.get("grid") is None else d["grid"]
+        for k in ("out", "baseline"):
+            if d.get(k) is not None and (not isinstance(d[k], str) or not d[k]):
+                raise ConfigError(f"{p}: '{k}' must be a non-empty string, got {d[k]!r}")
         if not isinstance(grid, dict) or not all(isinstance(v, list) and v for v in grid.values()):
             raise ConfigError(f"{p}: 'grid' must map config keys to non-empty lists of values")
         base = p.parent

@@ -88,6 +88,9 @@ def _read_params(path: Path, allow_input_col: bool, allow_groups_col: bool = Fal
             nn, kx, ky, stride, pad = (int(v) for v in row[1:])
         except ValueError:
             raise TraceError(f"{path}, line {i}: Nn, Kx, Ky, stride and pad must be integers") from None
+        for f, v, lo in (("Nn", nn, 1), ("Kx", kx, 1), ("Ky", ky, 1), ("stride", stride, 1), ("pad", pad, 0)):
+            if v < lo:
+                raise TraceError(f"{path}, line {i}: field {f} must be >= {lo}, got {v}")
         rows.append({"name": row[0], "Nn": nn, "Kx": kx, "Ky": ky, "stride": stride, "pad": pad,
                      "groups": groups})
     if not rows:
