@@ -123,7 +123,8 @@ def check_layer(spec: Any) -> None:
         if f == "padding":
             ext = min(_extent(spec, "h"), _extent(spec, "w"))
         if pad >= ext and pad > 0:
-            raise TraceError(f"{where}: field {f!r}={pad} is not smaller than the filter extent {ext}: "
+            side = "" if f == "padding" else f" ({f[4:]})"
+            raise TraceError(f"{where}: field 'padding'{side} = {pad} is not smaller than the filter extent {ext}: "
                              "some outputs would see only padding")
     elems = 0
     for shape in (spec.weight_shape, spec.input_shape, spec.output_shape):
