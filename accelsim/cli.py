@@ -84,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
+        print("accelsim: error: a command is required (see accelsim --help)", file=sys.stderr)
         return 2
     try:
         _protect_inputs(args)
@@ -94,8 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as e:  # a file the command could not read or write: bad input, never a traceback
         if isinstance(e, BrokenPipeError):
             return 0
-        where = e.filename if e.filename is not None else "file"
-        print(f"accelsim: error: {where}: {_one_line(e.strerror or e)}", file=sys.stderr)
+        where = f"{e.filename}: " if e.filename is not None else ""
+        print(f"accelsim: error: {where}{_one_line(e.strerror or e)}", file=sys.stderr)
         return 3
     except MemoryError:
         from accelsim.limits import describe_limits

@@ -116,9 +116,9 @@ def from_dict(cls: type[T], data: Mapping[str, Any] | None, where: str = "", bas
     from accelsim.limits import check_config
     check_config(cls.__name__, kw, prefix)
     try:
-        if base is not None:
-            return dataclasses.replace(base, **kw)  # type: ignore[type-var]
-        return cls(**kw)
+        obj = dataclasses.replace(base, **kw) if base is not None else cls(**kw)  # type: ignore[type-var]
+        check_config(cls.__name__, {f: getattr(obj, f) for f in fields})  # the whole design's size (prefixed below)
+        return obj
     except ConfigError as e:
         raise ConfigError(f"{prefix}{e}") from None
     except TypeError as e:

@@ -9,11 +9,13 @@ The limits (each overridable by an environment variable):
 * ``ACCELSIM_MAX_BYTES`` (default: half of this machine's physical memory): the memory one layer may need.
   A layer needs its weights, inputs and outputs as float32 and, while a design counts it, about
   ``WORK_FACTOR`` times that in fixed-point copies, masks and partial results.
-* ``ACCELSIM_MAX_MACS`` (default 10**13): dense multiply-accumulates of one layer (about 100x VGG-16's
-  largest layer at batch 64); beyond that a simulation would run for hours.
-* ``ACCELSIM_MAX_HW`` (default 65536): any hardware count in a design config (PE rows or columns, tiles,
-  lanes, filters per tile, brick size, channel tile, group size).  Datapath widths (``word_bits``,
-  ``offset_bits``) are at most 64 bits.
+* ``ACCELSIM_MAX_MACS`` (default 10**12): dense multiply-accumulates of one layer (about 8x VGG-16's
+  largest layer, conv1_2, at batch 64); at the measured 20-50 GMAC/s a design then runs under a minute.
+* ``ACCELSIM_MAX_HW`` (default 2**16): the product of a design config's hardware counts (PE rows and
+  columns, tiles, lanes, filters per tile, brick size, channel tile, group size): 65,536 parallel
+  units, which the shipped designs reach (Cnvlutin: 16 tiles x 16 filters x 16-neuron bricks x 16 lanes);
+  Eyeriss's mapping search on a 256 x 256 array takes about 14 s and 1.3 GB on a tiny layer.  Datapath
+  widths (``word_bits``, ``offset_bits``) are at most 64 bits.
 * Geometry (no variable): padding must be smaller than the filter's extent on its axis, so every output
   sees at least one input value.  Padding at or beyond the filter extent makes outputs that see only
   padding (``padding >= R``), which no real network has; it is reported as an error.
@@ -29,7 +31,7 @@ from typing import Any, Mapping
 from accelsim.errors import ConfigError, TraceError
 
 WORK_FACTOR = 4
-DEFAULT_MAX_MACS = 10 ** 13
+DEFAULT_MAX_MACS = 10 ** 12
 DEFAULT_MAX_HW = 1 << 16
 MAX_CONFIG_INT = 1 << 48   # any integer config value (sizes in bytes, cycles, ...)
 # config keys that count hardware units (each up to ACCELSIM_MAX_HW)
@@ -141,13 +143,14 @@ def check_layer(spec: Any) -> None:
 
 def check_config(cls_name: str, values: Mapping[str, Any], prefix: str = "") -> None:
     """Refuse config values beyond the limits (ConfigError naming the key)."""
-    hw = max_hw()
-    for k, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, int):
-            continue
-        if k in HW_COUNT_KEYS and v > hw:
-            raise ConfigError(f"{prefix}{cls_name}.{k}: {v} is over the limit of {hw} hardware units "
-                              "(set ACCELSIM_MAX_HW to raise it)")
+    ints = {k: v for k, v in values.items() if isinstance(v, int) and not isinstance(v, bool)}
+    hw_keys = [k for k in HW_COUNT_KEYS if k in ints]
+    units = math.prod(max(1, ints[k]) for k in hw_keys)
+    if units > max_hw():
+        shown = " x ".join(f"{k}={ints[k]}" for k in hw_keys)
+        raise ConfigError(f"{prefix}{cls_name}: {shown} = {units} parallel hardware units, over the limit of "
+                          f"{max_hw()} (set ACCELSIM_MAX_HW to raise it)")
+    for k, v in ints.items():
         if k in BIT_WIDTH_KEYS and v > MAX_WORD_BITS:
             raise ConfigError(f"{prefix}{cls_name}.{k}: {v} bits is over the limit of {MAX_WORD_BITS}")
         if abs(v) > MAX_CONFIG_INT:

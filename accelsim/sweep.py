@@ -305,7 +305,11 @@ def _execute(spec: SweepSpec, runs: list[Run], workers: int, scheduler: str | No
         from dask.distributed import Client, LocalCluster, as_completed
         cluster = None
         if scheduler:
-            client = Client(scheduler)
+            try:
+                client = Client(scheduler)
+            except (ValueError, TypeError, OSError, TimeoutError) as e:
+                msg = " ".join(str(e).split())[:200] or type(e).__name__
+                raise ConfigError(f"--scheduler {scheduler!r}: cannot connect ({msg})") from None
         else:
             cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=50)  # errors reach the user as one line

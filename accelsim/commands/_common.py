@@ -86,7 +86,12 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def layer_list(args: argparse.Namespace) -> list[str] | None:
-    return [x.strip() for x in args.layers.split(",") if x.strip()] if args.layers else None
+    if args.layers is None:
+        return None
+    names = [x.strip() for x in args.layers.split(",") if x.strip()]
+    if not names:
+        raise ConfigError(f"--layers {args.layers!r}: expected comma-separated layer names")
+    return names
 
 
 def _si(x: float) -> str:

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     out = Path(args.out)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
-    show = not args.quiet
+    show = not args.quiet and sys.stderr.isatty()  # a progress bar only on a terminal (stderr stays one line)
     paths = sorted(Path(args.traces).glob("*.npz")) if Path(args.traces).is_dir() else []
     if not paths:
         print(f"accelsim demo: no traces found in {args.traces} (an install without accelsim's package data?); "

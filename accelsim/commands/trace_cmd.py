@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
     sub = p.add_subparsers(dest="trace_command", metavar="SUBCOMMAND")
 
     def no_subcommand(args: argparse.Namespace) -> int:
-        p.print_help(sys.stderr)
+        print(f"{p.prog}: error: a SUBCOMMAND is required (see {p.prog} --help)", file=sys.stderr)
         return 2
 
     p.set_defaults(func=no_subcommand)

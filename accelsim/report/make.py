@@ -40,6 +40,19 @@ def result_subfolders(rd: Path) -> list[Path]:
 
 
 def make_all_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
+    """Every figure of ``results_dir`` into ``out_dir``; results that are not as accelsim writes them
+    (a hand-edited column of text, a missing column) are a FormatError naming the folder."""
+    try:
+        return _make_all_figures(results_dir, out_dir)
+    except FormatError:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError) as e:
+        plt.close("all")
+        raise FormatError(f"{results_dir}: results that accelsim did not write this way "
+                          f"({type(e).__name__}: {' '.join(str(e).split())[:160]})") from None
+
+
+def _make_all_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     rd, od = Path(results_dir), Path(out_dir)
     if not rd.is_dir():
         raise FormatError(f"{rd}: no such results folder")

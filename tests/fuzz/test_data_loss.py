@@ -202,11 +202,11 @@ def _peak_rss_mb(argv: list[str]) -> tuple[int, str, float]:
 
 
 def test_a_decompression_bomb_is_refused_before_decompressing(base, tmp_path):
-    bomb = _bomb(base, tmp_path / "bomb.npz", 0.25)
+    bomb = _bomb(base, tmp_path / "bomb.npz", 0.5)
     assert bomb.stat().st_size < 2 << 20
     rc, err, peak = _peak_rss_mb(["trace", "inspect", str(bomb)])
-    assert rc == 3 and "'inputs'" in err and "the manifest says" in err and len(err.splitlines()) == 1
-    assert peak < 250, f"peak RSS {peak:.0f} MB: the member was decompressed"
+    assert rc == 3 and "'inputs'" in err and "the manifest says" in err and len(err.splitlines()) == 1, err
+    assert peak < 400, f"peak RSS {peak:.0f} MB: the 512 MB member was decompressed"
 
 
 @pytest.mark.slow
