@@ -67,9 +67,10 @@ def run(args: argparse.Namespace) -> int:
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     show = not args.quiet and sys.stderr.isatty()  # a progress bar only on a terminal (stderr stays one line)
     paths = sorted(Path(args.traces).glob("*.npz")) if Path(args.traces).is_dir() else []
-    if not paths:
-        print(f"accelsim demo: no traces found in {args.traces} (an install without accelsim's package data?); "
-              f"reinstall from a full checkout (pip install .) or pass --traces DIR", file=sys.stderr)
+    if not paths and not args.no_synthetic:  # a notice (printed after the run), never before an error line
+        import warnings
+        warnings.warn(f"demo: no traces found in {args.traces} (an install without accelsim's package data?); "
+                      f"reinstall from a full checkout (pip install .) or pass --traces DIR", stacklevel=1)
     traces = [load_trace(p) for p in paths]
     if not args.no_synthetic:
         syn = synth_trace("alexnet", batch=4, seed=0, weight_density="han2015", act_density="eyeriss-alexnet",
