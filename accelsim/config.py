@@ -130,11 +130,14 @@ def load_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not p.exists():
         raise ConfigError(f"{p}: no such config file")
     try:
-        data = yaml.safe_load(p.read_text())
+        from accelsim.limits import read_text
+        data = yaml.safe_load(read_text(p))
     except yaml.YAMLError as e:
         raise ConfigError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{p}: cannot read ({e})") from None
+    except RecursionError:
+        raise ConfigError(f"{p}: nested too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -155,3 +155,29 @@ def check_config(cls_name: str, values: Mapping[str, Any], prefix: str = "") -> 
             raise ConfigError(f"{prefix}{cls_name}.{k}: {v} bits is over the limit of {MAX_WORD_BITS}")
         if abs(v) > MAX_CONFIG_INT:
             raise ConfigError(f"{prefix}{cls_name}.{k}: {v} is too large (at most 2**48)")
+
+
+MAX_TEXT_BYTES = 64 << 20   # a YAML config, energy table, sweep spec, topology or parameter CSV
+
+
+def read_text(path: str | os.PathLike[str], error: type[Exception] = ConfigError) -> str:
+    """The UTF-8 text of a small input file; a device, FIFO or folder (``/dev/zero`` never ends), a file
+    over MAX_TEXT_BYTES or bytes that are not UTF-8 raise ``error`` naming the file."""
+    p = os.fspath(path)
+    if not os.path.exists(p):
+        raise error(f"{p}: no such file")
+    if os.path.isdir(p):
+        raise error(f"{p}: is a directory, expected a text file")
+    if not os.path.isfile(p):
+        raise error(f"{p}: not a regular file (a device or pipe); expected a text file")
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_TEXT_BYTES + 1)
+    except OSError as e:
+        raise error(f"{p}: cannot read ({e.strerror or type(e).__name__})") from None
+    if len(data) > MAX_TEXT_BYTES:
+        raise error(f"{p}: larger than {MAX_TEXT_BYTES >> 20} MB: not a text input accelsim reads")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise error(f"{p}: not UTF-8 text (byte {e.start})") from None

@@ -44,6 +44,7 @@ def create(name: str, config: Any = None, energy: Any = None, **overrides: Any) 
     if overrides:
         from accelsim.accelerators.base import with_overrides
         acc = cls(config=with_overrides(acc.config, overrides), energy=energy)
+    _check_table_vocabulary(acc)
     return acc
 
 
@@ -74,3 +75,14 @@ def datapath_bits(name: str | None = None) -> int:
     if len(set(widths.values())) != 1:
         raise ConfigError(f"the designs' datapath widths differ ({widths}); pick one with --arch NAME")
     return next(iter(widths.values()))
+
+
+def _check_table_vocabulary(acc: Any) -> None:
+    """An energy table entry that no registered design counts is an unknown action (a misspelling)."""
+    known = {("leakage", "cycle")}
+    for cls in _REGISTRY.values():
+        known |= set(getattr(cls, "actions_emitted", ()))
+    unknown = sorted(f"{c}.{a}" for c, a in acc.energy.entries if (c, a) not in known)
+    if unknown:
+        raise ConfigError(f"energy table {acc.energy.name!r}: unknown component/action(s) "
+                          f"{', '.join(unknown[:8])}: no design counts them (a misspelling?)")

@@ -104,7 +104,8 @@ class EnergyTable:
         if p.is_dir():
             raise ConfigError(f"{p}: is a directory, not an energy table file")
         try:
-            text = p.read_text(encoding="utf-8")
+            from accelsim.limits import read_text
+            text = read_text(p)
         except (OSError, UnicodeDecodeError) as e:
             raise ConfigError(f"{p}: cannot read energy table ({e})") from None
         return cls._parse_text(text, where=str(p), path=str(p))

@@ -34,6 +34,9 @@ def _check_numbers(res: NetworkResult, p: Path) -> None:
     from accelsim.results import LayerResult
     if not isinstance(res.layers, list) or not res.layers:
         raise FormatError(f"{p}: field 'layers' must be a non-empty list of layer results")
+    for f in ("arch", "network"):
+        if not isinstance(getattr(res, f), str) or not getattr(res, f):
+            raise FormatError(f"{p}: field {f!r} must be a non-empty string, got {getattr(res, f)!r}")
     num = [f.name for f in fields(LayerResult) if f.type in ("int", "float", int, float)]
     for lr in res.layers:
         for f in num:

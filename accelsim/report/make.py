@@ -74,6 +74,11 @@ def _folder_figures(rd: Path, od: Path, per_trace: bool) -> list[Path]:
     cmp_csv = rd / "compare.csv"
     if cmp_csv.exists():
         rows = load_csv(cmp_csv)
+        with open(cmp_csv, newline="") as fh:
+            header = fh.readline()
+        missing = [c for c in ("network", "layer", "arch", "baseline", "speedup") if c not in header.strip().split(",")]
+        if missing:
+            raise FormatError(f"{cmp_csv}: not a compare.csv written by accelsim (no column(s) {', '.join(missing)})")
         baseline = rows[0]["baseline"] if rows else ""
         if rows:
             written += _save(F.fig_speedup(rows, baseline), od, "speedup_per_network")

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from accelsim.errors import TraceError
-from accelsim.limits import check_layer
+from accelsim.limits import check_layer, read_text
 from accelsim.npyfile import check_npy_header
 from accelsim.trace.format import LayerSpec, LayerTrace, Trace
 
@@ -59,7 +59,7 @@ def _read_params(path: Path, allow_input_col: bool, allow_groups_col: bool = Fal
         raise TraceError(f"{path}: no such parameter file")
     rows = []
     try:
-        text = path.read_text()
+        text = read_text(path, TraceError)
     except (OSError, UnicodeDecodeError) as e:
         raise TraceError(f"{path}: cannot read as CSV text ({e.__class__.__name__})") from None
     if "\x00" in text:

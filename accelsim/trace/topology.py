@@ -50,7 +50,8 @@ def read_topology(path: str | Path) -> tuple[Network, list[int]]:
     if not p.exists():
         raise ConfigError(f"{p}: no such topology file")
     try:
-        rows = [r for r in csv.reader(p.read_text().splitlines()) if any(c.strip() for c in r)]
+        from accelsim.limits import read_text
+        rows = [r for r in csv.reader(read_text(p).splitlines()) if any(c.strip() for c in r)]
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise ConfigError(f"{p}: cannot read as CSV ({e})") from None
     if len(rows) < 2:

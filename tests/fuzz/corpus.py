@@ -3,7 +3,8 @@
 ``build(root, seed, per_category)`` writes every file a case needs under ``root`` and returns the
 cases.  The same seed gives the same corpus.  Categories (each a generator below):
 
-traces, manifests, configs, set_arch, energy, sweep, topology, importers, npy, outputs.
+traces, manifests, configs, set_arch, energy, sweep, topology, importers, npy, outputs, and (in
+``corpus_cli.py``) results, options.
 
 Each case says whether its input is certainly invalid (``reject``: exit 2 or 3 wanted) or only maybe
 (``any``: a random mutation that can stay valid).  The judging is in ``harness.py``.
@@ -501,3 +502,6 @@ def build(root: Path, seed: int, per_category: int, categories: list[str] | None
 def zip_member_info(path: Path) -> list[zipfile.ZipInfo]:
     with zipfile.ZipFile(path) as z:
         return z.infolist()
+
+
+from tests.fuzz import corpus_cli  # noqa: E402,F401  (registers the 'results' and 'options' generators)

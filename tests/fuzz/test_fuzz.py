@@ -78,4 +78,4 @@ def test_generators_are_seeded(tmp_path):
     b = [[c.argv[0], c.name, c.expect] for c in corpus.build(tmp_path / "b", 7, 3)]
     assert a == b and len({c[1] for c in a}) > 10
     assert set(corpus.GEN) == {"traces", "manifests", "configs", "set_arch", "energy", "sweep", "topology",
-                               "importers", "npy", "outputs"}
+                               "importers", "npy", "outputs", "results", "options"}
