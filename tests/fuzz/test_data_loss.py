@@ -204,17 +204,21 @@ def _peak_rss_mb(argv: list[str]) -> tuple[int, str, float]:
 def test_a_decompression_bomb_is_refused_before_decompressing(base, tmp_path):
     bomb = _bomb(base, tmp_path / "bomb.npz", 0.5)
     assert bomb.stat().st_size < 2 << 20
+    rc0, _, peak0 = _peak_rss_mb(["trace", "inspect", str(base)])   # the same command on the valid trace
     rc, err, peak = _peak_rss_mb(["trace", "inspect", str(bomb)])
+    assert rc0 == 0
     assert rc == 3 and "'inputs'" in err and "the manifest says" in err and len(err.splitlines()) == 1, err
-    assert peak < 400, f"peak RSS {peak:.0f} MB: the 512 MB member was decompressed"
+    assert peak < peak0 + 200, f"peak RSS {peak:.0f} MB vs {peak0:.0f} MB: the 512 MB member was decompressed"
 
 
 @pytest.mark.slow
 def test_the_issues_2gib_bomb_is_refused_before_decompressing(base, tmp_path):
     bomb = _bomb(base, tmp_path / "bomb.npz", 2.0)
+    assert bomb.stat().st_size < 9 << 20
+    rc0, _, peak0 = _peak_rss_mb(["simulate", str(base), "--arch", "dadiannao", "--quiet"])
     rc, err, peak = _peak_rss_mb(["simulate", str(bomb), "--arch", "dadiannao", "--quiet"])
-    assert rc == 3 and "the manifest says" in err
-    assert peak < 400, f"peak RSS {peak:.0f} MB"
+    assert rc0 == 0 and rc == 3 and "the manifest says" in err
+    assert peak < peak0 + 200, f"peak RSS {peak:.0f} MB vs {peak0:.0f} MB on the valid trace"
 
 
 def test_usage_errors_and_warnings_are_one_line(base, tmp_path):
