@@ -157,8 +157,7 @@ def draw_study_csv(name: str, csv_path: str | Path, png: str | Path) -> list[Pat
     """Draw study ``name``'s figure(s) from its saved CSV (what ``accelsim prune study`` does after the
     study wrote its CSV): ``png``, or ``<png stem>_<network>.png`` per network when the CSV holds several
     networks and the figure shows one; returns the PNG paths."""
-    import os
-
+    from accelsim import atomic
     from accelsim.report.load import load_csv
     png = Path(png)
     out = []
@@ -166,8 +165,6 @@ def draw_study_csv(name: str, csv_path: str | Path, png: str | Path) -> list[Pat
         fig = FIGURES[name](rows)
         fig.tight_layout()
         path = png.with_name(png.stem + suffix + png.suffix)
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, path)
+        atomic.write_with(path, lambda fh: fig.savefig(fh, format="png"))
         out.append(path)
     return out

@@ -371,7 +371,8 @@ def write_synth(plan: SynthPlan, path: "str | os.PathLike[str]", progress: bool 
                 compresslevel: int = 1) -> Path:
     """Stream ``plan``'s trace to ``path`` layer by layer: each layer's tensors are drawn, written into
     the archive (deflated) and dropped before the next, so memory holds one layer.  The file is written
-    as ``path.tmp`` and renamed when complete; on any failure or interrupt the temporary file is removed.
+    to a uniquely named temporary file and renamed when complete (accelsim.atomic); on any failure or
+    interrupt the temporary file is removed.
     The archive is the one ``save_trace`` writes (same members, manifest first), readable by ``load_trace``.
     """
     import zipfile
@@ -381,14 +382,13 @@ def write_synth(plan: SynthPlan, path: "str | os.PathLike[str]", progress: bool 
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    from accelsim import atomic
 
     def put(zf: "zipfile.ZipFile", key: str, arr: np.ndarray) -> None:
         with zf.open(key + ".npy", "w", force_zip64=True) as fh:
             np.lib.format.write_array(fh, np.asanyarray(arr), allow_pickle=False)
 
-    try:
+    with atomic.atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel,
                              allowZip64=True) as zf:
             put(zf, "manifest", np.array(json.dumps(plan.manifest())))
@@ -399,10 +399,6 @@ def write_synth(plan: SynthPlan, path: "str | os.PathLike[str]", progress: bool 
                 if lt.outputs is not None:
                     put(zf, member(k, lt.name, "outputs"), lt.outputs)
                 del lt
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 
