@@ -22,9 +22,10 @@ Assumptions (each a config field):
 * weights are taken as codebook-coded: EIE's cycles and counts depend only on which weights are zero,
   not on their values, so any trace runs; ``accelsim trace quantize --scheme kmeans --bits 4`` gives a
   trace whose values are the 16-entry codebook's (see :mod:`accelsim.quantize`);
-* the model (entries + pointers) lives in the PEs' 128 KB sparse-matrix SRAMs; a layer that does not
-  fit streams its compressed weights from DRAM once per image (an assumption: EIE's evaluation keeps
-  every benchmark on chip);  activations live in the PEs' register files (no DRAM traffic);
+* the entries live in the PEs' 128 KB sparse-matrix SRAMs; a layer whose fullest PE does not fit streams
+  its compressed weights (entries and pointers) from DRAM once per image (an assumption: EIE's
+  evaluation keeps every benchmark on chip).  Pointers are assumed to fit their SRAM (VGG-16 fc6 needs
+  25089 x 16 bits = 49 KB per PE against the published 32 KB; the paper does not say how it splits);  activations live in the PEs' register files (no DRAM traffic);
 * conv layers are lowered to one matrix-vector product per output position (n, e, f) and group, on the
   group's Mg x Cg*R*S filter matrix and the window's input patch (:mod:`accelsim.accelerators.lowering`);
   padding positions are zero activations, skipped like any zero.  EIE was built and evaluated for FC
@@ -134,6 +135,7 @@ class Eie(Accelerator[EiePlan]):
         a = ActionCounts()
         cycles_all, executed, entries_total, pad_total, active_total, stalls, busy = [], 0, 0, 0, 0, 0, 0
         storage_bits = 0
+        spmat_bits_pe = 0   # the fullest PE's sparse-matrix SRAM, over groups (one group resident at a time)
         for g in range(s.groups):
             wmat = weight_matrix(wmask, s, g)
             entries, pad = self.pe_entries(wmat)
@@ -154,12 +156,12 @@ class Eie(Accelerator[EiePlan]):
             executed += int(wmat.sum(axis=0)[cols].sum())
             active_total += int(cols.size)
             bits_entry = (c.word_bits if c.dense else c.index_bits + c.codebook_bits)
+            spmat_bits_pe = max(spmat_bits_pe, int(entries.sum(axis=1).max(initial=0)) * bits_entry)
             storage_bits += int(entries.sum()) * bits_entry + plan.pes_used * (plan.cols + 1) * c.ptr_bits
         # products run image by image, group by group: order the tiles (n, g, position)
         per_group = [x.reshape(s.N, -1) for x in cycles_all]
         compute = np.concatenate([np.stack(per_group, axis=1).reshape(-1)]) if per_group else np.zeros(1)
-        per_pe_bytes = storage_bits / max(1, plan.pes_used) / 8
-        on_chip = per_pe_bytes <= c.spmat_bytes_per_pe
+        on_chip = spmat_bits_pe <= c.spmat_bytes_per_pe * 8
         load = np.zeros(compute.size, dtype=np.int64)
         if not on_chip:
             per_image = compute.size // s.N
