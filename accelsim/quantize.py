@@ -13,6 +13,13 @@ Three schemes, each applied to one layer's weight tensor at a time (``quantize_w
   {-Wn, 0, +Wp} per layer, threshold delta = t * max |W| with TTQ's t = 0.05.  TTQ *trains* Wp and Wn;
   here (assumption) Wp is the mean of the weights above delta and Wn the mean magnitude of those below
   -delta, the least-squares choice for a fixed ternary assignment.  ``bits`` must be 2.
+* ``kmeans`` -- Deep Compression's weight sharing, the codebook EIE reads (Han et al., ICLR 2016, Sec. 3;
+  EIE ISCA 2016: 4-bit indices into a 16-entry codebook): 1-D k-means (Lloyd) over the layer's non-zero
+  weights with *linear* initialization (centroids evenly spaced between min and max, the paper's best
+  choice), at most ``KMEANS_ITERATIONS`` rounds.  A b-bit codebook has 2^b entries; one of them is zero
+  (EIE's padding entries store a zero value) and 2^b - 1 are shared non-zero weights (assumption: the
+  papers do not say how the padding zero is coded).  Deep Compression then fine-tunes the centroids;
+  this one-shot quantizer does not (the accuracy study fine-tunes, see accelsim/prune).
 * ``uniform`` -- symmetric uniform k-bit: step = max |W| / (2^(k-1) - 1), W -> round(W / step) * step,
   so at most 2^k - 1 distinct values (the symmetric two's-complement grid; 255 for 8 bits).
 
@@ -31,8 +38,9 @@ import numpy as np
 
 from accelsim.errors import ConfigError
 
-SCHEMES = ("inq", "ttq", "uniform")
-DEFAULT_BITS = {"inq": 5, "ttq": 2, "uniform": 8}
+SCHEMES = ("inq", "ttq", "uniform", "kmeans")
+DEFAULT_BITS = {"inq": 5, "ttq": 2, "uniform": 8, "kmeans": 4}
+KMEANS_ITERATIONS = 100
 TTQ_THRESHOLD = 0.05  # TTQ (Zhu et al. 2017): delta = 0.05 * max |W|
 
 
@@ -63,6 +71,8 @@ def check_scheme(scheme: str, bits: int | None) -> int:
         raise ConfigError(f"ttq is ternary (3 values, 2 bits); --bits must be 2 or omitted, got {b}")
     if scheme == "inq" and not 3 <= b <= 8:
         raise ConfigError(f"inq needs 3 <= bits <= 8 (2^(b-2) exponents, 17 values at b = 5), got {b}")
+    if scheme == "kmeans" and not 1 <= b <= 8:
+        raise ConfigError(f"kmeans needs 1 <= bits <= 8 (2^bits codebook entries, zero included), got {b}")
     if scheme == "uniform" and not 2 <= b <= 15:
         raise ConfigError(f"uniform needs 2 <= bits <= 15 (values must stay exact in 16-bit fixed point), got {b}")
     return b
@@ -112,6 +122,37 @@ def _uniform(w: np.ndarray, bits: int) -> np.ndarray:
     return (q * step).astype(np.float32)
 
 
+def kmeans_codebook(values: np.ndarray, k: int, iterations: int = KMEANS_ITERATIONS) -> np.ndarray:
+    """1-D k-means with linear initialization: ``k`` centroids (float64, ascending) of ``values``."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if v.size == 0 or k <= 0:
+        return np.zeros(0)
+    cent = np.linspace(v.min(), v.max(), k)
+    for _ in range(iterations):
+        edges = (cent[1:] + cent[:-1]) / 2  # nearest centroid by the midpoints (cent stays sorted)
+        idx = np.searchsorted(edges, v)
+        sums = np.bincount(idx, weights=v, minlength=k)
+        cnt = np.bincount(idx, minlength=k)
+        new = np.where(cnt > 0, sums / np.maximum(cnt, 1), cent)  # an empty cluster keeps its centroid
+        new.sort()
+        if np.allclose(new, cent, rtol=0, atol=0):
+            break
+        cent = new
+    return cent
+
+
+def _kmeans(w: np.ndarray, bits: int) -> np.ndarray:
+    nz = w != 0
+    out = np.zeros_like(w, dtype=np.float32)
+    if not nz.any():
+        return out
+    cent = kmeans_codebook(w[nz], 2 ** bits - 1)
+    edges = (cent[1:] + cent[:-1]) / 2
+    q = cent[np.searchsorted(edges, w[nz].astype(np.float64))].astype(np.float32)
+    out[nz] = q
+    return out
+
+
 def quantize_weights(w: np.ndarray, scheme: str, bits: int | None = None) -> tuple[np.ndarray, QuantStats]:
     """Quantize one layer's weights with ``scheme``; returns (float32 array of w's shape, stats)."""
     b = check_scheme(scheme, bits)
@@ -120,6 +161,8 @@ def quantize_weights(w: np.ndarray, scheme: str, bits: int | None = None) -> tup
         q = _inq(w, b)
     elif scheme == "ttq":
         q = _ttq(w)
+    elif scheme == "kmeans":
+        q = _kmeans(w, b)
     else:
         q = _uniform(w, b)
     q[w == 0] = 0.0  # zeros stay zero (already true for every scheme; kept as the stated invariant)
@@ -137,6 +180,8 @@ def max_unique(scheme: str, bits: int | None = None) -> int:
         return 2 * (2 ** (b - 1) // 2) + 1
     if scheme == "ttq":
         return 3
+    if scheme == "kmeans":
+        return 2 ** b
     return 2 ** b - 1
 
 
@@ -156,11 +201,13 @@ def quantize_trace(trace, scheme: str, bits: int | None = None):
         "scheme": scheme, "bits": b, "max_unique": max_unique(scheme, b),
         "rule": {"inq": "INQ power-of-two levels, one shot (Zhou et al. 2017)",
                  "ttq": "TTQ ternary, threshold 0.05 max|W|, scales = means (Zhu et al. 2017)",
-                 "uniform": f"symmetric uniform {b}-bit, step max|W|/(2^(b-1)-1)"}[scheme],
+                 "uniform": f"symmetric uniform {b}-bit, step max|W|/(2^(b-1)-1)",
+                 "kmeans": f"Deep Compression / EIE weight sharing: {2 ** b}-entry codebook (zero + "
+                           f"{2 ** b - 1} k-means centroids, linear init), one shot"}[scheme],
         "outputs_dropped": any(lt.outputs is not None for lt in trace.layers),
         "layers": per_layer}
     return Trace(network=trace.network, layers=layers, source=src)
 
 
-__all__ = ["SCHEMES", "QuantStats", "check_scheme", "inq_levels", "max_unique", "quantize_trace",
+__all__ = ["SCHEMES", "QuantStats", "check_scheme", "inq_levels", "kmeans_codebook", "max_unique", "quantize_trace",
            "quantize_weights"]

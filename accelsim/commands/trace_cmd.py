@@ -219,10 +219,12 @@ def _register_quantize(sub: Any) -> None:
                "  inq      power-of-two levels {0, +-2^n2..+-2^n1} (INQ, Zhou et al. 2017); bits 3-8, "
                "default 5 = 17 values\n"
                "  ttq      ternary {-Wn, 0, +Wp} (TTQ, Zhu et al. 2017), threshold 0.05 max|W|; bits must be 2\n"
-               "  uniform  symmetric uniform k-bit grid, step max|W|/(2^(k-1)-1); bits 2-15, default 8")
+               "  uniform  symmetric uniform k-bit grid, step max|W|/(2^(k-1)-1); bits 2-15, default 8\n"
+               "  kmeans   Deep Compression / EIE weight sharing: zero + 2^k-1 k-means centroids (linear init); "
+               "bits 1-8, default 4 = EIE's 16-entry codebook")
     p.add_argument("trace", metavar="TRACE", help="trace file (.npz) to read")
-    p.add_argument("--scheme", required=True, choices=("inq", "ttq", "uniform"),
-                   help="quantization scheme: inq, ttq or uniform (see below)")
+    p.add_argument("--scheme", required=True, choices=("inq", "ttq", "uniform", "kmeans"),
+                   help="quantization scheme: inq, ttq, uniform or kmeans (see below)")
     p.add_argument("--bits", type=int_at_least(1), default=None, metavar="K",
                    help="bit width: inq 3-8 (default 5: 17 values with zero), ttq 2 (the default), "
                         "uniform 2-15 (default 8: at most 255 values)")

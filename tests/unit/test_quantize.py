@@ -140,3 +140,24 @@ def test_cli_quantize_help_explains_every_option(capsys):
     out = capsys.readouterr().out
     for word in ("--scheme", "--bits", "--out", "TRACE", "inq", "ttq", "uniform", "17 values"):
         assert word in out
+
+
+def test_kmeans_codebook_has_16_entries_with_zero_and_keeps_zeros():
+    """EIE's 4-bit codebook: zero + 15 shared non-zero weights; pruned weights stay pruned."""
+    from accelsim.quantize import quantize_weights
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((64, 50)).astype(np.float32)
+    w[rng.random(w.shape) < 0.8] = 0
+    q, st = quantize_weights(w, "kmeans", 4)
+    assert st.unique <= 16 and 0.0 in np.unique(q)
+    assert np.all(q[w == 0] == 0)
+    # each non-zero weight went to its nearest centroid: error below half the largest centroid gap
+    cent = np.unique(q[q != 0])
+    assert np.abs(q - w)[w != 0].max() <= np.diff(cent).max() / 2 + 1e-6
+
+
+def test_kmeans_centroids_are_cluster_means_on_separated_data():
+    """Three well-separated clusters and k = 3: Lloyd converges to the three means (worked by hand)."""
+    from accelsim.quantize import kmeans_codebook
+    v = np.array([-2.1, -2.0, -1.9, 0.9, 1.0, 1.1, 5.0, 5.2])
+    assert np.allclose(kmeans_codebook(v, 3), [-2.0, 1.0, 5.1])
