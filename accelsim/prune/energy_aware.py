@@ -113,3 +113,69 @@ def energy_aware_prune(model: nn.Module, target: float, sample_inputs: torch.Ten
                         "total_sparsity": total_sparsity(model, list(mods)),
                         "accuracy": eval_fn(model) if eval_fn else None})
     return history
+
+
+def energy_aware_prune_resim(model: nn.Module, target: float, sample_inputs: torch.Tensor, arch: str = "scnn",
+                             step: float = 0.1, max_layer_sparsity: float = 0.97,
+                             train_fn: Callable[[nn.Module], Any] | None = None,
+                             energy_fn: Callable[[nn.Module], float] | None = None) -> list[dict[str, Any]]:
+    """Prune ``model`` in place to ``target`` total sparsity, guided by re-simulated energy on ``arch``.
+
+    Unlike :func:`energy_aware_prune` (one energy ranking, taken before pruning), every move is chosen by
+    simulating candidates: for each layer with room, prune ``step`` of its weights more (lowest
+    magnitude), export the candidate model on ``sample_inputs``, simulate it on ``arch`` and measure the
+    network's energy.  The move with the largest energy saved per unit of removed weight magnitude
+    (a first-order proxy for the accuracy it costs) is kept, the model is fine-tuned with ``train_fn``, and
+    the loop repeats until ``target``.  So the energy being optimized is the energy of the design that
+    guides it (SCNN or EIE: designs that save energy on zero weights), measured on the real pruned
+    model, activations included.  ``energy_fn(model)`` replaces the simulation (tests).
+    Returns one record per move: layer, sparsities, energy before and after.
+    """
+    if not 0.0 < step <= 1.0 or not 0.0 < max_layer_sparsity <= 1.0:
+        raise ConfigError(f"step and max_layer_sparsity must be in (0, 1], got {step}, {max_layer_sparsity}")
+    if energy_fn is None:
+        sim = accelerator_energy_fn(arch)
+
+        def energy_fn(m: nn.Module) -> float:
+            return float(sum(layer_energy(m, sample_inputs, sim).values()))
+    mods = prunable_layers(model)
+    total = sum(m.weight.numel() for m in mods.values())
+    budget = n_to_prune(target, total, "energy-aware")
+    caps = {n: int(round(max_layer_sparsity * m.weight.numel())) for n, m in mods.items()}
+    if budget > sum(caps.values()):
+        raise ConfigError(f"target {target} exceeds what max_layer_sparsity={max_layer_sparsity} allows")
+    history: list[dict[str, Any]] = []
+    e_now = energy_fn(model)
+    while True:
+        pruned = sum(int((current_mask(m) == 0).sum()) for m in mods.values())
+        left = budget - pruned
+        if left <= 0:
+            break
+        best = None
+        for n, m in mods.items():
+            already = int((current_mask(m) == 0).sum())
+            k = min(caps[n], already + max(1, int(round(step * m.weight.numel()))), already + left)
+            if k <= already:
+                continue
+            old = current_mask(m)
+            w = effective_weight(m).abs()
+            new = lowest_k_mask(masked_scores(m, w), k)
+            damage = float((w * (old - new)).sum()) + 1e-12
+            set_mask(m, new)
+            e = energy_fn(model)
+            set_mask(m, old)
+            score = (e_now - e) / damage
+            if best is None or score > best[0]:
+                best = (score, n, new, e, k)
+        if best is None:
+            raise ConfigError("energy-aware pruning: no layer has room left below max_layer_sparsity")
+        _, n, new, e, k = best
+        set_mask(mods[n], new)
+        if train_fn is not None:
+            train_fn(model)
+        e_after = energy_fn(model)
+        history.append({"layer": n, "layer_sparsity": k / mods[n].weight.numel(),
+                        "total_sparsity": total_sparsity(model, list(mods)), "energy_before": e_now,
+                        "energy_candidate": e, "energy_after_finetune": e_after})
+        e_now = e_after
+    return history
