@@ -130,7 +130,7 @@ def test_cli_quantize_errors_exit_3_with_one_line(tmp_path, capsys, rng):
                       "--out", str(tmp_path / "x"))
     assert code == 3 and len(se.strip().splitlines()) == 1
     with pytest.raises(SystemExit) as e:
-        main(["trace", "quantize", str(src), "--scheme", "kmeans", "--out", str(tmp_path / "x")])
+        main(["trace", "quantize", str(src), "--scheme", "binary", "--out", str(tmp_path / "x")])
     assert e.value.code == 2
 
 
