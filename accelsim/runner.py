@@ -81,6 +81,8 @@ def simulate_file(acc: Any, path: str | Path, layers: list[str] | None = None,
     from accelsim.progress import progress_iter
     from accelsim.trace import read_manifest
     man = read_manifest(path)
+    if not all(isinstance(d, dict) and isinstance(d.get("name"), str) for d in man["layers"]):
+        raise TraceError(f"{path}: field 'layers' must be a list of layer objects, each with a 'name'")
     names = [d["name"] for d in man["layers"]]
     chosen = list(layers) if layers else names
     unknown = [n for n in chosen if n not in names]

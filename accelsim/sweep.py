@@ -102,6 +102,8 @@ class SweepSpec:
         for k in ("traces", "archs"):
             if not isinstance(d.get(k), list) or not d[k] or not all(isinstance(x, str) for x in d[k]):
                 raise ConfigError(f"{p}: '{k}' must be a non-empty list of strings")
+        if len(set(d["archs"])) != len(d["archs"]):
+            raise ConfigError(f"{p}: 'archs' lists a design twice: {d['archs']}")
         grid = {} if d.get("grid") is None else d["grid"]
         for k in ("out", "baseline"):
             if d.get(k) is not None and (not isinstance(d[k], str) or not d[k]):

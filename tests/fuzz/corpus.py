@@ -286,7 +286,7 @@ def gen_sweep(root: Path, rng: random.Random, n: int, base: Path) -> list[Case]:
                      "out": str(root / f"sweep{i}_out")}
         kind = rng.randrange(8)
         if kind == 0:
-            spec["out"] = rng.choice([5, None, [], True, str(base), "/proc/sweep_out"])
+            spec["out"] = rng.choice([5, [], True, str(base), "/proc/sweep_out", ""])
         elif kind == 1:
             spec["traces"] = rng.choice([[], None, "x", [5], [str(root / "missing*.npz")], [str(root)]])
         elif kind == 2:
