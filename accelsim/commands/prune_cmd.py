@@ -99,7 +99,9 @@ def register(subparsers: Any) -> None:
     s.add_argument("--seed", type=int, default=0, help="seed of the init, the data split and the shuffles (0)")
     g = s.add_argument_group("accuracy study")
     g.add_argument("--methods", type=_names, metavar="M1,M2",
-                   help="subset of none,direct,iterative,obd,global (default: none,direct,iterative,obd)")
+                   help="subset of none,direct,iterative,obd,global,lottery,filters,taylor,energy (default: "
+                        "none,direct,iterative,obd); filters/taylor: the sparsity is the fraction of filters "
+                        "(channels) removed")
     g.add_argument("--retrain-epochs", type=int, default=2, metavar="N",
                    help="epochs per iterative round; direct/obd/global retrain N x steps epochs once (2)")
     g.add_argument("--steps", type=int, default=3, metavar="K", help="prune/retrain rounds of iterative (3)")

@@ -38,7 +38,8 @@ from accelsim.prune.nets import trained_net
 from accelsim.prune.train import evaluate, train
 
 Row = dict[str, Any]
-ACCURACY_METHODS = ("none", "direct", "iterative", "obd", "global")
+ACCURACY_METHODS = ("none", "direct", "iterative", "obd", "global", "lottery", "filters", "taylor", "energy")
+STRUCTURED = ("filters", "taylor")  # target = fraction of filters removed; achieved = fraction of weights gone
 HAN_INDEX_BITS = {"conv": 8, "fc": 5}  # Han et al. 2015 Sec. 4 / Deep Compression: relative index widths
 
 
@@ -71,6 +72,11 @@ def accuracy_study(net: str = "lenet5", sparsities: Sequence[float] = (0.5, 0.7,
 
                 iterative_prune(m, s, steps, tf, method="han")
                 spent = budget
+            elif method in STRUCTURED or method in ("lottery", "energy"):
+                try:
+                    m, spent = _other_method(method, net, dense, data, s, epochs, retrain_epochs, steps, seed, rseed)
+                except ConfigError:
+                    continue  # e.g. a filter ratio that would empty a layer: no point at this target
             else:
                 if method == "obd":
                     obd_prune(m, s, data.batches(64, 256))
@@ -80,9 +86,57 @@ def accuracy_study(net: str = "lenet5", sparsities: Sequence[float] = (0.5, 0.7,
                     magnitude_prune(m, s, scope="layer")
                 spent = 0 if method == "none" else budget
                 train(m, data, epochs=spent, lr=1e-3, seed=rseed)
-            rows.append({"network": net, "method": method, "target": s, "achieved": total_sparsity(m),
+            achieved = total_sparsity(m) if method not in STRUCTURED else 1.0 - _weights(m) / _weights(dense)
+            rows.append({"network": net, "method": method, "target": s, "achieved": achieved,
                          "accuracy": evaluate(m, data), "retrain_epochs": spent})
     return rows
+
+
+def _weights(model: nn.Module) -> int:
+    return sum(int(torch.count_nonzero(effective_weight(m))) for m in prunable_layers(model).values())
+
+
+def _other_method(method: str, net: str, dense: nn.Module, data: Any, s: float, epochs: int, retrain_epochs: int,
+                  steps: int, seed: int, rseed: int) -> tuple[nn.Module, int]:
+    """The accuracy study's remaining methods; returns (pruned model, retraining epochs spent).
+
+    ``lottery``: the untrained net (the same seeded init the dense net was trained from) through ``steps``
+    rounds of train (``epochs``) / global magnitude prune / rewind, then trained once more.
+    ``filters``: L1 filter pruning of a fraction ``s`` of every layer's filters (all but the last layer),
+    then ``retrain_epochs * steps`` epochs.  ``taylor``: one global first-order Taylor ranking removes a
+    fraction ``s`` of the conv channels, then the same retraining.  ``energy``: Yang et al.'s energy-aware
+    order with each layer's energy on accelsim's SCNN (a design that saves on zero weights), fine-tuning
+    ``retrain_epochs`` after each layer."""
+    from accelsim.prune.energy_aware import accelerator_energy_fn, energy_aware_prune
+    from accelsim.prune.lottery import lottery_ticket
+    from accelsim.prune.nets import build
+    from accelsim.prune.structured import structured_prune
+    from accelsim.prune.taylor import taylor_prune
+
+    budget = retrain_epochs * steps
+    example = data.x_train[:8]
+    if method == "lottery":
+        m = build(net, seed=seed)
+        n = [0]
+
+        def tf(mm: nn.Module) -> None:
+            n[0] += 1
+            train(mm, data, epochs=epochs, seed=rseed + n[0])
+
+        lottery_ticket(m, s, steps, tf)
+        return m, epochs * (steps + 1)
+    if method == "filters":
+        m, _ = structured_prune(dense, s, example)
+    elif method == "taylor":
+        m, _, _ = taylor_prune(dense, s, data.batches(64, 256), example)
+    else:  # energy
+        m = clone_model(dense)
+        layers = len(prunable_layers(m))
+        energy_aware_prune(m, s, data.x_test[:2], energy_fn=accelerator_energy_fn("scnn"), max_layer_sparsity=0.99,
+                           train_fn=lambda mm: train(mm, data, epochs=retrain_epochs, lr=1e-3, seed=rseed))
+        return m, retrain_epochs * layers
+    train(m, data, epochs=budget, lr=1e-3, seed=rseed)
+    return m, budget
 
 
 def sensitivity_study(net: str = "lenet5", sparsities: Sequence[float] = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8,

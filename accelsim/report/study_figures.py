@@ -33,10 +33,14 @@ def fig_accuracy(rows: list[Row]):
     fig, ax = _figure(f"{net}: accuracy vs weight sparsity (digits data)", "accuracy")
     dense = [r for r in rows if r["method"] == "dense"]
     labels = {"none": "magnitude, no retrain", "direct": "direct (one-shot + retrain)",
-              "iterative": "iterative (Han et al.)", "obd": "OBD + retrain", "global": "global magnitude + retrain"}
+              "iterative": "iterative (Han et al.)", "obd": "OBD + retrain", "global": "global magnitude + retrain",
+              "lottery": "lottery ticket (rewind)", "filters": "L1 filters + retrain (x: weights gone)",
+              "taylor": "Taylor channels + retrain (x: weights gone)", "energy": "energy-aware on SCNN"}
     for method in dict.fromkeys(r["method"] for r in rows if r["method"] != "dense"):
         pts = [(r["achieved"], r["accuracy"]) for r in rows if r["method"] == method]
-        ax.plot([p[0] * 100 for p in pts], [p[1] * 100 for p in pts], "o-", label=labels.get(method, method))
+        k = list(labels).index(method) if method in labels else 0
+        ax.plot([p[0] * 100 for p in pts], [p[1] * 100 for p in pts], marker="osD^vP*Xh"[k % 9],
+                ls="-" if k < 5 else "--", label=labels.get(method, method))
     if dense:
         ax.axhline(dense[0]["accuracy"] * 100, color="k", ls="--", lw=1, label="dense")
     ax.set_xlabel("weights pruned (%)")

@@ -122,3 +122,16 @@ def test_seed_figures_draw_from_csv_rows(tmp_path):
         fig = fn(rows)
         fig.savefig(tmp_path / "f.png")
         assert not math.isnan(fig.get_size_inches()[0])
+
+
+def test_accuracy_study_structured_methods_report_weights_gone():
+    """50% L1 filter pruning of seed1 (every layer but the last): conv1 6->3 filters (75 weights), conv2
+    16->8 filters of 3 channels (600), fc1 128->60 (7680), fc2 60->42 (2520), fc3 42->10 (420): 11,295 of
+    44,190 weights stay, so 1 - 11295/44190 = 0.744399 of the weights are gone."""
+    from accelsim.prune.studies import accuracy_study
+    rows = accuracy_study("seed1", sparsities=(0.5,), methods=("filters", "lottery", "energy"), epochs=1,
+                          retrain_epochs=1, steps=1)
+    by = {r["method"]: r for r in rows}
+    assert by["filters"]["achieved"] == pytest.approx(1 - 11295 / 44190)
+    assert by["lottery"]["achieved"] == pytest.approx(0.5, abs=1e-4)
+    assert by["energy"]["achieved"] == pytest.approx(0.5, abs=1e-4)
