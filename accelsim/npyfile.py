@@ -20,14 +20,20 @@ MAX_HEADER_BYTES = 10000
 def read_npy_header(path: str | os.PathLike[str]) -> tuple[tuple[int, ...], np.dtype, int]:
     """(shape, dtype, data offset) from the header of ``path``; raises ValueError on a bad header."""
     with open(path, "rb") as fh:
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(fh, max_header_size=MAX_HEADER_BYTES)
-        elif version == (2, 0):
-            shape, _, dtype = np.lib.format.read_array_header_2_0(fh, max_header_size=MAX_HEADER_BYTES)
-        else:
-            shape, _, dtype = np.lib.format._read_array_header(fh, version, max_header_size=MAX_HEADER_BYTES)
-        return tuple(int(x) for x in shape), np.dtype(dtype), fh.tell()
+        shape, dtype = header_from(fh)
+        return shape, dtype, fh.tell()
+
+
+def header_from(fh: Any) -> tuple[tuple[int, ...], np.dtype]:
+    """(shape, dtype) from the .npy header at the start of the open binary file ``fh`` (data not read)."""
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(fh, max_header_size=MAX_HEADER_BYTES)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(fh, max_header_size=MAX_HEADER_BYTES)
+    else:
+        shape, _, dtype = np.lib.format._read_array_header(fh, version, max_header_size=MAX_HEADER_BYTES)
+    return tuple(int(x) for x in shape), np.dtype(dtype)
 
 
 def check_npy_header(path: str | os.PathLike[str], error: type[Exception]) -> tuple[tuple[int, ...], np.dtype]:

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from accelsim.errors import TraceError
+from accelsim.npyfile import MAX_HEADER_BYTES, header_from
 
-MAX_HEADER_BYTES = 10000
 MAX_MANIFEST_CHARS = 64 << 20
 
 
@@ -27,14 +27,7 @@ def member_header(npz: Any, key: str) -> tuple[tuple[int, ...], np.dtype]:
     zf = npz.zip
     name = key + ".npy" if key + ".npy" in zf.namelist() else key
     with zf.open(name) as fh:
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(fh, max_header_size=MAX_HEADER_BYTES)
-        elif version == (2, 0):
-            shape, _, dtype = np.lib.format.read_array_header_2_0(fh, max_header_size=MAX_HEADER_BYTES)
-        else:
-            shape, _, dtype = np.lib.format._read_array_header(fh, version, max_header_size=MAX_HEADER_BYTES)
-    return tuple(int(x) for x in shape), np.dtype(dtype)
+        return header_from(fh)
 
 
 def check_member(npz: Any, key: str, expected: tuple[int, ...], p: str, layer: str, kind: str) -> None:
