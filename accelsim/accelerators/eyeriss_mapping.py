@@ -57,8 +57,11 @@ Fixed rule (in the order it is applied)
    fits with nb >= 1 images, and the largest such nb.  If no width fits, it *streams* ifmaps: the buffer
    holds one channel pass's rows (double-buffered) plus the psums, and the rows are read again for every
    filter pass; p (then t) shrinks until the psums fit, and the candidate width with the least estimated
-   DRAM traffic (dense words, one image per tile) is taken, the widest on a tie.  If even p = t = 1 does not fit,
-   the layer cannot run on this array: a :class:`ConfigError` names the layer and the buffer.
+   DRAM traffic (dense words, one image per tile) is taken, the widest on a tie.  If even p = t = 1 does not
+   fit, the double-buffered rows of the channel pass are too big: r (channel sets), then q (channels per PE)
+   shrink one step at a time, each time with p and t from their maximum.  If one channel's rows and one
+   filter's psums still do not fit, the layer cannot run on this array: a :class:`ConfigError` names the
+   layer, the buffer and both tensors' words.
 5. The filter buffer (8 kB) must hold one pass's filters; p shrinks until it does.  When the whole layer's
    filters fit in it they are read from DRAM once, otherwise once per (image block, strip pass).
 
@@ -241,27 +244,36 @@ def _shape(spec: LayerSpec, a: ArrayShape, width: int) -> tuple[int, bool, int]:
 
 
 def _assign(spec: LayerSpec, a: ArrayShape, sets: int, split: bool, strips: int,
-            pmax_cap: int | None = None, tmax: int | None = None) -> tuple[int, int, int, int, int]:
+            pmax_cap: int | None = None, tmax: int | None = None,
+            rmax: int | None = None, qmax_cap: int | None = None) -> tuple[int, int, int, int, int]:
     q_max = min(spec.Cg, a.ifmap_spad // spec.S, a.filter_spad // spec.S)  # one filter row per channel fits
+    if qmax_cap is not None:
+        q_max = max(1, min(q_max, qmax_cap))
     p_max = min(a.psum_spad, a.filter_spad // (q_max * spec.S), spec.Mg)
     if pmax_cap is not None:
         p_max = max(1, min(p_max, pmax_cap))
     t = min(sets, ceil_div(spec.Mg, p_max), tmax if tmax is not None else sets)
-    r = min(sets // t, ceil_div(spec.Cg, q_max))
+    r = min(sets // t, ceil_div(spec.Cg, q_max), rmax if rmax is not None else sets)
     u = 1 if split else max(1, min(sets // (t * r), strips))
     p = _balanced(spec.Mg, p_max, t)
     q = _balanced(spec.Cg, q_max, r)
     return t, r, u, p, q
 
 
-def _glb_words(spec: LayerSpec, m: RsMapping, nb: int, resident: bool) -> int:
-    """Peak GLB words of a tile: input rows (all channels, or one channel pass double-buffered) + psums."""
+def _glb_parts(spec: LayerSpec, m: RsMapping, nb: int, resident: bool) -> tuple[int, int]:
+    """Peak GLB words of a tile, (input rows, psums): the input rows of all channels (resident) or of one
+    channel pass, double-buffered (streamed), and the psums of one filter pass."""
     worst_in = max(m.pass_input_rows(sp)[1] - m.pass_input_rows(sp)[0] for sp in range(m.strip_passes))
     worst_out = max(m.pass_rows(sp)[1] - m.pass_rows(sp)[0] for sp in range(m.strip_passes))
     cols = geometry(spec).w.span_count()
     chans = spec.Cg if resident else 2 * min(spec.Cg, m.q * m.r)
     psums = min(spec.Mg, m.p * m.t) * worst_out * spec.F
-    return nb * m.gs * (chans * worst_in * cols + psums)
+    return nb * m.gs * chans * worst_in * cols, nb * m.gs * psums
+
+
+def _glb_words(spec: LayerSpec, m: RsMapping, nb: int, resident: bool) -> int:
+    """Peak GLB words of a tile: input rows (all channels, or one channel pass double-buffered) + psums."""
+    return sum(_glb_parts(spec, m, nb, resident))
 
 
 def _with(m: RsMapping, **kw: object) -> RsMapping:
@@ -311,9 +323,10 @@ def map_layer(spec: LayerSpec, a: ArrayShape = ArrayShape()) -> RsMapping:
             break
         j += 1
 
-    def build(w: int, pmax_cap: int | None = None, tmax: int | None = None) -> RsMapping:
+    def build(w: int, pmax_cap: int | None = None, tmax: int | None = None, rmax: int | None = None,
+              qmax_cap: int | None = None) -> RsMapping:
         strips, split, sets = _shape(spec, a, w)
-        t, r, u, p, q = _assign(spec, a, sets, split, strips, pmax_cap, tmax)
+        t, r, u, p, q = _assign(spec, a, sets, split, strips, pmax_cap, tmax, rmax, qmax_cap)
         m = RsMapping(spec, w, strips, split, sets, t, r, u, p, q, 1, True, False,
                       gs=groups_side_by_side(spec, a, sets // (t * r * u)))
         # the filter buffer must hold one pass's filters: fewer groups side by side first, then smaller p
@@ -321,7 +334,7 @@ def map_layer(spec: LayerSpec, a: ArrayShape = ArrayShape()) -> RsMapping:
             m = _with(m, gs=groups_side_by_side(spec, a, m.gs - 1))
         while not _filters_fit(spec, a, m) and m.p > 1:
             strips, split, sets = _shape(spec, a, w)
-            t, r, u, p, q = _assign(spec, a, sets, split, strips, m.p - 1, tmax)
+            t, r, u, p, q = _assign(spec, a, sets, split, strips, m.p - 1, tmax, rmax, qmax_cap)
             m = RsMapping(spec, w, strips, split, sets, t, r, u, p, q, 1, True, False)
         return m
 
@@ -348,8 +361,10 @@ def map_layer(spec: LayerSpec, a: ArrayShape = ArrayShape()) -> RsMapping:
     assert best is not None
     m = best[2]
     if m.glb_overflow:
-        raise ConfigError(f"{where}: the psums of one pass do not fit the {a.glb_fmap_words}-word global buffer "
-                          f"even with one filter and one filter set per pass (glb_fmap_bytes too small)")
+        ifm, ps = _glb_parts(spec, m, 1, False)
+        raise ConfigError(f"{where}: the smallest streamed tile does not fit the {a.glb_fmap_words}-word global "
+                          f"buffer: one channel's input rows, double-buffered ({ifm} words), plus one filter's "
+                          f"psums ({ps} words) (glb_fmap_bytes too small)")
     nb = 1
     while nb < spec.N and _glb_words(spec, m, nb + 1, False) <= a.glb_fmap_words:
         nb += 1
@@ -357,17 +372,30 @@ def map_layer(spec: LayerSpec, a: ArrayShape = ArrayShape()) -> RsMapping:
 
 
 def _streamed(spec: LayerSpec, a: ArrayShape, w: int, build: Any) -> RsMapping:
-    m = _with(build(w), ifmap_resident=False, gs=1)  # streamed ifmaps: groups one after another
-    tmax = m.t
-    while _glb_words(spec, m, 1, False) > a.glb_fmap_words:
-        if m.p > 1:
-            m = _with(build(w, m.p - 1, tmax), ifmap_resident=False, gs=1)
-        elif tmax > 1:  # fewer filter sets, p back to its maximum
-            tmax -= 1
-            m = _with(build(w, None, tmax), ifmap_resident=False, gs=1)
+    """The streamed tile of width ``w``: p, then t, shrink until the psums fit beside the double-buffered
+    input rows of one channel pass; if even p = t = 1 does not fit, the channel pass shrinks (r channel
+    sets, then q channels per PE, one step at a time) and p, t start again from their maximum."""
+    rmax: int | None = None  # streamed ifmaps: groups one after another (gs = 1)
+    qcap: int | None = None
+    while True:
+        m = _with(build(w, None, None, rmax, qcap), ifmap_resident=False, gs=1)
+        tmax = m.t
+        while _glb_words(spec, m, 1, False) > a.glb_fmap_words:
+            if m.p > 1:
+                m = _with(build(w, m.p - 1, tmax, rmax, qcap), ifmap_resident=False, gs=1)
+            elif tmax > 1:  # fewer filter sets, p back to its maximum
+                tmax -= 1
+                m = _with(build(w, None, tmax, rmax, qcap), ifmap_resident=False, gs=1)
+            else:
+                break
+        if _glb_words(spec, m, 1, False) <= a.glb_fmap_words:
+            return m
+        if m.r > 1:  # the channel pass is too big: fewer channel sets, then fewer channels per PE
+            rmax = m.r - 1
+        elif m.q > 1:
+            qcap = m.q - 1
         else:
             return _with(m, glb_overflow=True)
-    return m
 
 
 def _dram_words(spec: LayerSpec, a: ArrayShape, m: RsMapping) -> int:

@@ -85,3 +85,29 @@ def test_strip_mining_covers_rows_once_and_dram_rows_cover_the_input():
     assert all(a[1] >= b[0] for a, b in zip(dram, dram[1:]))
     # strip of 7 ofmap rows at stride 4 reads 6*4 + 11 = 35 input rows
     assert m.pass_input_rows(0) == (0, 35)
+
+
+# A 1x1 layer whose double-buffered channel pass alone overflows the 51200-word buffer (worked by hand).
+# E = F = 37 (35 + 2 - 1 + 1); the buffer holds the 35 x 35 unpadded input rows.  Widths: fold0 = 3, w = 13,
+# 3 strips split over 12 rows x 1 column of 13: sets = 12 // 3 = 4.  q_max = min(21, 12) = 12,
+# p_max = min(24, 224 // 12, 19) = 18, t = min(4, 2) = 2, r = min(4 // 2, ceil(21 / 12)) = 2, p = 10, q = 11.
+# Resident: 21 * 35 * 35 + 19 * 37 * 37 = 25725 + 26011 = 51736 > 51200.  Streamed: 2 * min(21, 22) = 42
+# channels of 1225 words = 51450 > 51200 before any psum, so no p, t fits; r = 1 (q = ceil(21 / 2) = 11):
+# 22 * 1225 = 26950 words, psums 19 * 1369 (p = 10, t = 2) = 26011 -> 52961 > 51200; p = 9 gives
+# p = ceil(19 / (2 * ceil(19 / 18))) = 5 and psums 10 * 1369 = 13690 -> 40640 <= 51200.
+C21 = LayerSpec("c21", "conv", 1, 21, 35, 35, 19, 1, 1, 1, 1)
+
+
+def test_an_overflowing_channel_pass_shrinks_channel_sets_not_just_psums():
+    m = map_layer(C21)
+    assert not m.ifmap_resident and m.width == 13 and m.sets == 4
+    assert (m.t, m.r, m.p, m.q) == (2, 1, 5, 11)
+
+
+def test_the_glb_error_names_the_input_rows_and_the_psums_with_their_sizes():
+    # one channel, double-buffered: 2 * 35 * 35 = 2450 words; one filter's psums: 37 * 37 = 1369 words
+    with pytest.raises(ConfigError, match=r"'c21'.*3000-word.*input rows, double-buffered \(2450 words\)"
+                                          r".*psums \(1369 words\)"):
+        map_layer(C21, ArrayShape(glb_fmap_words=3000))
+    m = map_layer(C21, ArrayShape(glb_fmap_words=2450 + 1369))  # fits exactly; two filters' psums would not
+    assert (m.p, m.t, m.r, m.q) == (1, 1, 1, 1)
