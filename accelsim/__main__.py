@@ -1,3 +1,3 @@
-from accelsim.cli import main
+from accelsim.cli import entry
 
-raise SystemExit(main())
+entry()
