@@ -121,8 +121,10 @@ class Cnvlutin(DaDianNao):
             raise ConfigError(f"cnvlutin: thresholds name layer(s) {unknown} that trace {trace.network!r} "
                               f"lacks (it has {[lt.name for lt in trace.layers]})")
 
-    def _lane_mask(self, plan: DaDianNaoPlan, layer: LayerTrace) -> tuple[np.ndarray, np.ndarray, float]:
-        """(mask (N, packed groups, Hp, Wp, Cpad) uint8 with padding, the input mask (N, C, H, W), threshold)."""
+    def _lane_mask(self, plan: DaDianNaoPlan, layer: LayerTrace, rows: bool = False
+                   ) -> tuple[np.ndarray, np.ndarray, float]:
+        """(mask with padding, the input mask (N, C, H, W), threshold).  The mask is (N, packed groups,
+        Hp, Wp, Cpad) uint8, or with ``rows`` (N, packed groups, Hp, Cpad, Wp) (kernels/lanes.py)."""
         c = self.config
         s = plan.spec
         thr = c.threshold_for(s.name, float(np.max(np.abs(layer.inputs))) if c.threshold_rel else 0.0)
@@ -134,8 +136,14 @@ class Cnvlutin(DaDianNao):
         mp = m
         if G2 * cg > s.C:
             mp = np.concatenate([m, np.zeros((s.N, G2 * cg - s.C, s.H, s.W), dtype=m.dtype)], axis=1)
-        mask = np.zeros((s.N, G2, geo.h.padded, geo.w.padded, plan.cpad), dtype=np.uint8)
-        mask[:, :, geo.h.real_slice(), geo.w.real_slice(), :cg] = mp.reshape(s.N, G2, cg, s.H, s.W).transpose(0, 1, 3, 4, 2)
+        mp = mp.reshape(s.N, G2, cg, s.H, s.W)
+        hs, ws = geo.h.real_slice(), geo.w.real_slice()
+        if rows:
+            mask = np.zeros((s.N, G2, geo.h.padded, plan.cpad, geo.w.padded), dtype=np.uint8)
+            mask[:, :, hs, :cg, ws] = mp.transpose(0, 1, 3, 2, 4)
+        else:
+            mask = np.zeros((s.N, G2, geo.h.padded, geo.w.padded, plan.cpad), dtype=np.uint8)
+            mask[:, :, hs, ws, :cg] = mp.transpose(0, 1, 3, 4, 2)
         return mask, m, thr
 
     def _misim_rows(self, plan: DaDianNaoPlan, layer: LayerTrace, timing, nb: int) -> np.ndarray:
@@ -148,7 +156,7 @@ class Cnvlutin(DaDianNao):
     def window_steps(self, plan: DaDianNaoPlan, layer: LayerTrace) -> CnvlutinWork:
         c = self.config
         s = plan.spec
-        mask, m, thr = self._lane_mask(plan, layer)
+        mask, m, thr = self._lane_mask(plan, layer, rows=True)
         wq, _ = fixedpoint.quantize(layer.weights_mcrs(), c.word_bits)
         k, G2 = plan.pack, plan.packed_groups
         cg = k * s.Cg
