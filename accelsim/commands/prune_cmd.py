@@ -45,6 +45,14 @@ Studies:
   hardware     the pruned, filter-pruned, quantized and activation-thresholded models exported and
                simulated on every accelerator design: speedup (time ratio vs the dense model on the same
                design) and energy vs sparsity; --save-traces DIR keeps the traces.
+  energy       energy-aware pruning by re-simulation guided by SCNN and by EIE (--guides) against
+               magnitude pruning (per layer, global) at the same sparsity (--sparsities, one value, 0.9)
+               and the same fine-tuning budget; every pruned model simulated on every design
+               (accelsim.prune.energy_study; see also 'accelsim prune energy-aware').
+  quant        quantized models with measured accuracy: INQ-5, TTQ, 4-bit k-means codebook (EIE) and
+               uniform 8-bit on the dense and 90%-pruned net, one shot, projected fine-tuning and the
+               methods' own training with float shadow weights; simulated on UCNN, Eyeriss and EIE
+               (accelsim.prune.quant_study).
   threshold    near-zero activation pruning (Cnvlutin Fig. 14 style): inputs with |x| < t x the layer's
                max|input| zeroed; test accuracy vs Cnvlutin's speedup over DaDianNao, per net (default
                lenet5 and seed2) (accelsim.prune.threshold_study).
@@ -85,7 +93,7 @@ def register(subparsers: Any) -> None:
     s = sub.add_parser("study", help="run one pruning study, writing CSV + PNG",
                        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("study", choices=["accuracy", "sensitivity", "size", "cputime", "dynamic", "threshold",
-                                     "memory", "effort", "synapses", "hardware"],
+                                     "memory", "effort", "synapses", "hardware", "energy", "quant"],
                    help="which study")
     s.add_argument("--out", required=True, metavar="DIR", help="directory for <study>.csv and <study>.png")
     s.add_argument("--net", default=None, choices=["lenet5", "seed1", "seed2", "seed3", "seed4"],
@@ -102,8 +110,9 @@ def register(subparsers: Any) -> None:
                    help="subset of none,direct,iterative,obd,global,lottery,filters,taylor,energy (default: "
                         "none,direct,iterative,obd); filters/taylor: the sparsity is the fraction of filters "
                         "(channels) removed")
-    g.add_argument("--retrain-epochs", type=int, default=2, metavar="N",
-                   help="epochs per iterative round; direct/obd/global retrain N x steps epochs once (2)")
+    g.add_argument("--retrain-epochs", type=int, default=None, metavar="N",
+                   help="epochs per iterative round; direct/obd/global retrain N x steps epochs once (2); "
+                        "energy study: fine-tuning epochs after each energy-aware move (1)")
     g.add_argument("--steps", type=int, default=3, metavar="K", help="prune/retrain rounds of iterative (3)")
     g = s.add_argument_group("effort, synapses and hardware studies")
     g.add_argument("--tolerance", type=float, default=0.005, metavar="F",
@@ -113,6 +122,11 @@ def register(subparsers: Any) -> None:
     g.add_argument("--save-traces", metavar="DIR", help="hardware study: keep every exported trace in DIR")
     g.add_argument("--designs", type=_names, metavar="A,B",
                    help="hardware study: designs to simulate (default: every registered design)")
+    g = s.add_argument_group("energy study")
+    g.add_argument("--guides", type=_names, metavar="G1,G2",
+                   help="designs that guide energy-aware pruning, from scnn,eie (default: both)")
+    g.add_argument("--step", type=float, default=0.1, metavar="F",
+                   help="fraction of a layer's weights one energy-aware move prunes, in (0, 1] (0.1)")
     g = s.add_argument_group("size study")
     g.add_argument("--value-bits", type=int, default=16, metavar="B",
                    help="bits per stored weight value (16, the accelerators' datapath width)")
@@ -130,6 +144,8 @@ def register(subparsers: Any) -> None:
     g.add_argument("--method", default="structured", choices=["structured", "magnitude"],
                    help="dynamic study: how the two nets are pruned (structured)")
     s.set_defaults(func=run_study)
+    from accelsim.commands.prune_energy import register as register_energy
+    register_energy(sub)
 
 
 def _usage(p: argparse.ArgumentParser) -> int:
@@ -142,7 +158,7 @@ def run_study(args: argparse.Namespace) -> int:
         print(f"accelsim: error: the pruning studies need PyTorch; {TORCH_MISSING}", file=sys.stderr)
         return 3
     for name in ("epochs", "retrain_epochs", "steps", "batch", "repeats"):
-        if getattr(args, name) < (0 if name == "epochs" else 1):
+        if getattr(args, name) is not None and getattr(args, name) < (0 if name == "epochs" else 1):
             raise ConfigError(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
     from accelsim.prune.run import run_study as run
     from accelsim.report.study_figures import draw_study_csv
@@ -198,11 +214,34 @@ def run_study(args: argparse.Namespace) -> int:
                 raise ConfigError(f"--levels takes two values MILD,AGGRESSIVE, got {args.levels}")
             kw["levels"] = args.levels
     elif args.study == "accuracy":
-        kw.update(retrain_epochs=args.retrain_epochs, steps=args.steps)
+        kw.update(retrain_epochs=2 if args.retrain_epochs is None else args.retrain_epochs, steps=args.steps)
         if args.methods:
             kw["methods"] = args.methods
     elif args.study == "size":
         kw["value_bits"] = args.value_bits
+    elif args.study == "energy":
+        if args.sparsities and len(args.sparsities) != 1:
+            raise ConfigError(f"--sparsities takes one value for the energy study, got {args.sparsities}")
+        if not 0.0 < args.step <= 1.0:
+            raise ConfigError(f"--step must be in (0, 1], got {args.step}")
+        kw.update(step=args.step, retrain_epochs=1 if args.retrain_epochs is None else args.retrain_epochs)
+        if args.guides:
+            bad = [g for g in args.guides if g not in ("scnn", "eie")]
+            if bad:
+                raise ConfigError(f"--guides: {', '.join(bad)} save(s) no energy on zero weights; choose scnn, eie")
+            kw["guides"] = args.guides
+        if args.designs:
+            from accelsim.accelerators import get
+            for d in args.designs:
+                get(d)
+            kw["designs"] = args.designs
+        if args.images is not None:
+            kw["images"] = args.images
+    elif args.study == "quant":
+        if args.sparsities:
+            raise ConfigError("--sparsities does not apply to the quant study (dense and 90% pruned are fixed)")
+        if args.images is not None:
+            kw["images"] = args.images
     elif args.study == "cputime":
         kw.update(batch=args.batch, repeats=args.repeats)
     csv_path, rows = run(args.study, args.out, **kw)

@@ -4,7 +4,9 @@
 The studies: :mod:`accelsim.prune.studies` (accuracy, sensitivity, size, cputime),
 :mod:`accelsim.prune.dynamic` (dynamic pruning level, Eyeriss energy) and
 :mod:`accelsim.prune.threshold_study` (Cnvlutin near-zero pruning), :mod:`accelsim.prune.seed_studies`
-(memory saving at iso-accuracy, training effort, synapse distribution, what pruning buys on each design).
+(memory saving at iso-accuracy, training effort, synapse distribution, what pruning buys on each design),
+:mod:`accelsim.prune.energy_study` (energy-aware vs magnitude pruning on SCNN/EIE) and
+:mod:`accelsim.prune.quant_study` (quantized models' accuracy and hardware).
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ import torch
 
 from accelsim.errors import ConfigError
 from accelsim.prune.dynamic import dynamic_study
+from accelsim.prune.energy_study import energy_study
+from accelsim.prune.quant_study import quant_study
 from accelsim.prune.seed_studies import effort_study, hardware_study, memory_study, synapse_study
 from accelsim.prune.studies import Row, accuracy_study, cputime_study, sensitivity_study, size_study
 from accelsim.prune.threshold_study import threshold_study
@@ -26,6 +30,8 @@ STUDIES: dict[str, Callable[..., list[Row]]] = {
     "cputime": cputime_study, "dynamic": dynamic_study, "threshold": threshold_study,
     # accelsim.prune.seed_studies: the seed reports' studies on their own networks
     "memory": memory_study, "effort": effort_study, "synapses": synapse_study, "hardware": hardware_study,
+    # issue #16: energy-aware pruning on a design that sees zero weights; quantized models' accuracy
+    "energy": energy_study, "quant": quant_study,
 }
 
 

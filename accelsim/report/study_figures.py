@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from accelsim.report.ea_figures import FIGURES as _EA_FIGURES
+from accelsim.report.ea_figures import MULTI_NETWORK as _EA_MULTI
 from accelsim.report.seed_figures import FIGURES as _SEED_FIGURES
 
 Row = dict[str, Any]
@@ -144,7 +146,8 @@ def fig_dynamic(rows: list[Row]):
 FIGURES = {"accuracy": fig_accuracy, "sensitivity": fig_sensitivity, "size": fig_size, "cputime": fig_cputime,
            "dynamic": fig_dynamic, "threshold": fig_threshold}
 FIGURES.update(_SEED_FIGURES)  # memory, effort, synapses, hardware: the seed-network studies
-MULTI_NETWORK = ("memory", "effort", "synapses", "hardware", "threshold")  # one figure shows every network
+FIGURES.update(_EA_FIGURES)  # energy, quant: issue #16's energy-aware pruning and quantized accuracy
+MULTI_NETWORK = ("memory", "effort", "synapses", "hardware", "threshold") + _EA_MULTI  # one figure, every network
 
 
 def figure_groups(study: str, rows: list[Row]) -> list[tuple[str, list[Row]]]:

@@ -1,0 +1,59 @@
+"""``accelsim prune energy-aware`` and the energy / quant studies from the command line: help names every
+option, bad input is one line and exit 3, a tiny real run writes a loadable trace at the asked sparsity."""
+import json
+
+import pytest
+
+from accelsim.cli import main
+
+OPTIONS = ("--net", "--sparsity", "--guide", "--step", "--max-layer-sparsity", "--epochs", "--retrain-epochs",
+           "--images", "--seed", "--out", "--json")
+
+
+def test_help_explains_every_option(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["prune", "energy-aware", "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for opt in OPTIONS:
+        assert opt in out
+    assert "scnn" in out and "eie" in out and "re-simulates" in out
+
+
+@pytest.mark.parametrize("argv,word", [
+    (["--sparsity", "1.5"], "--sparsity"), (["--guide", "eyeriss"], "--guide"), (["--net", "vgg"], "--net"),
+    (["--step", "0"], "--step"), (["--images", "0"], "--images"), (["--retrain-epochs", "-1"], "--retrain-epochs"),
+    (["--sparsity", "0.99"], "--max-layer-sparsity"),
+])
+def test_bad_input_exit_3_one_line(argv, word, tmp_path, capsys):
+    rc = main(["prune", "energy-aware", "--out", str(tmp_path / "x.npz"), *argv])
+    err = capsys.readouterr().err
+    assert rc == 3
+    assert err.count("\n") == 1 and word in err and "Traceback" not in err
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_out_must_be_npz(tmp_path, capsys):
+    assert main(["prune", "energy-aware", "--out", str(tmp_path / "x.txt")]) == 3
+    assert ".npz" in capsys.readouterr().err
+
+
+def test_energy_study_refuses_a_guide_blind_to_zero_weights(tmp_path, capsys):
+    assert main(["prune", "study", "energy", "--out", str(tmp_path), "--guides", "eyeriss"]) == 3
+    assert "eyeriss" in capsys.readouterr().err
+
+
+def test_tiny_run_writes_trace_and_json(tmp_path, capsys):
+    pytest.importorskip("torch")
+    from accelsim.trace import load_trace
+    out, js = tmp_path / "p.npz", tmp_path / "p.json"
+    rc = main(["prune", "energy-aware", "--net", "seed1", "--sparsity", "0.5", "--step", "0.5", "--epochs", "1",
+               "--retrain-epochs", "0", "--images", "1", "--guide", "eie", "--out", str(out), "--json", str(js)])
+    assert rc == 0
+    tr = load_trace(out)
+    w = sum(int((lt.weights != 0).sum()) for lt in tr.layers)
+    n = sum(lt.weights.size for lt in tr.layers)
+    assert 1 - w / n == pytest.approx(0.5, abs=0.01)
+    d = json.loads(js.read_text())
+    assert d["guide"] == "eie" and d["moves"] and set(d["magnitude"]) == {"layer", "global"}
+    assert "magnitude-global" in capsys.readouterr().out
