@@ -14,7 +14,8 @@ import numpy as np
 
 def frac_bits_for(x: np.ndarray, bits: int = 16) -> int:
     """Fraction bits of a signed ``bits``-wide format whose range holds max |x| (0 for an all-zero tensor)."""
-    m = float(np.max(np.abs(x))) if x.size else 0.0
+    x = np.asarray(x)
+    m = max(float(x.max()), -float(x.min())) if x.size else 0.0   # max |x| without an |x| temporary
     if m == 0.0:
         return bits - 1
     int_bits = max(0, math.floor(math.log2(m)) + 1)  # bits left of the binary point, sign excluded

@@ -45,9 +45,9 @@ from accelsim.accelerators.base import LayerCounts, ceil_div
 from accelsim.accelerators.dadiannao import DaDianNao, DaDianNaoConfig, DaDianNaoPlan, WindowWork, input_mask
 from accelsim.accelerators.registry import register
 from accelsim.config import Flag, doc, require
-from accelsim import fixedpoint
 from accelsim.functional import layer_outputs
 from accelsim.geometry import geometry
+from accelsim.kernels.fixed import nonzero_u8
 from accelsim.kernels.lanes import lane_work
 from accelsim.errors import ConfigError
 from accelsim.trace.format import LayerTrace, Trace
@@ -157,10 +157,10 @@ class Cnvlutin(DaDianNao):
         c = self.config
         s = plan.spec
         mask, m, thr = self._lane_mask(plan, layer, rows=True)
-        wq, _ = fixedpoint.quantize(layer.weights_mcrs(), c.word_bits)
+        wnz = nonzero_u8(layer.weights_mcrs(), c.word_bits).reshape(s.groups, s.Mg, s.Cg, s.R, s.S).sum(
+            axis=1, dtype=np.int64)  # (groups, Cg, R, S) non-zero 16-bit weights over the group's filters
         k, G2 = plan.pack, plan.packed_groups
         cg = k * s.Cg
-        wnz = (wq != 0).reshape(s.groups, s.Mg, s.Cg, s.R, s.S).sum(axis=1)  # (groups, Cg, R, S)
         wcount = np.zeros((G2 * k, s.Cg, s.R, s.S), dtype=np.int64)
         wcount[:s.groups] = wnz
         wcount = np.concatenate([wcount.reshape(G2, cg, s.R, s.S),
@@ -198,7 +198,7 @@ class Cnvlutin(DaDianNao):
 
     def _output_words(self, layer: LayerTrace) -> tuple[int, dict[tuple[str, str], int]]:
         out = layer_outputs(layer)
-        nz = int(fixedpoint.nonzero_mask(out, self.config.word_bits).sum())
+        nz = int(np.count_nonzero(nonzero_u8(out, self.config.word_bits)))
         # the ZFNAf encoder writes non-zero values and their offsets
         return nz, {("offset", "write"): nz}
 
@@ -209,7 +209,7 @@ class Cnvlutin(DaDianNao):
             bits = s.Mg * s.F * (c.word_bits + c.offset_bits)
             return np.full(s.N * s.groups * s.E, bits, dtype=np.int64)
         out = layer_outputs(layer).reshape(s.N, s.groups, s.Mg, s.E, s.F)
-        nz = fixedpoint.nonzero_mask(out, c.word_bits).sum(axis=(2, 4)).reshape(-1)
+        nz = nonzero_u8(out, c.word_bits).sum(axis=(2, 4), dtype=np.int64).reshape(-1)
         bricks = ceil_div(s.Mg, c.brick_size) * s.F
         return nz * (c.word_bits + c.offset_bits) + bricks * 5
 

@@ -58,6 +58,7 @@ from accelsim.accelerators.registry import register
 from accelsim.config import doc, require
 from accelsim.counts import ActionCounts
 from accelsim.geometry import geometry
+from accelsim.kernels.fixed import nonzero_u8
 from accelsim.timeline import TileWork
 from accelsim.trace.format import LayerSpec, LayerTrace
 
@@ -358,7 +359,7 @@ def input_mask(layer: LayerTrace, word_bits: int, threshold: float = 0.0) -> np.
     """(N, C, H, W) bool: inputs non-zero on the fixed-point datapath and at least ``threshold`` in
     magnitude (Cnvlutin's near-zero pruning; threshold in the trace's units, 0 = exact zeros only)."""
     x = layer.inputs_nchw()
-    m = fixedpoint.nonzero_mask(x, word_bits)
+    m = nonzero_u8(x, word_bits).view(bool)   # fixedpoint.nonzero_mask, fused (no |x| temporary)
     if threshold > 0:
         m &= np.abs(x) >= threshold
     return m

@@ -28,6 +28,7 @@ import numpy as np
 
 from accelsim import fixedpoint
 from accelsim.kernels._jit import jit
+from accelsim.kernels.fixed import _frac_bits, nonzero_u8  # noqa: F401  (nonzero_u8: re-exported)
 
 # columns of the per-unit output array
 U_L, U_P, U_LEAF_ADDS, U_AGG_ADDS, U_MULTS, U_NODES, U_CYCLES, U_FILTERS, U_NCOLS = range(9)
@@ -70,13 +71,13 @@ def ucnn_units_kernel(keys, zero_key, n_keys, Lt, G, out, out_f):
                     gen += 1
                     P = 0
                     mults = 0
-                    for q in range(b0, b0 + L):
+                    for q in range(b0, b0 + L):   # branch-free: zeros are ~half the weights, at random
                         r = row[q]
-                        if r != zero_key:
-                            P += 1
-                            if stamp[r] != gen:
-                                stamp[r] = gen
-                                mults += 1
+                        nz = r != zero_key
+                        new = stamp[r] != gen
+                        stamp[r] = gen
+                        P += nz
+                        mults += nz & new
                     out_f[g, fg, t, 0, 0] = mults
                     out_f[g, fg, t, 0, 1] = P
                     o = out[g, fg, t]
@@ -192,31 +193,23 @@ def weight_ranks(codes: np.ndarray) -> tuple[np.ndarray, int, int]:
     return inv.reshape(codes.shape).astype(np.int64), zero_rank, int(len(u))
 
 
-def _frac_bits(x: np.ndarray, bits: int) -> int:
-    """fixedpoint.frac_bits_for(x, bits) (the formula stays there), with max |x| = max(max x, -min x):
-    two vectorized passes and no |x| temporary."""
-    m = max(float(x.max()), -float(x.min())) if x.size else 0.0
-    return fixedpoint.frac_bits_for(np.array([m], dtype=np.float64), bits)
-
-
 @jit
 def _quantized_keys_kernel(x, scale, lim, keys, seen):
     """keys[i] = clip(rint(x[i] * scale), -lim - 1, lim) + lim + 1 (fixedpoint.quantize's code, offset to
-    [0, 2 lim + 2)); returns the number of distinct non-zero codes (seen : (2 lim + 2,) uint8 zeros)."""
-    n = 0
+    [0, 2 lim + 2)); returns the number of distinct non-zero codes (seen : (2 lim + 2,) uint8 zeros).
+    Two branch-free passes (the first vectorizes; then a scatter into ``seen``)."""
     zero_key = lim + 1
+    lo = np.float64(-lim - 1)
+    hi = np.float64(lim)
     for i in range(x.shape[0]):
         c = np.rint(np.float64(x[i]) * scale)
-        if c > lim:
-            c = lim
-        elif c < -lim - 1:
-            c = -lim - 1
-        k = np.int64(c) + zero_key
-        keys[i] = k
-        if k != zero_key and seen[k] == 0:
-            seen[k] = 1
-            n += 1
-    return n
+        keys[i] = np.int32(min(max(c, lo), hi)) + zero_key
+    for i in range(x.shape[0]):
+        seen[keys[i]] = 1
+    n = 0
+    for k in range(seen.shape[0]):
+        n += seen[k]
+    return n - seen[zero_key]
 
 
 # 16-bit codes (and up to this width) are keyed in one pass from the float weights
@@ -239,24 +232,6 @@ def quantized_weight_keys(w: np.ndarray, bits: int) -> tuple[tuple[np.ndarray, i
     seen = np.zeros(2 * lim + 2, dtype=np.uint8)
     u = _quantized_keys_kernel(flat, 2.0 ** f, lim, keys, seen)
     return (keys.reshape(w.shape), lim + 1, 2 * lim + 2), int(u)
-
-
-@jit
-def _nonzero_kernel(x, thr, out):
-    for i in range(x.shape[0]):
-        out[i] = 1 if abs(x[i]) > thr else 0
-
-
-def nonzero_u8(x: np.ndarray, bits: int) -> np.ndarray:
-    """fixedpoint.nonzero_mask(x, bits) as uint8 (1 where the value is non-zero at ``bits`` bits), in two
-    passes without temporaries; the threshold is nonzero_mask's, 2**-(f + 1) as float32."""
-    if x.dtype.kind != "f" or x.size == 0:
-        return fixedpoint.nonzero_mask(x, bits).view(np.uint8)
-    flat = np.ascontiguousarray(x).reshape(-1)
-    f = _frac_bits(flat, bits)
-    out = np.empty(flat.shape[0], dtype=np.uint8)
-    _nonzero_kernel(flat, float(np.float32(2.0 ** -(f + 1))), out)   # compared exactly in float64
-    return out.reshape(x.shape)
 
 
 @jit

@@ -158,3 +158,23 @@ def test_loop_order_choice(wg, G, N, seed, glb_bytes):
     for r in res.values():
         assert r.macs_executed + r.macs_reused + r.macs_skipped == r.macs_dense
         assert r.macs_executed == res["strips"].macs_executed
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 200), st.sampled_from([4, 8, 12, 16, 20]), st.floats(-12, 6), st.sampled_from([0.0, 0.5, 1.0]),
+       st.booleans(), st.integers(0, 2**16))
+def test_quantized_keys_kernel_matches_reference(n, bits, log_scale, zero_p, halfway, seed):
+    """kernels.ucnn.quantized_weight_keys (the one-pass numba keys and U) == the exact value-by-value
+    reference (tests/reference/ucnn_ref.py), including values exactly half a step from a code."""
+    from accelsim.kernels.ucnn import quantized_weight_keys
+    from tests.reference.ucnn_ref import quantized_keys_ref
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(n) * 2.0 ** log_scale).astype(np.float32)
+    if halfway:   # k + 1/2 steps of the binary point f0, which the largest value (63.5 steps) picks
+        f0 = bits - 1 - 6
+        x = ((rng.integers(-40, 40, n) + 0.5) * 2.0 ** -f0).astype(np.float32)
+        x[0] = 63.5 * 2.0 ** -f0
+    x[rng.random(n) < zero_p] = 0
+    (keys, zk, nk), u = quantized_weight_keys(x, bits)
+    ref_keys, ref_u = quantized_keys_ref(x, bits)
+    assert keys.reshape(-1).tolist() == ref_keys and u == ref_u and zk == 2 ** (bits - 1) and nk == 2 ** bits

@@ -109,3 +109,19 @@ def dense_conv(w: np.ndarray, x: np.ndarray, stride, padding, groups: int, dilat
                 win = xp[:, g * Cg:(g + 1) * Cg, e * sh:e * sh + dh * (R - 1) + 1:dh, f * sw:f * sw + dw * (S - 1) + 1:dw]
                 out[:, m, e, f] = (win * w[m].astype(np.int64)).sum(axis=(1, 2, 3))
     return out
+
+
+def quantized_keys_ref(x: np.ndarray, bits: int) -> tuple[list[int], int]:
+    """Value by value, in exact rational arithmetic: the binary point holding max |x| (the fewest
+    integer bits, as accelsim.fixedpoint documents), the code round-half-to-even(x * 2**f) clipped to the
+    signed ``bits``-bit range, key = code + 2**(bits-1); and U, the number of distinct non-zero codes."""
+    from fractions import Fraction
+    vals = [Fraction(float(v)) for v in np.asarray(x).reshape(-1)]
+    m = max((abs(v) for v in vals), default=Fraction(0))
+    int_bits = 0
+    while m >= 2 ** int_bits:             # fewest integer bits (sign excluded) with m < 2**int_bits
+        int_bits += 1
+    f = bits - 1 - int_bits if m else bits - 1
+    lim = 2 ** (bits - 1) - 1
+    codes = [max(-lim - 1, min(lim, round(v * Fraction(2) ** f))) for v in vals]   # round(): half to even
+    return [c + lim + 1 for c in codes], len({c for c in codes if c != 0})
