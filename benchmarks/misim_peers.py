@@ -10,8 +10,18 @@ this repository: get it yourself, then
 For each layer the script saves the input tensor (one image, (C, H, W) as MIsim's testSystem.py reads it)
 and runs MIsim's LayerDirector through a small driver of ours (written to a temporary folder: it sets
 ``options`` for ZF = 0 / ZF = 1 as options.py does, silences the prints, pads channels as testSystem.py
-does and prints ``director.now``).  MIsim's HEAD (c37ab10c) needs ``--head-fix``: its SimpleMemory still
-has ``cycle()`` where the director calls ``wakeup()``; the driver aliases it.
+does and prints ``director.now``).  MIsim's HEAD (c37ab10c) does not run as committed: its SimpleMemory
+still has ``cycle()`` where the director calls ``wakeup()``; the driver aliases it.
+
+MIsim wakes the components due in one cycle in the iteration order of a Python set of objects, which
+follows their memory addresses, so its count moves between runs (address-space randomization; with it
+off, ``setarch -R``, a run repeats exactly).  ``--runs N`` repeats each MIsim run N times and records every
+count; ``--order canonical`` makes the driver replace the director's wake queue with one that wakes them
+in a fixed order (memory, clusters by index, units by cluster and index): with it MIsim repeats exactly
+and gives accelsim's ``misim`` counts.  Examples (README validation table):
+
+    ... --arch cnvlutin --runs 5 --out /tmp/cnv_set.json               # MIsim as committed, 5 runs
+    ... --arch cnvlutin --order canonical --out /tmp/cnv_canonical.json
 
 MIsim runs ungrouped layers only (``group = 1``), so AlexNet conv2/4/5 are given as MIsim runs them.
 DNNsim is not run here (it needs protobuf to build); its DaDianNao rule is applied by hand from
@@ -33,7 +43,7 @@ import numpy as np
 
 DRIVER = r'''
 import os, sys
-misim_dir, zf, path, M, K, stride, pad = sys.argv[1:8]
+misim_dir, zf, path, M, K, stride, pad, order = sys.argv[1:9]
 sys.path.insert(0, misim_dir)
 import options as op
 op.verboseDirector = op.verboseCluster = op.verboseUnit = op.verboseMemory = 0
@@ -48,6 +58,33 @@ import numpy as np
 import director
 if not hasattr(director.simpleMemory.SimpleMemory, 'wakeup'):
     director.simpleMemory.SimpleMemory.wakeup = director.simpleMemory.SimpleMemory.cycle
+if order == 'canonical':
+    # our replacement of the director's wake queue: the components due in one cycle are woken in a fixed
+    # order (the memory, then the clusters by index, then the units by cluster and index) instead of the
+    # iteration order of a Python set of objects (which follows their addresses and changes between runs)
+    LD = director.LayerDirector
+    def rank(e):
+        kind = e.__class__.__name__
+        if kind == 'Cluster':
+            return (1, e.clusterID, 0)
+        if kind == 'Unit':
+            return (2, e.clusterID, e.unitID)
+        return (0, 0, 0)
+    def schedule(self, entity, when=1):
+        due = self.now + when
+        if due not in self.wakeQ:
+            self.wakeQ[due] = {}
+        self.wakeQ[due][rank(entity)] = entity
+    def step(self):
+        if len(self.wakeQ):
+            due, woken = self.wakeQ.popitem(0)
+            self.now = due
+            for k in sorted(woken):
+                e = woken[k]
+                (getattr(e, 'wakeup', None) or e.cycle)()
+    LD.schedule = schedule
+    LD.wakeup = step
+    LD.cycle = step
 M, K, stride, pad = int(M), int(K), int(stride), int(pad)
 data = np.load(path)
 Ni = data.shape[0]
@@ -110,12 +147,13 @@ def dnnsim_rule(x: np.ndarray, M: int, K: int, stride: int, pad: int) -> int:
     return E * E * cdiv(cdiv(M, 16), 16) * cdiv(cdiv(C, 16) * 16 * K * K, 16)
 
 
-def run_misim(args, driver: Path, tmp: Path, x: np.ndarray, zf: int, M: int, K: int, s: int, p: int):
+def run_misim(args, driver: Path, tmp: Path, x: np.ndarray, zf: int, M: int, K: int, s: int, p: int,
+              order: str):
     np.save(tmp / "x.npy", x.astype(np.float64))
     env = dict(os.environ, PYTHONPATH=args.py2path or "")
     t0 = time.time()
     r = subprocess.run([args.python2, str(driver), args.misim, str(zf), str(tmp / "x.npy"), str(M), str(K),
-                        str(s), str(p)], capture_output=True, text=True, env=env, timeout=args.timeout)
+                        str(s), str(p), order], capture_output=True, text=True, env=env, timeout=args.timeout)
     if r.returncode:
         last = (r.stderr.strip().splitlines() or ["?"])[-1]
         return None, f"MIsim fails: {last[:120]}", time.time() - t0
@@ -129,10 +167,17 @@ def main(argv=None) -> int:
     ap.add_argument("--py2path", default="", help="PYTHONPATH with numpy and sortedcontainers for python2")
     ap.add_argument("--chunk-cost", default="nnz", choices=("nnz", "original"),
                     help="accelsim's misim_chunk_cost: nnz for MIsim 57ffffff, original for HEAD")
+    ap.add_argument("--order", default="set", choices=("set", "canonical"),
+                    help="set: MIsim as committed (a cycle's components woken in a Python set's order); "
+                         "canonical: the driver wakes them in a fixed order (memory, clusters, units)")
+    ap.add_argument("--runs", type=int, default=1, help="MIsim runs per layer and design (its set order "
+                    "follows object addresses, which address-space randomization changes between runs)")
+    ap.add_argument("--arch", default="dadiannao,cnvlutin", help="which of dadiannao,cnvlutin to run")
     ap.add_argument("--only", default="", help="run only cases whose name contains this")
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--out", default="benchmarks/results/misim_peers.json")
     args = ap.parse_args(argv)
+    archs = [a for a in args.arch.split(",") if a]
     rows = []
     with tempfile.TemporaryDirectory() as td:
         tmp = Path(td)
@@ -144,23 +189,34 @@ def main(argv=None) -> int:
             row = {"layer": name, "C": x.shape[0], "H": x.shape[1], "M": M, "K": K, "stride": s, "pad": p,
                    "input_zeros": float((x == 0).mean())}
             for zf, arch in ((0, "dadiannao"), (1, "cnvlutin")):
-                m, why, secs = run_misim(args, driver, tmp, x, zf, M, K, s, p)
-                row[f"{arch}_misim_peer"] = m
-                row[f"{arch}_misim_peer_note"] = why
+                if arch not in archs:
+                    continue
+                runs, notes, secs = [], [], 0.0
+                for _ in range(args.runs):
+                    m, why, t = run_misim(args, driver, tmp, x, zf, M, K, s, p, args.order)
+                    runs.append(m)
+                    notes.append(why)
+                    secs += t
+                    if m is None:
+                        break
+                ok = [m for m in runs if m is not None]
+                row[f"{arch}_misim_peer_runs"] = runs
+                row[f"{arch}_misim_peer"] = ok[0] if ok else None
+                row[f"{arch}_misim_peer_min"] = min(ok) if ok else None
+                row[f"{arch}_misim_peer_max"] = max(ok) if ok else None
+                row[f"{arch}_misim_peer_note"] = next((n for n in notes if n), "")
                 row[f"{arch}_misim_peer_seconds"] = round(secs, 1)
                 row[f"{arch}_accelsim_misim"] = accelsim_cycles(arch, x, M, K, s, p, timing_model="misim",
                                                                 misim_chunk_cost=args.chunk_cost)
                 row[f"{arch}_accelsim_ideal"] = accelsim_cycles(arch, x, M, K, s, p)
+                print(f"{name:42s} {arch:9s} MIsim ({args.order}) {runs} accelsim misim "
+                      f"{row[f'{arch}_accelsim_misim']} ideal {row[f'{arch}_accelsim_ideal']} "
+                      f"{row[f'{arch}_misim_peer_note']}", flush=True)
             row["dadiannao_dnnsim_rule"] = dnnsim_rule(x, M, K, s, p)
             rows.append(row)
-            d, c = row["dadiannao_misim_peer"], row["cnvlutin_misim_peer"]
-            print(f"{name:42s} DaDN MIsim {d} accelsim {row['dadiannao_accelsim_misim']} (ideal "
-                  f"{row['dadiannao_accelsim_ideal']}, DNNsim rule {row['dadiannao_dnnsim_rule']}) | CNV MIsim {c} "
-                  f"accelsim {row['cnvlutin_accelsim_misim']} (ideal {row['cnvlutin_accelsim_ideal']}) "
-                  f"{row['dadiannao_misim_peer_note']} {row['cnvlutin_misim_peer_note']}", flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"chunk_cost": args.chunk_cost, "misim": args.misim, "rows": rows},
-                                         indent=1))
+    Path(args.out).write_text(json.dumps({"chunk_cost": args.chunk_cost, "order": args.order, "runs": args.runs,
+                                          "misim": args.misim, "rows": rows}, indent=1))
     return 0
 
 
