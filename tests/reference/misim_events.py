@@ -42,9 +42,10 @@ def lane_streams(window: np.ndarray, zf: int) -> list[np.ndarray]:
 
 
 def window_cycles(streams: list[np.ndarray], zf: int, nb: int, start: int, clusters: int = 16,
-                  original_size: bool = False, order=None) -> int:
+                  original_size: bool = False, order=None, log: list | None = None) -> int:
     """The cycle in which the window ends, when the director started it at ``start`` (its clusters are
-    woken at start + 1).  ``original_size``: a chunk reads (and costs) its uncompressed size (MIsim HEAD)."""
+    woken at start + 1).  ``original_size``: a chunk reads (and costs) its uncompressed size (MIsim HEAD).
+    ``log``: a list to which (cycle, what, cluster, unit, chunk start) events are appended."""
     ti, per_chunk, port_bytes, ports, depth = (1, 16, 32, 2, 8) if zf else (16, 256, 256, 2, 8)
     units = len(streams)
     rank = order or (lambda e: (0, 0, 0) if e[0] == "M" else ((1, e[1], 0) if e[0] == "C" else (2, e[1], e[2])))
@@ -94,6 +95,8 @@ def window_cycles(streams: list[np.ndarray], zf: int, nb: int, start: int, clust
         nonlocal serving
         while len(serving) < ports and queue:
             serving.append(queue.popleft())
+            if log is not None:
+                log.append((now, "port", -1, serving[-1][0][0], serving[-1][0][1]))
         keep = []
         for req in serving:
             req[2] -= port_bytes
@@ -115,6 +118,8 @@ def window_cycles(streams: list[np.ndarray], zf: int, nb: int, start: int, clust
             if busy[k, u] or u not in reading[k]:
                 continue
             lo = ptr[k, u]
+            if log is not None:
+                log.append((now, "issue", k, u, lo))
             chunk = streams[u][lo:lo + per_chunk]
             nnz = int(np.count_nonzero(chunk))
             orig[k, u] = len(chunk)
