@@ -24,6 +24,12 @@ class FormatError(AccelsimError, ValueError):
     """A compressed stream or an input array cannot be encoded or decoded."""
 
 
+class UsageError(AccelsimError, ValueError):
+    """A command option that is malformed in itself (e.g. an address that is not one): exit code 2."""
+
+    exit_code = 2
+
+
 class ConservationError(AccelsimError, RuntimeError):
     """A model broke MAC conservation (executed + gated + skipped + reused != dense): a bug in the model."""
 

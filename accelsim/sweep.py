@@ -273,19 +273,69 @@ class FolderLock:
         self.fh.close()
 
 
+#: seconds ``--scheduler ADDRESS`` waits for the scheduler to answer (dask's own default is 30 s)
+CONNECT_TIMEOUT = 5.0
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split())[:200] or type(e).__name__
+
+
+def connect_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
+    """A dask Client on the scheduler at ``address``, or one clear error within about ``timeout`` seconds:
+    a malformed address is a UsageError (exit 2); one that does not answer as a dask scheduler within
+    ``timeout`` (nothing listening, unknown host, firewalled, not dask) is a ConfigError (exit 3).  The
+    address is probed with one handshake first, so a failure never leaves a half-made Client behind."""
+    import asyncio
+
+    from dask.distributed import Client
+    from distributed.comm import connect
+
+    from accelsim.errors import UsageError
+
+    async def handshake() -> None:
+        comm = await connect(address, timeout=timeout)
+        await comm.close()
+
+    async def probe() -> None:  # connect's timeout does not cover a peer that accepts and stays silent
+        try:
+            await asyncio.wait_for(handshake(), timeout + 1.0)
+        except asyncio.TimeoutError:
+            raise OSError(f"no handshake within {timeout:g} s") from None
+
+    where = f"--scheduler {address!r}"
+    try:
+        asyncio.run(probe())
+    except (ValueError, TypeError) as e:
+        raise UsageError(f"{where}: not a scheduler address ({_one_line(e)}); expected e.g. "
+                         "tcp://HOST:8786") from None
+    except OSError as e:  # timed out, refused, unknown host (dask retries until the timeout)
+        raise ConfigError(f"{where}: no dask scheduler answered within {timeout:g} s ({_one_line(e)}); "
+                          "check the address, or raise --connect-timeout") from None
+    except Exception as e:  # something answered, but not with dask's handshake
+        raise ConfigError(f"{where}: what answers there is not a dask scheduler ({_one_line(e)[:80]})") from None
+    try:
+        return Client(address, timeout=timeout)
+    except Exception as e:
+        raise ConfigError(f"{where}: cannot connect ({_one_line(e)})") from None
+
+
 def execute(spec: SweepSpec, workers: int = 2, scheduler: str | None = None,
             on_done: Callable[[int, int], None] | None = None,
-            on_wait: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run every pending run of ``spec``; returns counts.  ``on_done(done, total)`` reports progress."""
+            on_wait: Callable[[str], None] | None = None,
+            connect_timeout: float = CONNECT_TIMEOUT) -> dict[str, Any]:
+    """Run every pending run of ``spec``; returns counts.  ``on_done(done, total)`` reports progress.
+    With ``scheduler``, a scheduler that does not answer within ``connect_timeout`` seconds is an error."""
     runs = spec.runs()
     validate(runs)  # bad config values fail here, before any worker starts
     check_baseline(spec, runs)
     with FolderLock(spec.out, on_wait):
-        return _execute(spec, runs, workers, scheduler, on_done)
+        return _execute(spec, runs, workers, scheduler, on_done, connect_timeout)
 
 
 def _execute(spec: SweepSpec, runs: list[Run], workers: int, scheduler: str | None,
-             on_done: Callable[[int, int], None] | None) -> dict[str, Any]:
+             on_done: Callable[[int, int], None] | None,
+             connect_timeout: float = CONNECT_TIMEOUT) -> dict[str, Any]:
     from accelsim.results import write_json_atomic
     keys = identities(runs)
     todo = pending(runs, spec.out, keys)
@@ -307,11 +357,7 @@ def _execute(spec: SweepSpec, runs: list[Run], workers: int, scheduler: str | No
         from dask.distributed import Client, LocalCluster, as_completed
         cluster = None
         if scheduler:
-            try:
-                client = Client(scheduler)
-            except (ValueError, TypeError, OSError, TimeoutError) as e:
-                msg = " ".join(str(e).split())[:200] or type(e).__name__
-                raise ConfigError(f"--scheduler {scheduler!r}: cannot connect ({msg})") from None
+            client = connect_scheduler(scheduler, connect_timeout)
         else:
             cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=50)  # errors reach the user as one line

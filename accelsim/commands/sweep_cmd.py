@@ -14,10 +14,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="address of an existing dask scheduler (e.g. tcp://10.0.0.5:8786); default: start a "
                         "LocalCluster")
+    p.add_argument("--connect-timeout", type=_seconds, default=sweep.CONNECT_TIMEOUT, metavar="SECONDS",
+                   help=f"with --scheduler: give up when the scheduler has not answered within SECONDS "
+                        f"(default {sweep.CONNECT_TIMEOUT:g}); an unreachable one exits 3, a malformed "
+                        "address exits 2")
     p.add_argument("--workers", type=int, default=2, metavar="N",
                    help="LocalCluster worker processes, one thread each (default 2; 0 = run in this process)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def _seconds(text: str) -> float:
+    import math
+    try:
+        v = float(text)
+    except ValueError:
+        v = float("nan")
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return v
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.flush()
 
     stats = sweep.execute(spec, workers=args.workers, scheduler=args.scheduler, on_done=bar,
-                          on_wait=lambda msg: print(msg, file=sys.stderr, flush=True))
+                          on_wait=lambda msg: print(msg, file=sys.stderr, flush=True),
+                          connect_timeout=args.connect_timeout)
     if not args.quiet:
         sys.stderr.write("\n")
     rows = sweep.summarize(spec)

@@ -375,8 +375,16 @@ def _check_array(a: Any, shape: tuple[int, ...], layer: str, fld: str) -> np.nda
         raise TraceError(f"{where} must hold numbers, got dtype {a.dtype}")
     if tuple(a.shape) != tuple(shape):
         raise TraceError(f"{where} has shape {tuple(a.shape)}, the manifest says {tuple(shape)}")
-    a = np.ascontiguousarray(a, dtype=np.float32)
+    src = a
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, as an error
+        a = np.ascontiguousarray(a, dtype=np.float32)
     if not np.isfinite(a).all():
+        big = (src[np.isfinite(src) & ~np.isfinite(a.reshape(src.shape))]
+               if src.dtype.kind == "f" and src.dtype.itemsize > 4 else src[:0])
+        if big.size:  # finite in the file's own dtype, infinite as float32: say so, not "infinite"
+            raise TraceError(f"{where}: {big.size} {src.dtype} value(s) out of float32 range "
+                             f"(largest |value| {float(np.abs(big).max()):.4g} > "
+                             f"{float(np.finfo(np.float32).max):.4g}); traces hold float32 values")
         bad = int(np.size(a) - np.isfinite(a).sum())
         raise TraceError(f"{where} holds {bad} NaN or infinite value(s)")
     return a
