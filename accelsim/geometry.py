@@ -19,6 +19,7 @@ One :class:`Axis` describes the height or the width of a layer (trace format v2)
     g.w.span_count()            # real input columns a whole output row reads
     g.w.window_fill()           # values a sliding S-tap window takes in along one output row
     g.h.tap_counts()            # per padded row: how many (output row, filter row) pairs read it
+    g.h.outputs_reading(a, b)   # output rows with a tap on real input rows [a, b) (a tile's reach)
     g.pad(x)                    # zero-pad an (..., H, W) array (top, bottom, left, right)
 
 Stream sizing (Eyeriss-style RLC fmaps in DRAM): :func:`dram_row_ranges` extends the row ranges of
@@ -102,6 +103,20 @@ class Axis:
     def window_fill(self) -> int:
         """Values a sliding window takes in along one output row: kernel + (out - 1) * window_new."""
         return self.kernel + (self.out - 1) * self.window_new()
+
+    def outputs_reading(self, lo: int, hi: int) -> np.ndarray:
+        """Sorted int64 output positions with a tap on a real input position in [lo, hi) (the outputs a
+        tile of inputs contributes to; padding taps excluded)."""
+        o = np.arange(self.out, dtype=np.int64)
+        real = o[:, None] * self.stride + np.arange(self.kernel)[None, :] * self.dilation - self.pad_lo
+        return o[((real >= lo) & (real < hi)).any(axis=1)]
+
+    def centres(self) -> np.ndarray:
+        """(out,) int64 real input position of each output's centre tap ((kernel - 1) // 2), clipped to
+        the real input."""
+        o = np.arange(self.out, dtype=np.int64)
+        c = o * self.stride - self.pad_lo + ((self.kernel - 1) // 2) * self.dilation
+        return np.clip(c, 0, self.size - 1)
 
     def real_slice(self) -> slice:
         """Where the real input lies in padded coordinates."""

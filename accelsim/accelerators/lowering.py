@@ -2,12 +2,14 @@
 
 Output position (n, e, f) of group g is the product of the group's weight matrix, Mg rows by Cg*R*S
 columns ordered (c, r, s), with the patch of inputs its window covers.  Padding positions are zeros of
-the patch.  The geometry is the layer's own: per-axis stride and dilation, padding top/bottom/left/right.
+the patch.  The geometry is the layer's own (per-axis stride and dilation, padding top/bottom/left/right,
+groups; a Conv1d is the height-1 case), read through the shared :mod:`accelsim.geometry` windows.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from accelsim.geometry import geometry
 from accelsim.trace.format import LayerSpec
 
 
@@ -18,17 +20,9 @@ def patch_mask(mask: np.ndarray, spec: LayerSpec, g: int) -> np.ndarray:
     s = spec
     if s.kind == "fc":
         return np.ascontiguousarray(mask.reshape(s.N, s.C)[:, g * s.Cg:(g + 1) * s.Cg])
-    sh, sw = s.stride_h, s.stride_w
-    dh, dw = s.dilation_h, s.dilation_w
-    xm = mask[:, g * s.Cg:(g + 1) * s.Cg]
-    xp = np.pad(xm, ((0, 0), (0, 0), (s.pad_top, s.pad_bottom), (s.pad_left, s.pad_right)))
-    out = np.empty((s.N, s.E, s.F, s.Cg, s.R, s.S), dtype=bool)
-    for r in range(s.R):
-        for q in range(s.S):
-            y0, x0 = r * dh, q * dw
-            win = xp[:, :, y0:y0 + sh * (s.E - 1) + 1:sh, x0:x0 + sw * (s.F - 1) + 1:sw]  # (N, Cg, E, F)
-            out[:, :, :, :, r, q] = win.transpose(0, 2, 3, 1)
-    return out.reshape(s.N * s.E * s.F, s.Cg * s.R * s.S)
+    xp = geometry(s).pad(mask[:, g * s.Cg:(g + 1) * s.Cg])
+    win = geometry(s).output_window_views(xp)                  # (N, Cg, E, F, R, S), no copy
+    return np.ascontiguousarray(win.transpose(0, 2, 3, 1, 4, 5)).reshape(s.N * s.E * s.F, s.Cg * s.R * s.S)
 
 
 def weight_matrix(wmask: np.ndarray, spec: LayerSpec, g: int) -> np.ndarray:

@@ -13,6 +13,9 @@ Dataflow (Sec. III, PT-IS-CP-sparse), as modelled here:
 * *input stationary*: per output-channel group of Kc filters (Kc as many as the accumulators hold for the
   PE's output footprint, halo included) and per input channel c, a PE holds its non-zero activations of
   channel c and streams the group's non-zero weights of channel c past them, F at a time;
+* geometry (per-axis stride and dilation, four-sided padding, groups and depthwise, Conv1d as height 1)
+  comes from the shared :mod:`accelsim.geometry` axes: the kernel's stride phases and output bounds, each
+  PE's reach and owned outputs (:meth:`~accelsim.geometry.Axis.outputs_reading`, window centres);
 * the work is split by stride phase first, so a strided layer forms only products that can land on an
   output (DNNsim does the same); products landing outside the output plane are formed and dropped;
 * *barrier*: the weights of (group, channel) are broadcast to all PEs, so PEs wait for the slowest one
@@ -53,6 +56,7 @@ from accelsim.accelerators.registry import register
 from accelsim.compression.zero_run import zero_run_entries
 from accelsim.config import doc, require
 from accelsim.counts import ActionCounts
+from accelsim.geometry import Axis, geometry
 from accelsim.kernels.scnn import scnn_image
 from accelsim.timeline import TileWork
 from accelsim.trace.format import LayerSpec, LayerTrace
@@ -104,23 +108,12 @@ class ScnnPlan:
     halo_max: int             # the largest PE's halo outputs, per filter
 
 
-def _reach_own(n_in: int, tile: int, tiles: int, k: int, dil: int, stride: int, pad: int, n_out: int
-               ) -> list[tuple[set[int], set[int]]]:
-    """Per PE row (or column): outputs its input positions reach, and outputs it owns (window centre)."""
-    own: list[set[int]] = [set() for _ in range(tiles)]
-    for e in range(n_out):
-        yc = min(max(e * stride - pad + ((k - 1) // 2) * dil, 0), n_in - 1)
-        own[min(yc // tile, tiles - 1)].add(e)
-    out = []
-    for t in range(tiles):
-        reach = set()
-        for y in range(t * tile, min(n_in, (t + 1) * tile)):
-            for r in range(k):
-                v = y + pad - r * dil
-                if v >= 0 and v % stride == 0 and v // stride < n_out:
-                    reach.add(v // stride)
-        out.append((reach, own[t]))
-    return out
+def _reach_own(axis: Axis, tile: int, tiles: int) -> list[tuple[set[int], set[int]]]:
+    """Per PE row (or column) of the grid, along one axis: the outputs its input positions reach (a tap on
+    them), and the outputs it owns (the centre of their window lies in its tile)."""
+    owner = np.minimum(axis.centres() // tile, tiles - 1)
+    return [(set(axis.outputs_reading(t * tile, min(axis.size, (t + 1) * tile)).tolist()),
+             set(np.flatnonzero(owner == t).tolist())) for t in range(tiles)]
 
 
 @register
@@ -139,8 +132,9 @@ class Scnn(Accelerator[ScnnPlan]):
     def plan(self, spec: LayerSpec) -> ScnnPlan:
         c, s = self.config, spec
         th, tw = ceil_div(s.H, c.pe_rows), ceil_div(s.W, c.pe_cols)
-        rows = _reach_own(s.H, th, c.pe_rows, s.R, s.dilation_h, s.stride_h, s.pad_top, s.E)
-        cols = _reach_own(s.W, tw, c.pe_cols, s.S, s.dilation_w, s.stride_w, s.pad_left, s.F)
+        geo = geometry(s)
+        rows = _reach_own(geo.h, th, c.pe_rows)
+        cols = _reach_own(geo.w, tw, c.pe_cols)
         foot = max(len(r) for r, _ in rows) * max(len(r) for r, _ in cols)
         kc = max(1, min(s.Mg, c.acc_entries // max(1, foot)))
         halos = [len(ra) * len(rb) - len(ra & oa) * len(rb & ob) for ra, oa in rows for rb, ob in cols]
@@ -155,8 +149,9 @@ class Scnn(Accelerator[ScnnPlan]):
         xrun = np.ones_like(xnz) if df == "dense" else xnz
         if df == "dense_opt":
             wrun, xrun = np.ones_like(wnz), np.ones_like(xnz)
-        geom = (plan.th, plan.tw, c.pe_rows, c.pe_cols, s.stride_h, s.stride_w, s.dilation_h, s.dilation_w,
-                s.pad_top, s.pad_left, s.E, s.F)
+        gh, gw = geometry(s).h, geometry(s).w
+        geom = (plan.th, plan.tw, c.pe_rows, c.pe_cols, gh.stride, gw.stride, gh.dilation, gw.dilation,
+                gh.pad_lo, gw.pad_lo, gh.out, gw.out)
         conflicts = c.bank_conflicts and df == "sparse"
         ngroups_k = ceil_div(s.Mg, plan.kc)
         kc_sizes = np.array([min(plan.kc, s.Mg - k0) for k0 in range(0, s.Mg, plan.kc)], dtype=np.int64)

@@ -56,8 +56,8 @@ def scnn_case(draw):
     C, M = draw(st.integers(1, 3)), draw(st.integers(1, 6))
     R, S = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     H, W = draw(st.integers(1, 9)), draw(st.integers(1, 9))
-    sh, sw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))   # per-axis stride (odd ones too)
+    dh, dw = draw(st.integers(1, 3)), draw(st.integers(1, 3))   # per-axis dilation
     pt, pb, pl, pr = (draw(st.integers(0, 2)) for _ in range(4))
     E = (H + pt + pb - dh * (R - 1) - 1) // sh + 1
     Fo = (W + pl + pr - dw * (S - 1) - 1) // sw + 1

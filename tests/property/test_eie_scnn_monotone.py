@@ -14,6 +14,7 @@ from hypothesis import given, settings, strategies as st
 from accelsim.functional import layer_outputs
 from accelsim.runner import ArchSpec, build
 from accelsim.trace import LayerSpec, LayerTrace
+from tests.property.geometry import conv_geometry, conv_spec
 
 
 @st.composite
@@ -22,11 +23,11 @@ def sparser_pair(draw):
     n = draw(st.integers(1, 2))
     if kind == "fc":
         spec = LayerSpec("l", "fc", n, draw(st.integers(1, 80)), 1, 1, draw(st.integers(1, 90)), 1, 1)
-    else:
-        r = draw(st.integers(1, 3))
-        h = draw(st.integers(r, 10))
-        spec = LayerSpec("l", "conv", n, draw(st.integers(1, 8)), h, h, draw(st.integers(1, 12)), r, r,
-                         draw(st.integers(1, 2)), draw(st.integers(0, 1)))
+    else:  # any geometry: per-axis stride and dilation, four-sided padding, groups / depthwise
+        r, q = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        h, w_, geo = draw(conv_geometry(r, q, max_stride=3, max_dilation=2, max_pad=2, max_hw=8))
+        g, cg, mg = draw(st.sampled_from([(1, 3, 5), (1, 8, 12), (2, 2, 3), (4, 1, 1), (3, 1, 2)]))
+        spec = conv_spec("l", n, g * cg, h, w_, g * mg, r, q, g, geo)
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     w = rng.standard_normal(spec.weight_shape).astype(np.float32)
     w[rng.random(w.shape) < draw(st.sampled_from([0.0, 0.5, 0.9]))] = 0

@@ -72,3 +72,46 @@ def simulate_matvec(cost, active_cols, depth):
                 remaining[p] -= 1
                 if remaining[p] == 0:
                     finish = max(finish, cycle)
+
+
+def lowered_columns(xmask, n, e, f, g, Cg, R, S, stride, dilation, pads):
+    """Column ids (c, r, s order) of the non-zero inputs output (n, e, f) of group g reads, from the
+    convolution's definition: tap (r, s) reads row e*sh + r*dh - top, column f*sw + s*dw - left (zero
+    outside the input)."""
+    sh, sw = stride
+    dh, dw = dilation
+    top, left = pads[0], pads[2]
+    H, W = len(xmask[0][0]), len(xmask[0][0][0])
+    cols = []
+    for c in range(Cg):
+        for r in range(R):
+            for s in range(S):
+                y, x = e * sh + r * dh - top, f * sw + s * dw - left
+                if 0 <= y < H and 0 <= x < W and xmask[n][g * Cg + c][y][x]:
+                    cols.append((c * R + r) * S + s)
+    return cols
+
+
+def eie_layer_ref(wmask, xmask, groups, E, F, stride, dilation, pads, pes, depth, run_bits=4):
+    """A conv layer on EIE from scratch: per image, group and output position, the product's active
+    columns (:func:`lowered_columns`) stepped by :func:`simulate_matvec` on the costs of the group's
+    interleaved CSC (:func:`encode_pe_columns`, at least one cycle per column).  wmask (M, Cg, R, S),
+    xmask (N, C, H, W): nested lists of bools.  Returns (cycles, executed MACs, broadcast columns)."""
+    M, Cg, R, S = len(wmask), len(wmask[0]), len(wmask[0][0]), len(wmask[0][0][0])
+    N = len(xmask)
+    Mg = M // groups
+    cycles = executed = broadcasts = 0
+    for g in range(groups):
+        rows = [[wmask[g * Mg + m][c][r][s] for c in range(Cg) for r in range(R) for s in range(S)]
+                for m in range(Mg)]
+        enc = encode_pe_columns(rows, pes, run_bits)
+        used = min(pes, Mg)
+        cost = [[max(1, len(enc[p][j])) for j in range(Cg * R * S)] for p in range(used)]
+        for n in range(N):
+            for e in range(E):
+                for f in range(F):
+                    cols = lowered_columns(xmask, n, e, f, g, Cg, R, S, stride, dilation, pads)
+                    cycles += simulate_matvec(cost, cols, depth)[0]
+                    broadcasts += len(cols)
+                    executed += sum(rows[m][j] for m in range(Mg) for j in cols)
+    return cycles, executed, broadcasts

@@ -49,3 +49,30 @@ def scnn_image_ref(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, F, b
                     worst_pe = max(worst_pe, pe_cycles)
             cycles[gi] += worst_pe
     return cycles, formed, valid, stalls
+
+
+def scnn_halo_ref(H, W, R, S, stride, dilation, pads, E, F, th, tw, gr, gc):
+    """Per PE of a gr x gc grid holding input tile [i*th, (i+1)*th) x [j*tw, (j+1)*tw): the outputs (e, f)
+    with a tap on its tile (reach) minus those it owns (the clipped centre tap lies in its tile, the last
+    PE of a row / column owning what lies beyond the grid).  Brute force over (e, f, r, s).  Returns the
+    list of halo sizes and the largest reach (outputs a PE accumulates)."""
+    sh, sw = stride
+    dh, dw = dilation
+    top, left = pads[0], pads[2]
+    halos, foot = [], 0
+    for i in range(gr):
+        for j in range(gc):
+            reach = own = 0
+            for e in range(E):
+                for f in range(F):
+                    hit = any(i * th <= e * sh + r * dh - top < min(H, (i + 1) * th) and
+                              j * tw <= f * sw + s * dw - left < min(W, (j + 1) * tw)
+                              for r in range(R) for s in range(S))
+                    cy = min(max(e * sh - top + ((R - 1) // 2) * dh, 0), H - 1)
+                    cx = min(max(f * sw - left + ((S - 1) // 2) * dw, 0), W - 1)
+                    mine = min(cy // th, gr - 1) == i and min(cx // tw, gc - 1) == j
+                    reach += hit
+                    own += hit and mine
+            halos.append(reach - own)
+            foot = max(foot, reach)
+    return halos, foot
