@@ -50,6 +50,15 @@ def _ratio(num: float, den: float) -> float:
     return num / den
 
 
+def weight_bits(r: NetworkResult) -> int | None:
+    """Bits one stored weight occupies on the design of ``r``: EIE stores 4-bit codebook indices (its
+    ``codebook_bits``; 16-bit arithmetic after the lookup) unless run dense, the others their word width."""
+    c = r.config or {}
+    if "codebook_bits" in c and not c.get("dense"):
+        return int(c["codebook_bits"])
+    return int(c["word_bits"]) if "word_bits" in c else None
+
+
 def compare_rows(results: list[NetworkResult], baseline: str) -> list[dict[str, Any]]:
     """Rows for every (network, layer, design) of ``results`` (grouped by trace) against ``baseline``."""
     by_trace: dict[str, dict[str, NetworkResult]] = {}
@@ -80,6 +89,7 @@ def compare_rows(results: list[NetworkResult], baseline: str) -> list[dict[str, 
                     "energy_ratio": _ratio(lr.energy, b.energy),
                     "energy_reduction": _ratio(b.energy, lr.energy),
                     "energy_table": r.energy_table, "baseline_energy_table": base.energy_table,
+                    "weight_bits": weight_bits(r), "baseline_weight_bits": weight_bits(base),
                     "energy_basis": energy_basis(r.energy_table, base.energy_table),
                     "macs_dense": lr.macs_dense, "macs_executed": lr.macs_executed, "macs_gated": lr.macs_gated,
                     "macs_skipped": lr.macs_skipped, "macs_reused": lr.macs_reused,
@@ -146,10 +156,17 @@ def mhz(hz: Any) -> str:
 
 
 def notes(rows: list[dict[str, Any]]) -> list[str]:
-    """Warnings a reader of the table needs: clocks that differ, energy ratios across price tables."""
+    """Warnings a reader of the table needs: clocks that differ, energy ratios across price tables, weights
+    stored at different widths."""
     out = []
-    seen_clock, seen_basis = set(), set()
+    seen_clock, seen_basis, seen_bits = set(), set(), set()
     for r in rows:
+        wb, bb = r.get("weight_bits"), r.get("baseline_weight_bits")
+        if wb and bb and wb != bb and r["arch"] not in seen_bits:
+            seen_bits.add(r["arch"])
+            out.append(f"note: {r['arch']} stores {wb}-bit weights, {r['baseline']} {bb}-bit"
+                       + (" (EIE: 4-bit codebook indices, 16-bit arithmetic)" if wb < bb else "")
+                       + ": its energy and DRAM ratios include the narrower weights, not only sparsity")
         if r["clock_hz"] != r["baseline_clock_hz"] and r["arch"] not in seen_clock:
             seen_clock.add(r["arch"])
             out.append(f"note: {r['arch']} runs at {mhz(r['clock_hz'])}, {r['baseline']} at "

@@ -11,10 +11,13 @@
    the cross-family lines (Eyeriss, UCNN vs DaDianNao) on the shared basis; speedups are ratios of times;
 4. UCNN: quantize a synthetic AlexNet (batch 1) with INQ, TTQ and uniform 8-bit weights and run the
    Eyeriss baseline, a dense Eyeriss and UCNN with G = 1, 2, 4 (ucnn/compare.csv, baseline eyeriss);
-5. copy the saved pruning-study results (studies/*.csv: accuracy vs pruning, sensitivity, model size,
+5. EIE and SCNN against their own dense baselines (sparse/): SCNN vs DCNN (``scnn:dataflow=dense``) on a
+   few real traces and the synthetic AlexNet, EIE vs dense EIE (``eie:dense=true``) and EIE at activation
+   queue depths 0, 2, 4, 8, 16 on the real traces (the SCNN and EIE runs of step 3 are reused);
+6. copy the saved pruning-study results (studies/*.csv: accuracy vs pruning, sensitivity, model size,
    CPU time, near-zero threshold accuracy vs speedup, dynamic pruning level), made with PyTorch by
    `accelsim prune study NAME`, so their figures are drawn too (no torch needed here);
-6. draw every figure from the saved results (figures/*.png|pdf).
+7. draw every figure from the saved results (figures/*.png|pdf).
 """
 from __future__ import annotations
 
@@ -135,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
         comparison.write_compare(urows, out / "ucnn")
         say("\nUCNN vs the Eyeriss baseline (quantized synthetic AlexNet conv, batch 1; ucnn/compare.csv):")
         say(comparison.format_table(urows, per_layer=False))
+    if not args.arch and {"scnn", "eie"} <= set(available_now):
+        _sparse_study(say, show, traces, results, out, main_energy)
     studies = sorted(Path(args.studies).glob("*.csv")) if Path(args.studies).is_dir() else []
     if not studies:
         print(f"accelsim demo: no saved pruning studies found in {args.studies}; their figures are skipped "
@@ -156,6 +161,32 @@ def run(args: argparse.Namespace) -> int:
 
 
 SHARED = "shared-45nm"
+SPARSE_TRACES = ("lenet5_dense", "lenet5_magnitude90", "seed3_iterative90")  # real traces of the sparse/ study
+EIE_DEPTHS = (0, 2, 4, 16)  # besides the default 8 (run in step 3)
+
+
+def _sparse_study(say: Any, show: bool, traces: list, results: list, out: Path, energy: str | None) -> None:
+    """SCNN vs DCNN and EIE vs dense EIE / queue depth (sparse/runs): the figures scnn_vs_dcnn and
+    eie_speedup_queue.  Runs of step 3 (same design, trace and table) are written again, not re-simulated."""
+    from accelsim import runner
+    from accelsim.progress import progress_iter
+    from accelsim.results import run_file_stem
+    synth = [t for t in traces if getattr(t, "synthetic", False)]
+    real = [t for t in traces if Path(str(t.path)).stem in SPARSE_TRACES]
+    real = real or [t for t in traces if t not in synth][:2]  # other traces given: the first two
+    jobs = [(t, "scnn:dataflow=dense") for t in real + synth] + [(t, "eie:dense=true") for t in real]
+    jobs += [(t, f"eie:queue_depth={d}") for t in real for d in EIE_DEPTHS]
+    reuse = [(t, a) for t in real + synth for a in ("scnn",)] + [(t, "eie") for t in real]
+    for t, a in reuse:
+        r = next((r for r in results if r.arch == a and r.trace == t.path), None)
+        if r is not None:
+            r.write_json(out / "sparse" / "runs" / f"{run_file_stem(t.path, a)}.json")
+    for t, a in progress_iter(jobs, "EIE / SCNN dense baselines", enabled=show):
+        runner.simulate(t, a, energy=energy).write_json(out / "sparse" / "runs" / f"{run_file_stem(t.path, a)}.json")
+    say(f"\nEIE and SCNN vs their dense baselines on {len(real) + len(synth)} trace(s): sparse/runs "
+        "(figures scnn_vs_dcnn, eie_speedup_queue)")
+
+
 
 
 def _spec(specs: list, label: str) -> Any:

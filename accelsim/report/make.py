@@ -65,10 +65,13 @@ def _make_all_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path
 # Subfolders that repeat the parent's runs on another energy basis (the demo's shared/): only their
 # per-network summary figures are drawn; per-trace figures would duplicate the parent's.
 SUMMARY_ONLY = ("shared",)
+# Subfolders whose runs exist for the EIE / SCNN figures only (the demo's sparse/: dense baselines, queue
+# depths): their per-network energy and MAC figures would repeat the parent's.
+SPARSE_ONLY = ("sparse",)
 
 
 def _folder_figures(rd: Path, od: Path, per_trace: bool) -> list[Path]:
-    runs = load_runs(rd, recursive=False) if per_trace else []
+    runs = load_runs(rd, recursive=False) if per_trace or rd.name in SPARSE_ONLY else []
     subs = result_subfolders(rd)
     written: list[Path] = []
     cmp_csv = rd / "compare.csv"
@@ -87,11 +90,16 @@ def _folder_figures(rd: Path, od: Path, per_trace: bool) -> list[Path]:
             for net in (dict.fromkeys(F.trace_name(r) for r in rows) if per_trace else ()):
                 written += _save(F.fig_speedup(rows, baseline, per_layer=True, network=net), od,
                                  f"speedup_per_layer_{_slug(net)}")
-    for net, rs in F.group_by_network(runs).items():
+    for net, rs in (F.group_by_network(runs).items() if rd.name not in SPARSE_ONLY else ()):
         written += _save(F.fig_energy_breakdown(rs, net), od, f"energy_breakdown_{_slug(net)}")
         written += _save(F.fig_macs(rs, net), od, f"macs_{_slug(net)}")
         if any(r.layers and "dram_ifmap_read_bits_uncompressed" in r.layers[0].extra for r in rs):
             written += _save(F.fig_dram_rlc(rs, net), od, f"dram_rlc_{_slug(net)}")
+    if any(r.arch.split(":")[0] in ("scnn", "eie") for r in runs):
+        from accelsim.report import sparse_figures as SF  # SCNN vs DCNN; EIE vs dense EIE and queue depth
+        for fname, fig in (("scnn_vs_dcnn", SF.fig_scnn_density(runs)), ("eie_speedup_queue", SF.fig_eie(runs))):
+            if fig is not None:
+                written += _save(fig, od, fname)
     if (any(r.arch.split(":")[0] == "ucnn" and r.source.get("quantization") for r in runs)
             and any(r.arch == "eyeriss" for r in runs)):  # the U/G study: traces quantized on purpose
         written += _save(F.fig_ucnn(runs), od, "ucnn_vs_unique_weights")
@@ -102,12 +110,13 @@ def _folder_figures(rd: Path, od: Path, per_trace: bool) -> list[Path]:
                 continue  # drawn with its own results folder
             rows = load_csv(csv_path)
             rel = csv_path.parent.relative_to(rd)
-            from accelsim.report.study_figures import figure_groups
+            from accelsim.report.study_figures import extra_figures, figure_groups
             for suffix, rs in figure_groups(name, rows) if rows else []:
-                fig = fig_fn(rs)
-                fig.tight_layout()
-                written += _save(fig, od, f"study_{name}" + _slug(suffix)
-                                 + ("" if str(rel) == "." else "_" + _slug(str(rel))))
+                for extra, fn in [("", fig_fn)] + extra_figures(name):
+                    fig = fn(rs)
+                    fig.tight_layout()
+                    written += _save(fig, od, f"study_{name}" + _slug(suffix) + extra
+                                     + ("" if str(rel) == "." else "_" + _slug(str(rel))))
     comp = rd / "compression.csv"
     if comp.exists() and per_trace:
         rows = load_csv(comp)

@@ -150,6 +150,15 @@ FIGURES.update(_EA_FIGURES)  # energy, quant: issue #16's energy-aware pruning a
 MULTI_NETWORK = ("memory", "effort", "synapses", "hardware", "threshold") + _EA_MULTI  # one figure, every network
 
 
+def extra_figures(study: str) -> list[tuple[str, Any]]:
+    """Further figures drawn from one study's CSV, as (file-name suffix, figure function): the hardware
+    study also gets the per-method payoff heat map (:func:`accelsim.report.sparse_figures.fig_payoff`)."""
+    if study == "hardware":
+        from accelsim.report.sparse_figures import fig_payoff
+        return [("_payoff", fig_payoff)]
+    return []
+
+
 def figure_groups(study: str, rows: list[Row]) -> list[tuple[str, list[Row]]]:
     """(file-name suffix, rows) per figure of a study's CSV: one figure, or one per network for the
     studies whose figure shows a single network (``_<network>`` suffix when the CSV holds several)."""
@@ -169,9 +178,10 @@ def draw_study_csv(name: str, csv_path: str | Path, png: str | Path) -> list[Pat
     png = Path(png)
     out = []
     for suffix, rows in figure_groups(name, load_csv(csv_path)):
-        fig = FIGURES[name](rows)
-        fig.tight_layout()
-        path = png.with_name(png.stem + suffix + png.suffix)
-        atomic.write_with(path, lambda fh: fig.savefig(fh, format="png"))
-        out.append(path)
+        for extra, fn in [("", FIGURES[name])] + extra_figures(name):
+            fig = fn(rows)
+            fig.tight_layout()
+            path = png.with_name(png.stem + suffix + extra + png.suffix)
+            atomic.write_with(path, lambda fh: fig.savefig(fh, format="png"))
+            out.append(path)
     return out

@@ -95,3 +95,15 @@ def test_run_file_names_are_portable_and_the_label_stays_in_the_json(tiny, tmp_p
     # labels that differ only in awkward characters still get distinct files
     assert run_file_stem("a.npz", "x:k=1") != run_file_stem("a.npz", "x_k_1")
     assert run_file_stem("dir/a.npz", "dadiannao") == "a__dadiannao"
+
+
+def test_weight_widths_are_flagged(tiny):
+    """EIE stores 4-bit codebook indices: a comparison against a 16-bit design says so; dense EIE (16-bit
+    weights) and SCNN (16-bit) get no such note."""
+    from accelsim.comparison import notes
+    res = [runner.simulate(tiny, a) for a in ("dadiannao", "eie", "eie:dense=true", "scnn")]
+    rows = compare_rows(res, "dadiannao")
+    bits = {r["arch"]: (r["weight_bits"], r["baseline_weight_bits"]) for r in rows if r["layer"] == "total"}
+    assert bits == {"dadiannao": (16, 16), "eie": (4, 16), "eie:dense=true": (16, 16), "scnn": (16, 16)}
+    flagged = [n for n in notes(rows) if "-bit weights" in n]
+    assert len(flagged) == 1 and flagged[0].startswith("note: eie stores 4-bit weights, dadiannao 16-bit")
