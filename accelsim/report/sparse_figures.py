@@ -81,12 +81,14 @@ def fig_scnn_density(runs: Sequence[NetworkResult]) -> Figure | None:
     pairs = scnn_pairs(runs)
     if not pairs:
         return None
-    fig, (a1, a2) = _new(11.0, 4.4, 2)
+    fig, (a1, a2) = _new(11.5, 4.6, 2)
     xs_all: list[float] = []
-    labels = list(dict.fromkeys(_stem(s) + (" (no bank conflicts)" if not s.config.get("bank_conflicts", True) else "")
-                                for s, _ in pairs))
+    def _label(s: NetworkResult) -> str:
+        return (_stem(s) + (" (no bank conflicts)" if not s.config.get("bank_conflicts", True) else "")
+                + (" *" if s.synthetic else ""))
+    labels = list(dict.fromkeys(_label(s) for s, _ in pairs))
     for s, d in pairs:
-        lab = _stem(s) + (" (no bank conflicts)" if not s.config.get("bank_conflicts", True) else "")
+        lab = _label(s)
         k = labels.index(lab)
         xs, sp, en = [], [], []
         for ls, ld in zip(s.layers, d.layers):
@@ -107,8 +109,7 @@ def fig_scnn_density(runs: Sequence[NetworkResult]) -> Figure | None:
         _plain_log(ax, "x")
         _plain_log(ax, "y")
         ax.set_xlim(lo, 1.05)
-        ax.set_xlabel("effectual products / dense MACs, per layer\n(pairs with both operands non-zero; "
-                      "~ weight x activation density)")
+        ax.set_xlabel("effectual products / dense MACs per layer\n(~ weight density x activation density)")
     a1.set_ylabel("speedup of SCNN over DCNN (cycles ratio)")
     a1.set_title("SCNN / DCNN performance per layer", fontsize=10)
     a2.set_ylabel("SCNN energy / DCNN energy")
@@ -117,7 +118,7 @@ def fig_scnn_density(runs: Sequence[NetworkResult]) -> Figure | None:
     a1.legend(loc="upper right", fontsize=7, handles=[ideal])
     synth = any(s.synthetic for s, _ in pairs)
     fig.suptitle("SCNN (PT-IS-CP-sparse) against its dense baseline DCNN: same 8x8 PEs x 4x4 multipliers, "
-                 "1 GHz, buffers" + (" [includes synthetic traces]" if synth else ""), fontsize=10)
+                 "1 GHz, buffers" + ("\n* synthetic trace" if synth else ""), fontsize=10)
     fig.tight_layout()
     return fig
 
