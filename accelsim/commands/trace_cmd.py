@@ -101,6 +101,13 @@ def _register_synth(sub: Any) -> None:
                    help="where input zeros go (after the first layer): iid = uniformly at random (default); "
                         "clustered = like a ReLU of a smooth random field with per-channel offsets, so zeros "
                         "form spatial regions and some channels are almost always active, as in real nets")
+    p.add_argument("--values", choices=("float32", "float16"), default="float32",
+                   help="float16 rounds every drawn value to the nearest float16 (recorded in the trace's "
+                        "source), so it is stored exactly in 2 bytes (default float32)")
+    p.add_argument("--storage", choices=("deflate", "packed"), default="deflate",
+                   help="packed: format v3, each tensor as a bit mask of its non-zeros plus their values, "
+                        "not deflated; several times faster to write and read and smaller for sparse tensors, "
+                        "for large topologies (default deflate: format v2, readable by older accelsim)")
     p.add_argument("--outputs", action="store_true",
                    help="also store each layer's outputs, computed from its own inputs and weights "
                         "(convolution then ReLU, none after the last layer)")
@@ -118,11 +125,11 @@ def _run_synth(args: argparse.Namespace) -> int:
     layers = args.layers or ("all" if args.topology else "conv")
     plan = synth_plan(network, batch=args.batch, seed=args.seed, weight_density=args.weight_density,
                       act_density=args.act_density, layers=layers, with_outputs=args.outputs, batch_scale=scale,
-                      act_pattern=args.act_pattern)
+                      act_pattern=args.act_pattern, values=args.values)
     if args.topology:
         plan.source["topology"] = str(args.topology)
     try:  # streamed layer by layer: memory holds one layer; a progress bar on a terminal
-        path = write_synth(plan, args.out, progress=sys.stderr.isatty())
+        path = write_synth(plan, args.out, progress=sys.stderr.isatty(), storage=args.storage)
     except OSError as e:
         raise AccelsimError(f"{args.out}: cannot write the trace ({e.strerror or e})") from None
     names = [s.name for s in plan.specs]

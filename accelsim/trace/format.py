@@ -38,7 +38,7 @@ from accelsim.errors import TraceError
 
 FORMAT_NAME = "accelsim-trace"
 FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+READABLE_VERSIONS = (1, 2, 3)  # 3 = 2 plus packed sparse members (trace/packed.py)
 LAYER_KINDS = ("conv", "fc")
 SHAPE_FIELDS = ("N", "C", "H", "W", "M", "R", "S", "groups")
 GEOMETRY_FIELDS = ("stride_h", "stride_w", "dilation_h", "dilation_w",

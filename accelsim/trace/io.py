@@ -25,6 +25,7 @@ from accelsim.errors import TraceError
 from accelsim.trace.format import (FORMAT_NAME, FORMAT_VERSION, READABLE_VERSIONS, LayerSpec, LayerTrace, Trace,
                                    check_skipped)
 from accelsim.trace.npzcheck import check_manifest_member, check_member
+from accelsim.trace.packed import PACKED_VERSION, packed_keys, read_packed
 
 ARRAY_KINDS = ("weights", "inputs", "outputs")
 _SHAPES = {"weights": lambda s: s.weight_shape, "inputs": lambda s: s.input_shape,
@@ -79,6 +80,8 @@ def load_trace(path: str | os.PathLike[str], layers: list[str] | None = None) ->
                 raise TraceError(f"{p}: no layer(s) {unknown} in this trace (it has {names})")
             specs = [s for s in specs if s.name in layers]
         expected = {member(i, n, k, version) for i, n in enumerate(names) for k in ARRAY_KINDS} | {"manifest"}
+        if version >= PACKED_VERSION:
+            expected |= {m for e in list(expected) for m in packed_keys(e)}
         extra = sorted(set(npz.files) - expected)
         if extra:
             warnings.warn(f"{p}: ignoring member(s) not named by the manifest: {extra[:5]}", stacklevel=2)
@@ -87,6 +90,11 @@ def load_trace(path: str | os.PathLike[str], layers: list[str] | None = None) ->
             arrs = {}
             for k in ARRAY_KINDS:
                 key = member(index[s.name], s.name, k, version)
+                if version >= PACKED_VERSION and any(m in npz.files for m in packed_keys(key)):
+                    if key in npz.files:
+                        raise TraceError(f"{p}: layer {s.name!r}: array {k!r} is stored both dense and packed")
+                    arrs[k] = read_packed(npz, key, _SHAPES[k](s), p, s.name, k)
+                    continue
                 if key not in npz.files:
                     if k == "outputs":
                         arrs[k] = None
