@@ -118,9 +118,10 @@ def _fast_exit(code: int) -> NoReturn:
     """Exit with ``code`` without tearing down every module (numba's and llvmlite's objects take 0.1-0.2 s
     to free at interpreter exit): flush the standard streams, run the atexit handlers (weakref
     finalizers, logging ...), then ``os._exit``.  Only when no other thread runs (a sweep's dask threads
-    get the normal shutdown)."""
+    get the normal shutdown), and not under a profiler or tracer (``python -m cProfile -m accelsim``
+    writes its statistics after the program returns)."""
     import threading
-    if threading.active_count() > 1:
+    if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         raise SystemExit(code)
     import atexit
     atexit._run_exitfuncs()

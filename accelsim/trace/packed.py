@@ -39,12 +39,13 @@ def packed_keys(key: str) -> tuple[str, str]:
 
 def exact_float16(a: np.ndarray) -> bool:
     """True when every value of float32 ``a`` is exactly a float16 (so storing it as float16 loses nothing)."""
-    a = np.asarray(a)
+    a = np.asarray(a).reshape(-1)
     if a.dtype == np.float16:
         return True
+    step = 1 << 20  # chunked: temporaries stay small on a layer of hundreds of millions of values
     with np.errstate(over="ignore"):
-        h = a.astype(np.float16)
-    return bool(np.array_equal(h.astype(a.dtype), a))
+        return all(np.array_equal(a[i:i + step].astype(np.float16).astype(a.dtype), a[i:i + step])
+                   for i in range(0, a.size, step))
 
 
 def encode(arr: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:

@@ -297,10 +297,11 @@ class SynthPlan:
         non-zero (they are at least 2^-8 of the tensor's largest magnitude, far above float16's smallest)."""
         if self.values == "float32":
             return a
-        r = a.astype(np.float16).astype(np.float32)
-        if np.count_nonzero(r) != np.count_nonzero(a):  # cannot happen for the magnitudes drawn here
+        before = np.count_nonzero(a)
+        a[...] = a.astype(np.float16)  # in place: one float16 temporary
+        if np.count_nonzero(a) != before:  # cannot happen for the magnitudes drawn here
             raise ConfigError(f"{what}: rounding to float16 turned non-zeros into zeros")
-        return r
+        return a
 
     def layer(self, k: int) -> LayerTrace:
         spec, index = self.specs[k], self.indices[k]
