@@ -51,15 +51,15 @@ def exact_float16(a: np.ndarray) -> bool:
 def encode(arr: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
     """(mask, values) if the packed form is smaller than the dense one, else (None, dense array); values and
     the dense array are float16 when that is exact."""
+    from accelsim.kernels.packed import pack
     flat = np.ascontiguousarray(arr, dtype=np.float32).reshape(-1)
     n = flat.size
-    nz = flat != 0
-    k = int(np.count_nonzero(nz))
-    values = flat[nz] if k < n else flat
-    dt = np.float16 if exact_float16(values) else np.float32
+    k = int(np.count_nonzero(flat))
+    dt = np.float16 if exact_float16(flat) else np.float32
     item = np.dtype(dt).itemsize
     if (n + 7) // 8 + k * item < n * item:
-        return np.packbits(nz), values.astype(dt)
+        mask, values = pack(flat)
+        return mask, values.astype(dt)
     return None, np.ascontiguousarray(arr, dtype=dt) if dt == np.float16 else np.ascontiguousarray(arr)
 
 
@@ -110,18 +110,17 @@ def read_packed(npz: Any, key: str, shape: tuple[int, ...], p: str, layer: str, 
     if vdt.hasobject or vdt not in VALUE_DTYPES or len(vshape) != 1 or vshape[0] > n:
         raise TraceError(f"{where}: values member must be float16 or float32 of shape (k,) with k <= {n}, "
                          f"got {vdt} of shape {vshape}")
+    from accelsim.kernels.packed import unpack
     mask = _read(npz, mk, where)
-    bits = np.unpackbits(mask, count=n).view(bool)
-    k = int(np.count_nonzero(bits))
     if n % 8 and int(mask[-1]) & ((1 << (8 - n % 8)) - 1):
         raise TraceError(f"{where}: mask member has padding bits set")
-    if k != vshape[0]:
-        raise TraceError(f"{where}: mask marks {k} non-zeros but the values member holds {vshape[0]}")
     values = _read(npz, vk, where)
+    k = values.shape[0]
     if np.count_nonzero(values) != k:
         raise TraceError(f"{where}: values member holds zeros (a packed array lists only non-zeros)")
-    out = np.zeros(n, dtype=np.float32)
-    out[bits] = values
+    out, seen = unpack(mask, values, n)
+    if seen != k:
+        raise TraceError(f"{where}: mask marks {seen} non-zeros but the values member holds {k}")
     return out.reshape(shape)
 
 

@@ -190,7 +190,7 @@ def test_derived_sizes_and_macs():
     (lambda m, a: m.update(skipped=[{"name": "bn", "type": "BatchNorm2d", "macs": -1}]), "'bn'.*'macs'"),
     (lambda m, a: m.update(skipped=[{"name": "", "type": "X", "macs": 1}]), "skipped' entry 0.*'name'"),
     (lambda m, a: m.update(skipped=[{"name": "x", "type": "X", "flops": 1}]), "unknown field.*flops"),
-    (lambda m, a: m.update(version=3), "unknown trace format version 3"),
+    (lambda m, a: m.update(version=4), "unknown trace format version 4"),
     (lambda m, a: m.update(version=True), "unknown trace format version True"),
     (lambda m, a: m.update(format="other"), "field 'format'"),
     (lambda m, a: m.update(layers=[]), "field 'layers'"),
