@@ -1,4 +1,5 @@
-"""``accelsim prune study accuracy|sensitivity|size|cputime|dynamic|threshold --out DIR``: the pruning studies.
+"""``accelsim prune study NAME --out DIR``: the pruning studies (``accelsim prune energy-aware``: see
+:mod:`accelsim.commands.prune_energy`).
 
 Each study trains a network of :mod:`accelsim.prune.nets` on the digits data, prunes it and writes
 ``DIR/<study>.csv`` (:mod:`accelsim.prune.run`); the figure ``DIR/<study>.png`` is then drawn from that CSV

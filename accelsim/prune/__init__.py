@@ -13,7 +13,9 @@ structured             filter/channel pruning by L1/L2 norm, physical removal (t
 obd                    Optimal Brain Damage, saliency w^2 H_ii / 2 (exact Gauss-Newton or Hutchinson)
 taylor                 first-order Taylor criterion on feature maps (Molchanov et al. 2017)
 lottery                lottery ticket: iterative magnitude pruning, rewinding to the original init
-energy_aware           energy-aware pruning (Yang et al. 2017) with a pluggable per-layer energy
+energy_aware           energy-aware pruning: Yang et al. 2017's order with a pluggable per-layer energy, and
+                       re-simulation on SCNN or EIE (``energy_aware_prune_resim``, ``accelsim prune energy-aware``)
+quant_train            quantized fine-tuning with float shadow weights: uniform STE, TTQ, INQ, k-means centroids
 train                  the digits data set, a training loop, accuracy
 =====================  ==========================================================================
 """

@@ -57,3 +57,29 @@ def test_tiny_run_writes_trace_and_json(tmp_path, capsys):
     d = json.loads(js.read_text())
     assert d["guide"] == "eie" and d["moves"] and set(d["magnitude"]) == {"layer", "global"}
     assert "magnitude-global" in capsys.readouterr().out
+
+
+def test_energy_study_cli_tiny_writes_csv_and_figure(tmp_path, capsys):
+    pytest.importorskip("torch")
+    from accelsim.report.load import load_csv
+    rc = main(["prune", "study", "energy", "--networks", "seed1", "--epochs", "1", "--sparsities", "0.5",
+               "--step", "0.5", "--images", "1", "--designs", "scnn,eie,eyeriss", "--out", str(tmp_path)])
+    assert rc == 0
+    rows = load_csv(tmp_path / "energy.csv")
+    methods = {r["method"] for r in rows}
+    assert methods == {"dense", "energy-aware-scnn", "energy-aware-eie", "magnitude-layer", "magnitude-global"}
+    assert {r["design"] for r in rows} == {"scnn", "eie", "eyeriss"}
+    ft = {r["method"]: int(r["finetune_epochs"]) for r in rows}
+    assert ft["magnitude-global"] == ft["magnitude-layer"] == max(ft["energy-aware-scnn"], ft["energy-aware-eie"])
+    assert (tmp_path / "energy.png").exists()
+
+
+def test_quant_study_tiny_rows():
+    pytest.importorskip("torch")
+    from accelsim.prune.quant_study import FIELDS, quant_study
+    rows = quant_study("seed1", epochs=1, finetune_epochs=1, images=1, schemes=(("ttq", 2),))
+    assert [r["base"] for r in rows] == ["dense", "magnitude90"]
+    for r in rows:
+        assert list(r) == FIELDS
+        assert r["max_unique"] <= 3 and 0 <= r["accuracy_finetuned"] <= 1
+        assert r["ucnn_vs_eyeriss"] == pytest.approx(r["ucnn_energy_pj"] / r["eyeriss_energy_pj"])
