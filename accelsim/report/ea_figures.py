@@ -19,34 +19,37 @@ def _fig(title: str, panels: int):
 
 
 def fig_energy(rows: list[Row]):
-    """Per guide design: each pruned model's energy on that design, relative to global magnitude pruning."""
+    """Per guide design: each pruned model's energy on that design, relative to global magnitude pruning;
+    the model's test accuracy is written in its bar."""
     nets = list(dict.fromkeys(r["network"] for r in rows))
     guides = list(dict.fromkeys(r["guide"] for r in rows if r["guide"]))
     methods = [m for m in dict.fromkeys(r["method"] for r in rows) if m != "dense"]
-    sp = rows[0]["sparsity"] if rows else ""
-    fig, axes = _fig(f"energy study: energy-aware vs magnitude pruning at {max(float(r['sparsity']) for r in rows):.0%} "
-                     "sparsity, same fine-tuning", max(1, len(guides)))
-    del sp
+    top = max(float(r["sparsity"]) for r in rows)
+    fig, axes = _fig(f"energy study: energy-aware vs magnitude pruning at {top:.0%} weight sparsity, same "
+                     "fine-tuning epochs (test accuracy in each bar)", max(1, len(guides)))
     width = 0.8 / max(1, len(methods))
-    colors = {"magnitude-layer": "#9e9e9e", "magnitude-global": "#616161", "energy-aware-scnn": "#1f77b4",
+    colors = {"magnitude-layer": "#b0b0b0", "magnitude-global": "#707070", "energy-aware-scnn": "#1f77b4",
               "energy-aware-eie": "#ff7f0e"}
     for ax, g in zip(axes, guides):
         for j, m in enumerate(methods):
-            ys = []
+            ys, accs = [], []
             for n in nets:
                 ref = [float(r["energy"]) for r in rows if r["network"] == n and r["design"] == g
                        and r["method"] == "magnitude-global"]
-                v = [float(r["energy"]) for r in rows if r["network"] == n and r["design"] == g and r["method"] == m]
-                ys.append(v[0] / ref[0] if v and ref and ref[0] else float("nan"))
+                v = [r for r in rows if r["network"] == n and r["design"] == g and r["method"] == m]
+                ys.append(float(v[0]["energy"]) / ref[0] if v and ref and ref[0] else float("nan"))
+                accs.append(float(v[0]["accuracy"]) if v else float("nan"))
             xs = [i + (j - (len(methods) - 1) / 2) * width for i in range(len(nets))]
             ax.bar(xs, ys, width, label=m, color=colors.get(m))
+            for x, a in zip(xs, accs):
+                if a == a:
+                    ax.text(x, 0.03, f"{100 * a:.1f}%", rotation=90, ha="center", va="bottom", fontsize=6.5)
         ax.axhline(1.0, color="k", lw=0.8)
         ax.set_xticks(range(len(nets)), nets)
         ax.set_ylabel(f"{g.upper()} energy / global magnitude's")
-        ax.set_title(f"on {g.upper()}", fontsize=9)
-        lo = min([p.get_height() for p in ax.patches if p.get_height() == p.get_height()] or [1.0])
-        ax.set_ylim(max(0.0, lo - 0.1), None)
-    axes[0].legend(fontsize=7, loc="lower left")
+        ax.set_title(f"energy on {g.upper()}", fontsize=9)
+        ax.set_ylim(0.0, 1.1)
+    axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
