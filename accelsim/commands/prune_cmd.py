@@ -255,6 +255,18 @@ def run_study(args: argparse.Namespace) -> int:
         for r in rows:
             print(f"  {r['net']:7s} t={r['t']:<5g} accuracy {r['accuracy']:.4f}  speedup {r['speedup']:.3f}  "
                   f"energy ratio {r['energy_ratio']:.3f}  input density {r['input_density']:.3f}")
+    elif args.study == "energy":
+        from accelsim.prune.energy_study import guide_savings
+        for g in guide_savings(rows):
+            vs = ", ".join(f"{g[k]:+.1%} vs {k[3:]} ({100 * g['accuracy_' + k[3:]]:.1f}%)"
+                           for k in g if k.startswith("vs_"))
+            print(f"  {g['network']:7s} guided by {g['guide']}: {g['guide']} energy {vs}; "
+                  f"accuracy {100 * g['accuracy']:.1f}%")
+    elif args.study == "quant":
+        for r in rows:
+            print(f"  {r['network']:7s} {r['base']:11s} {r['scheme']}-{r['bits']}: accuracy one shot "
+                  f"{100 * r['accuracy_one_shot']:.1f}%, trained {100 * r['accuracy_finetuned']:.1f}% (float "
+                  f"fine-tuned alike {100 * r['accuracy_float_finetuned']:.1f}%), {r['max_unique']} values/layer")
     elif args.study == "memory":
         from accelsim.prune.seed_studies import memory_summary
         for tol, v in memory_summary(rows).items():
