@@ -1,7 +1,12 @@
 """Speed, memory and start-up of accelsim, side by side for one or more source trees, in one run.
 
     nice -n 10 python benchmarks/bench_perf.py [--trees new=.,base=/tmp/accelsim-base] [--repeat 3]
-        [--archs dadiannao,cnvlutin,eyeriss,ucnn] [--out benchmarks/results/perf.json] [--plot FILE.png]
+        [--archs dadiannao,cnvlutin,eyeriss,ucnn,eie,scnn] [--out benchmarks/results/perf.json] [--plot FILE.png]
+    nice -n 10 python benchmarks/bench_perf.py --quick --trees new=.,base=/tmp/accelsim-base   (< 10 min)
+
+``--quick``: only the two goal traces and start-up (no scaling series, no peak RSS), best of 2, and a
+design whose warm-up run takes over 5 s (SCNN, EIE on VGG-16) timed once; about 6 minutes for two trees
+on an idle 2-core machine.
 
 Each tree (a checkout of accelsim: ``label=path``) is measured in its own subprocesses with
 ``PYTHONPATH=path``, so an older commit and the working tree are timed on the same machine in the same
@@ -15,6 +20,8 @@ run.  What is measured, per tree:
   The dense reference is a single-thread torch ``conv2d`` + ReLU forward of the same layers, best of
   ``--repeat``, in the same process.  Traces: AlexNet conv batch 4 and VGG-16 conv batch 1 (the goals:
   every design <= 2x the forward pass), and a scaling series LeNet-5, AlexNet, ResNet-50, VGG-16 at batch 1.
+  Each design's whole result is digested (sha256 of ``NetworkResult.to_dict()``), so a run over two trees
+  also says whether they give bit-identical results on these traces.
 * **peak RSS**: one fresh process per design simulates VGG-16 conv batch 3 as ``accelsim simulate`` does
   (``runner.simulate`` on the file) and reports its own ``ru_maxrss``; the ratio is to the trace's
   uncompressed float32 arrays, computed from the manifest's shapes (goal <= 2x).
@@ -36,7 +43,11 @@ import time
 from pathlib import Path
 
 THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
-ARCHS = "dadiannao,cnvlutin,eyeriss,ucnn"
+ARCHS = "dadiannao,cnvlutin,eyeriss,ucnn,eie,scnn"
+#: designs the goal (<= 2x the forward pass) is about; EIE and SCNN were added later and are reported beside
+GOAL_ARCHS = ("dadiannao", "cnvlutin", "eyeriss", "ucnn")
+#: a design whose warm-up run takes longer than this many seconds is timed once (the quick mode's budget)
+SLOW_RUN_S = 5.0
 ACT = {"alexnet": "eyeriss-alexnet", "resnet50": "cnvlutin44"}
 WEIGHT = {"resnet50": 0.35}  # Han et al. 2015 give no ResNet-50 densities: an assumption (as in the README)
 #: (key, network, batch, role): role "goal" traces are the targets, "scale" the scaling series
@@ -82,7 +93,8 @@ def _forward_seconds(trace, repeat: int) -> float:
     return best
 
 
-def worker_speed(cache: Path, key: str, net: str, batch: int, archs: list[str], repeat: int) -> dict:
+def worker_speed(cache: Path, key: str, net: str, batch: int, archs: list[str], repeat: int,
+                 quick: bool = False) -> dict:
     from accelsim.accelerators import create
     from accelsim.trace import load_trace
     path = _make_trace(cache, key, net, batch)
@@ -94,17 +106,29 @@ def worker_speed(cache: Path, key: str, net: str, batch: int, archs: list[str], 
            "forward_seconds": _forward_seconds(trace, repeat), "designs": {}}
     for arch in archs:
         acc = create(arch)
+        t0 = time.perf_counter()
         res = acc.simulate(load_trace(path))  # warm-up: numba compile / cache load, first-touch allocations
+        runs = 1 if quick and time.perf_counter() - t0 > SLOW_RUN_S else repeat
         best = float("inf")
-        for _ in range(repeat):
+        for _ in range(runs):
             tr = load_trace(path)
             t0 = time.perf_counter()
             res = acc.simulate(tr)
             best = min(best, time.perf_counter() - t0)
         tot = res.total
-        out["designs"][arch] = {"seconds": best, "cycles": int(tot.cycles), "stall_cycles": int(tot.stall_cycles),
-                                "energy": float(tot.energy)}
+        out["designs"][arch] = {"seconds": best, "runs": runs, "cycles": int(tot.cycles),
+                                "stall_cycles": int(tot.stall_cycles), "energy": float(tot.energy),
+                                "digest": _digest(res)}
     return out
+
+
+def _digest(res) -> str:
+    """sha256 of the whole result (every layer's cycles, energy by component, action counts, extras): two
+    trees agree bit for bit exactly when their digests do."""
+    import hashlib
+    d = res.to_dict()
+    d.pop("trace", None)
+    return hashlib.sha256(json.dumps(d, sort_keys=True, default=repr).encode()).hexdigest()
 
 
 def worker_rss(cache: Path, arch: str) -> dict:
@@ -126,9 +150,10 @@ def _worker_main(args: argparse.Namespace) -> int:
     cache = Path(args.cache)
     if args.worker == "speed":
         key, net, batch = args.trace.split(":")
-        r = worker_speed(cache, key, net, int(batch), args.archs.split(","), args.repeat)
-    elif args.worker == "prepare":
-        _make_trace(cache, *RSS_TRACE)
+        r = worker_speed(cache, key, net, int(batch), args.archs.split(","), args.repeat, bool(args.quick_worker))
+    elif args.worker == "prepare":  # the start-up trace always; the RSS trace only when RSS is measured
+        if args.rss_trace:
+            _make_trace(cache, *RSS_TRACE)
         _make_trace(cache, *START_TRACE, first_only=True)
         r = {}
     else:
@@ -149,7 +174,7 @@ def _env(tree: Path) -> dict:
 def _run_worker(tree: Path, cache: Path, worker: str, **kw) -> dict:
     cmd = [sys.executable, str(HERE), "--worker", worker, "--cache", str(cache)]
     for k, v in kw.items():
-        cmd += [f"--{k}", str(v)]
+        cmd += [f"--{k.replace('_', '-')}", str(v)]
     p = subprocess.run(cmd, env=_env(tree), capture_output=True, text=True, cwd=str(tree))
     line = [x for x in p.stdout.splitlines() if x.startswith("RESULT ")]
     if p.returncode or not line:
@@ -183,44 +208,52 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--trees", default="new=.", help="label=path[,label=path...] of accelsim checkouts")
     p.add_argument("--archs", default=ARCHS)
-    p.add_argument("--repeat", type=int, default=3, help="timed runs per measurement; the best is kept")
-    p.add_argument("--only", default="speed,rss,startup", help="parts to run (speed, rss, startup)")
-    p.add_argument("--traces", default=",".join(t[0] for t in TRACES), help="speed traces to run")
+    p.add_argument("--repeat", type=int, help="timed runs per measurement; the best is kept (default 3, quick 2)")
+    p.add_argument("--only", help="parts to run (speed, rss, startup; default all, quick: speed,startup)")
+    p.add_argument("--traces", help="speed traces to run (default all, quick: the goal traces)")
+    p.add_argument("--quick", action="store_true", help="goal traces and start-up only, best of 2 (< 10 min)")
     p.add_argument("--out", default="benchmarks/results/perf.json")
     p.add_argument("--plot", default="benchmarks/results/perf.png")
     p.add_argument("--cache", default="/tmp/accelsim-bench", help="folder for the synthesized traces")
     p.add_argument("--replot", metavar="JSON", help="only redraw --plot from a results file")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--trace", help=argparse.SUPPRESS)
+    p.add_argument("--quick-worker", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--rss-trace", type=int, default=0, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
+    repeat = a.repeat or (2 if a.quick else 3)
+    only = set((a.only or ("speed,startup" if a.quick else "speed,rss,startup")).split(","))
+    traces = (a.traces or ",".join(t[0] for t in TRACES if t[3] == "goal" or not a.quick)).split(",")
+    a.repeat = repeat
     if a.worker:
         return _worker_main(a)
     if a.replot:
         with open(a.replot) as fh:
             plot(json.load(fh), a.plot)
         return 0
+    t_start = time.perf_counter()
     load0 = os.getloadavg()[0]
     trees = {k: Path(v).resolve() for k, v in (x.split("=", 1) for x in a.trees.split(","))}
     archs = a.archs.split(",")
-    only = set(a.only.split(","))
     res = {"machine": {"platform": platform.platform(), "python": sys.version.split()[0], "cpus": os.cpu_count()},
-           "time": time.strftime("%Y-%m-%d %H:%M:%S"), "repeat": a.repeat, "archs": archs,
+           "time": time.strftime("%Y-%m-%d %H:%M:%S"), "repeat": repeat, "quick": a.quick, "archs": archs,
            "trees": {k: {"path": str(v), "commit": _commit(v)} for k, v in trees.items()},
            "speed": {k: [] for k in trees}, "rss": {k: [] for k in trees}, "startup": {k: {} for k in trees}}
     caches = {k: Path(a.cache) / k for k in trees}
     for label, tree in trees.items():
-        _run_worker(tree, caches[label], "prepare")
-    wanted = [t for t in TRACES if t[0] in a.traces.split(",")]
+        _run_worker(tree, caches[label], "prepare", rss_trace=int("rss" in only))
+    wanted = [t for t in TRACES if t[0] in traces]
     if "speed" in only:
         for key, net, batch, role in wanted:
             for label, tree in trees.items():  # interleaved, so machine noise hits every tree alike
                 r = _run_worker(tree, caches[label], "speed", trace=f"{key}:{net}:{batch}", archs=a.archs,
-                                repeat=a.repeat)
+                                repeat=repeat, quick_worker=int(a.quick))
                 r["role"] = role
                 res["speed"][label].append(r)
                 print(f"{label:5} {key:12} fwd {r['forward_seconds']:7.3f} s  " + "  ".join(
                     f"{d} {v['seconds']:.3f} ({v['seconds'] / r['forward_seconds']:.2f}x)"
                     for d, v in r["designs"].items()), flush=True)
+        res["identical"] = _identical(res)
     if "rss" in only:
         for arch in archs:
             for label, tree in trees.items():
@@ -231,18 +264,68 @@ def main(argv=None) -> int:
     if "startup" in only:
         for arch in archs:
             for label, tree in trees.items():
-                s = _startup(tree, caches[label], arch, a.repeat)
+                s = _startup(tree, caches[label], arch, repeat)
                 res["startup"][label][arch] = s
                 print(f"{label:5} startup {arch:10} {s:.3f} s", flush=True)
     load1 = os.getloadavg()[0]
     res["loadavg"] = [min(load0, load1), max(load0, load1)]  # 1-minute load at start and end (other jobs)
+    res["wall_seconds"] = time.perf_counter() - t_start
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
     with open(a.out, "w") as fh:
         json.dump(res, fh, indent=1)
     if a.plot:
         plot(res, a.plot)
-    print(f"wrote {a.out}")
+    print(f"wrote {a.out} ({res['wall_seconds']:.0f} s)")
     return 0
+
+
+def _identical(res: dict) -> dict:
+    """Per trace and design: do all trees give the same result digest (bit-identical results)?"""
+    labels = list(res["speed"])
+    out: dict = {}
+    for r in res["speed"][labels[0]]:
+        others = [next((x for x in res["speed"][t] if x["key"] == r["key"]), None) for t in labels[1:]]
+        out[r["key"]] = {d: all(o is not None and o["designs"].get(d, {}).get("digest") == v.get("digest")
+                                for o in others) for d, v in r["designs"].items()}
+        if len(labels) > 1:
+            print(f"{r['key']:12} bit-identical across trees: " + ", ".join(
+                f"{d} {'yes' if ok else 'NO'}" for d, ok in out[r["key"]].items()), flush=True)
+    return out
+
+
+def _tree_bars(ax, res: dict, values, goal: float, ylabel: str, title: str, log: bool = False) -> None:
+    """One bar per design and tree (trees told apart by hatching, designs by colour), the goal dashed."""
+    import numpy as np
+    trees, archs = list(res["trees"]), res["archs"]
+    x = np.arange(len(archs))
+    w = 0.8 / len(trees)
+    for ti, t in enumerate(trees):
+        v = values(t)
+        ax.bar(x + ti * w - 0.4 + w / 2, [v.get(a, np.nan) for a in archs], w, color=[f"C{i}" for i in range(len(archs))],
+               hatch=HATCHES[ti % 4], edgecolor="k", linewidth=0.4, label=t)
+    ax.axhline(goal, color="k", ls="--", lw=1)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xticks(x, archs, fontsize=8, rotation=30)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    _tree_legend(ax, trees)
+
+
+HATCHES = ["", "//", "..", "xx"]
+
+
+def _tree_legend(ax, trees: list[str], loc: str = "upper left") -> None:
+    from matplotlib.patches import Patch
+    ax.legend(handles=[Patch(facecolor="w", edgecolor="k", hatch=HATCHES[i % 4], label=f"tree {t}")
+                       for i, t in enumerate(trees)], fontsize=7, loc=loc)
+
+
+def _not_measured(ax, title: str, why: str) -> None:
+    ax.set_title(title, fontsize=10)
+    ax.text(0.5, 0.5, why, ha="center", va="center", transform=ax.transAxes, fontsize=9, color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
 
 
 def plot(res: dict, path: str) -> None:
@@ -252,71 +335,73 @@ def plot(res: dict, path: str) -> None:
     import numpy as np
     trees = list(res["trees"])
     archs = res["archs"]
-    fig, axes = plt.subplots(1, 4, figsize=(17, 4.2), gridspec_kw={"width_ratios": [1.4, 1.2, 1, 1]})
-    hatches = ["", "//", "..", "xx"]
-    # (a) ratio to the forward pass on the goal traces
+    fig, axes = plt.subplots(1, 4, figsize=(18, 5), gridspec_kw={"width_ratios": [1.7, 1.2, 1, 1]})
+    # (a) ratio to the forward pass on the goal traces, one group of bars per trace, log scale
     ax = axes[0]
     goal = [k for k, _, _, r in TRACES if r == "goal"]
-    width = 0.8 / (len(archs) * len(trees))
+    nb = len(archs) * len(trees)
+    width = 0.84 / nb
     x = np.arange(len(goal))
     for ti, t in enumerate(trees):
         by = {r["key"]: r for r in res["speed"][t]}
         for ai, arch in enumerate(archs):
             vals = [by[k]["designs"][arch]["seconds"] / by[k]["forward_seconds"] if k in by else np.nan for k in goal]
-            ax.bar(x + (ai * len(trees) + ti) * width - 0.4 + width / 2, vals, width, color=f"C{ai}",
-                   hatch=hatches[ti % 4], edgecolor="k", linewidth=0.4, label=f"{arch} ({t})")
+            pos = x + (ai * len(trees) + ti) * width - 0.42 + width / 2
+            ax.bar(pos, vals, width, color=f"C{ai}", hatch=HATCHES[ti % 4], edgecolor="k", linewidth=0.4,
+                   label=arch if ti == 0 else None)
+            for px, v in zip(pos, vals):
+                if np.isfinite(v):
+                    ax.text(px, v * 1.08, f"{v:.2g}", ha="center", va="bottom", fontsize=6, rotation=90)
+    ax.set_yscale("log")
     ax.axhline(2, color="k", ls="--", lw=1)
-    ax.text(-0.45, 2, "goal 2x", va="bottom", ha="left", fontsize=8)
-    ax.set_xticks(x, ["AlexNet conv b4", "VGG-16 conv b1"])
-    ax.set_ylabel("simulation time / torch forward (1 thread)")
-    ax.set_title("(a) speed relative to a dense forward pass")
-    ax.legend(fontsize=6.5, ncol=2, loc="upper right")
-    ax.set_ylim(0, 1.35 * ax.get_ylim()[1])  # room for the legend above the bars
+    ax.text(-0.45, 2.1, "goal 2x", va="bottom", ha="left", fontsize=8)
+    ax.set_xticks(x, ["AlexNet conv, batch 4", "VGG-16 conv, batch 1"])
+    ax.set_ylabel("simulation time / torch forward (1 thread), log scale")
+    ax.set_title("(a) speed relative to a dense forward pass", fontsize=10)
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi * 30)   # room for the value labels and the legends
+    leg = ax.legend(fontsize=7, ncol=3, loc="upper right", title="design (colour)", title_fontsize=7)
+    ax.add_artist(leg)
+    _tree_legend(ax, trees)
     # (b) scaling series
     ax = axes[1]
-    for ti, t in enumerate(trees):
-        rows = sorted([r for r in res["speed"][t] if r["batch"] == 1 or r["role"] == "scale"],
-                      key=lambda r: r["macs_dense"])
-        if not rows:
-            continue
-        m = [r["macs_dense"] for r in rows]
-        ls = "-" if ti == 0 else ":"
-        for ai, arch in enumerate(archs):
-            ax.loglog(m, [r["designs"][arch]["seconds"] for r in rows], "o" + ls, color=f"C{ai}", ms=3,
-                      label=f"{arch} ({t})")
-        ax.loglog(m, [r["forward_seconds"] for r in rows], "s" + ls, color="k", ms=3, label=f"torch forward ({t})")
-    ax.set_xlabel("dense MACs (LeNet-5, AlexNet, ResNet-50, VGG-16; batch 1)")
-    ax.set_ylabel("seconds")
-    ax.set_title("(b) scaling")
-    ax.legend(fontsize=6, ncol=2)
+    rows_by = {t: sorted([r for r in res["speed"][t] if r.get("role") == "scale" or r["key"] == "vgg16_b1"],
+                         key=lambda r: r["macs_dense"]) for t in trees}
+    if sum(len(v) for v in rows_by.values()) > len(trees):
+        for ti, t in enumerate(trees):
+            rows = rows_by[t]
+            m = [r["macs_dense"] for r in rows]
+            ls = "-" if ti == 0 else ":"
+            for ai, arch in enumerate(archs):
+                ax.loglog(m, [r["designs"][arch]["seconds"] for r in rows], "o" + ls, color=f"C{ai}", ms=3,
+                          label=arch if ti == 0 else None)
+            ax.loglog(m, [r["forward_seconds"] for r in rows], "s" + ls, color="k", ms=3,
+                      label="torch forward" if ti == 0 else None)
+        ax.set_xlabel("dense MACs (LeNet-5, AlexNet, ResNet-50, VGG-16; batch 1)")
+        ax.set_ylabel("seconds")
+        ax.set_title("(b) scaling (" + ", ".join(f"{t}: {'solid' if i == 0 else 'dotted'}"
+                                                for i, t in enumerate(trees)) + ")", fontsize=10)
+        ax.legend(fontsize=6.5, ncol=2)
+    else:
+        _not_measured(ax, "(b) scaling", "scaling series not run\n(--quick)")
     # (c) peak RSS
-    ax = axes[2]
-    x = np.arange(len(archs))
-    w = 0.8 / len(trees)
-    for ti, t in enumerate(trees):
-        by = {r["arch"]: r["ratio"] for r in res["rss"][t]}
-        ax.bar(x + ti * w - 0.4 + w / 2, [by.get(a, np.nan) for a in archs], w, color="C7",
-               hatch=hatches[ti % 4], edgecolor="k", linewidth=0.4, label=t)
-    ax.axhline(2, color="k", ls="--", lw=1)
-    ax.set_xticks(x, archs, fontsize=8)
-    ax.set_ylabel("peak RSS / trace arrays")
-    ax.set_title("(c) memory, VGG-16 conv b3")
-    ax.legend(fontsize=7)
+    if any(res["rss"][t] for t in trees):
+        _tree_bars(axes[2], res, lambda t: {r["arch"]: r["ratio"] for r in res["rss"][t]}, 2,
+                   "peak RSS / trace arrays", "(c) memory, VGG-16 conv b3")
+    else:
+        _not_measured(axes[2], "(c) memory, VGG-16 conv b3", "peak RSS not measured\n(--quick)")
     # (d) start-up
-    ax = axes[3]
-    for ti, t in enumerate(trees):
-        s = res["startup"][t]
-        ax.bar(x + ti * w - 0.4 + w / 2, [s.get(a, np.nan) for a in archs], w, color="C9",
-               hatch=hatches[ti % 4], edgecolor="k", linewidth=0.4, label=t)
-    ax.axhline(0.5, color="k", ls="--", lw=1)
-    ax.set_xticks(x, archs, fontsize=8)
-    ax.set_ylabel("seconds (warm)")
-    ax.set_title("(d) `accelsim simulate`, one layer")
-    ax.legend(fontsize=7)
+    if any(res["startup"][t] for t in trees):
+        _tree_bars(axes[3], res, lambda t: res["startup"][t], 0.5, "seconds (warm caches)",
+                   "(d) `accelsim simulate`, one layer")
+    else:
+        _not_measured(axes[3], "(d) `accelsim simulate`, one layer", "start-up not measured")
     commits = ", ".join(f"{k}={v['commit']}" for k, v in res["trees"].items())
     load = res.get("loadavg")
-    busy = f"; machine load average {load[0]:.0f}-{load[1]:.0f} on {res['machine']['cpus']} cores" if load else ""
-    fig.suptitle(f"accelsim performance (1 thread, best of {res['repeat']}; trees {commits}{busy}); dashed = goal",
+    busy = f"; load average {load[0]:.1f}-{load[1]:.1f} on {res['machine']['cpus']} cores" if load else ""
+    quick = " [quick mode: a design whose run takes over 5 s is timed once]" if res.get("quick") else ""
+    fig.suptitle(f"accelsim performance: 1 thread, best of {res['repeat']}{quick}; trees {commits}{busy}; "
+                 "dashed = goal",
                  fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
