@@ -18,7 +18,8 @@ run.  What is measured, per tree:
   numba compilation are excluded), then ``--repeat`` timed runs, each on the trace freshly loaded from
   disk (so nothing computed by an earlier run is reused); the best is kept.  The load is timed separately.
   The dense reference is a single-thread torch ``conv2d`` + ReLU forward of the same layers, best of
-  ``--repeat``, in the same process.  Traces: AlexNet conv batch 4 and VGG-16 conv batch 1 (the goals:
+  ``--repeat``, in the same process.  Wall and CPU seconds (``time.process_time``) are both kept: on a
+  shared, loaded machine the CPU time ratio is the steadier one.  Traces: AlexNet conv batch 4 and VGG-16 conv batch 1 (the goals:
   every design <= 2x the forward pass), and a scaling series LeNet-5, AlexNet, ResNet-50, VGG-16 at batch 1.
   Each design's whole result is digested (sha256 of ``NetworkResult.to_dict()``), so a run over two trees
   also says whether they give bit-identical results on these traces.
@@ -78,19 +79,20 @@ def _make_trace(cache: Path, key: str, net: str, batch: int, first_only: bool = 
     return path
 
 
-def _forward_seconds(trace, repeat: int) -> float:
+def _forward_seconds(trace, repeat: int) -> tuple[float, float]:
+    """(best wall seconds, best CPU seconds of this process) of the torch forward pass."""
     import torch
     torch.set_num_threads(1)
     f = torch.nn.functional
     xs = [(torch.from_numpy(lt.inputs_nchw()), torch.from_numpy(lt.weights_mcrs()), lt.spec) for lt in trace.layers]
-    best = float("inf")
+    best, cpu = float("inf"), float("inf")
     with torch.no_grad():
         for _ in range(repeat + 1):  # the first run warms torch up
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for x, w, s in xs:
                 f.relu(f.conv2d(x, w, stride=s.stride, padding=s.padding, groups=s.groups))
-            best = min(best, time.perf_counter() - t0)
-    return best
+            best, cpu = min(best, time.perf_counter() - t0), min(cpu, time.process_time() - c0)
+    return best, cpu
 
 
 def worker_speed(cache: Path, key: str, net: str, batch: int, archs: list[str], repeat: int,
@@ -102,21 +104,21 @@ def worker_speed(cache: Path, key: str, net: str, batch: int, archs: list[str], 
     trace = load_trace(path)
     load_s = time.perf_counter() - t0
     out = {"key": key, "network": net, "batch": batch, "layers": len(trace.layers),
-           "macs_dense": sum(lt.spec.macs_dense for lt in trace.layers), "load_seconds": load_s,
-           "forward_seconds": _forward_seconds(trace, repeat), "designs": {}}
+           "macs_dense": sum(lt.spec.macs_dense for lt in trace.layers), "load_seconds": load_s, "designs": {}}
+    out["forward_seconds"], out["forward_cpu_seconds"] = _forward_seconds(trace, repeat)
     for arch in archs:
         acc = create(arch)
         t0 = time.perf_counter()
         res = acc.simulate(load_trace(path))  # warm-up: numba compile / cache load, first-touch allocations
         runs = 1 if quick and time.perf_counter() - t0 > SLOW_RUN_S else repeat
-        best = float("inf")
+        best, cpu = float("inf"), float("inf")
         for _ in range(runs):
             tr = load_trace(path)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             res = acc.simulate(tr)
-            best = min(best, time.perf_counter() - t0)
+            best, cpu = min(best, time.perf_counter() - t0), min(cpu, time.process_time() - c0)
         tot = res.total
-        out["designs"][arch] = {"seconds": best, "runs": runs, "cycles": int(tot.cycles),
+        out["designs"][arch] = {"seconds": best, "cpu_seconds": cpu, "runs": runs, "cycles": int(tot.cycles),
                                 "stall_cycles": int(tot.stall_cycles), "energy": float(tot.energy),
                                 "digest": _digest(res)}
     return out
@@ -251,7 +253,8 @@ def main(argv=None) -> int:
                 r["role"] = role
                 res["speed"][label].append(r)
                 print(f"{label:5} {key:12} fwd {r['forward_seconds']:7.3f} s  " + "  ".join(
-                    f"{d} {v['seconds']:.3f} ({v['seconds'] / r['forward_seconds']:.2f}x)"
+                    f"{d} {v['seconds']:.3f} ({v['seconds'] / r['forward_seconds']:.2f}x, "
+                    f"cpu {v['cpu_seconds'] / r['forward_cpu_seconds']:.2f}x)"
                     for d, v in r["designs"].items()), flush=True)
         res["identical"] = _identical(res)
     if "rss" in only:
@@ -293,7 +296,7 @@ def _identical(res: dict) -> dict:
     return out
 
 
-def _tree_bars(ax, res: dict, values, goal: float, ylabel: str, title: str, log: bool = False) -> None:
+def _tree_bars(ax, res: dict, values, goal: float, ylabel: str, title: str) -> None:
     """One bar per design and tree (trees told apart by hatching, designs by colour), the goal dashed."""
     import numpy as np
     trees, archs = list(res["trees"]), res["archs"]
@@ -304,8 +307,7 @@ def _tree_bars(ax, res: dict, values, goal: float, ylabel: str, title: str, log:
         ax.bar(x + ti * w - 0.4 + w / 2, [v.get(a, np.nan) for a in archs], w, color=[f"C{i}" for i in range(len(archs))],
                hatch=HATCHES[ti % 4], edgecolor="k", linewidth=0.4, label=t)
     ax.axhline(goal, color="k", ls="--", lw=1)
-    if log:
-        ax.set_yscale("log")
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.25)   # room for the legend above the bars
     ax.set_xticks(x, archs, fontsize=8, rotation=30)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
@@ -321,23 +323,25 @@ def _tree_legend(ax, trees: list[str], loc: str = "upper left") -> None:
                        for i, t in enumerate(trees)], fontsize=7, loc=loc)
 
 
-def _not_measured(ax, title: str, why: str) -> None:
-    ax.set_title(title, fontsize=10)
-    ax.text(0.5, 0.5, why, ha="center", va="center", transform=ax.transAxes, fontsize=9, color="0.4")
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
 def plot(res: dict, path: str) -> None:
+    """Panels for what was measured: speed (always), scaling, memory, start-up (those run)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
     trees = list(res["trees"])
     archs = res["archs"]
-    fig, axes = plt.subplots(1, 4, figsize=(18, 5), gridspec_kw={"width_ratios": [1.7, 1.2, 1, 1]})
-    # (a) ratio to the forward pass on the goal traces, one group of bars per trace, log scale
-    ax = axes[0]
+    rows_by = {t: sorted([r for r in res["speed"][t] if r.get("role") == "scale" or r["key"] == "vgg16_b1"],
+                         key=lambda r: r["macs_dense"]) for t in trees}
+    have = {"scale": any(len(v) > 1 for v in rows_by.values()), "rss": any(res["rss"][t] for t in trees),
+            "startup": any(res["startup"][t] for t in trees)}
+    widths = [1.7] + [w for k, w in (("scale", 1.2), ("rss", 1.0), ("startup", 1.0)) if have[k]]
+    fig, axes = plt.subplots(1, len(widths), figsize=(4.6 + 3.6 * (len(widths) - 1) + 2.5, 5.2),
+                             gridspec_kw={"width_ratios": widths}, squeeze=False)
+    axes = list(axes[0])
+    letters = iter("abcd")
+    # ratio to the forward pass on the goal traces, one group of bars per trace, log scale
+    ax = axes.pop(0)
     goal = [k for k, _, _, r in TRACES if r == "goal"]
     nb = len(archs) * len(trees)
     width = 0.84 / nb
@@ -351,23 +355,26 @@ def plot(res: dict, path: str) -> None:
                    label=arch if ti == 0 else None)
             for px, v in zip(pos, vals):
                 if np.isfinite(v):
-                    ax.text(px, v * 1.08, f"{v:.2g}", ha="center", va="bottom", fontsize=6, rotation=90)
+                    ax.text(px, v * 1.1, f"{v:.0f}" if v >= 10 else f"{v:.2g}", ha="center", va="bottom",
+                            fontsize=6.5, rotation=90, bbox={"facecolor": "w", "edgecolor": "none", "pad": 0.3})
+            cpu = [by[k]["designs"][arch]["cpu_seconds"] / by[k]["forward_cpu_seconds"]
+                   if k in by and "cpu_seconds" in by[k]["designs"][arch] else np.nan for k in goal]
+            ax.plot(pos, cpu, "k_", ms=5, mew=1.2, label="CPU-time ratio" if ti == 0 and ai == 0 else None)
     ax.set_yscale("log")
     ax.axhline(2, color="k", ls="--", lw=1)
-    ax.text(-0.45, 2.1, "goal 2x", va="bottom", ha="left", fontsize=8)
+    ax.text(-0.48, 2, "goal 2x", va="center", ha="left", fontsize=8,
+            bbox={"facecolor": "w", "edgecolor": "none", "pad": 1})
+    ax.set_xlim(-0.5, len(goal) - 0.5)
     ax.set_xticks(x, ["AlexNet conv, batch 4", "VGG-16 conv, batch 1"])
-    ax.set_ylabel("simulation time / torch forward (1 thread), log scale")
-    ax.set_title("(a) speed relative to a dense forward pass", fontsize=10)
+    ax.set_ylabel("simulation time / torch forward (1 thread)\nbars: wall time, ticks: CPU time (log scale)")
+    ax.set_title(f"({next(letters)}) speed relative to a dense forward pass", fontsize=10)
     lo, hi = ax.get_ylim()
-    ax.set_ylim(lo, hi * 30)   # room for the value labels and the legends
+    ax.set_ylim(lo, hi * 40)   # room for the value labels and the legends
     leg = ax.legend(fontsize=7, ncol=3, loc="upper right", title="design (colour)", title_fontsize=7)
     ax.add_artist(leg)
     _tree_legend(ax, trees)
-    # (b) scaling series
-    ax = axes[1]
-    rows_by = {t: sorted([r for r in res["speed"][t] if r.get("role") == "scale" or r["key"] == "vgg16_b1"],
-                         key=lambda r: r["macs_dense"]) for t in trees}
-    if sum(len(v) for v in rows_by.values()) > len(trees):
+    if have["scale"]:
+        ax = axes.pop(0)
         for ti, t in enumerate(trees):
             rows = rows_by[t]
             m = [r["macs_dense"] for r in rows]
@@ -379,29 +386,21 @@ def plot(res: dict, path: str) -> None:
                       label="torch forward" if ti == 0 else None)
         ax.set_xlabel("dense MACs (LeNet-5, AlexNet, ResNet-50, VGG-16; batch 1)")
         ax.set_ylabel("seconds")
-        ax.set_title("(b) scaling (" + ", ".join(f"{t}: {'solid' if i == 0 else 'dotted'}"
-                                                for i, t in enumerate(trees)) + ")", fontsize=10)
+        ax.set_title(f"({next(letters)}) scaling (" + ", ".join(f"{t}: {'solid' if i == 0 else 'dotted'}"
+                                                               for i, t in enumerate(trees)) + ")", fontsize=10)
         ax.legend(fontsize=6.5, ncol=2)
-    else:
-        _not_measured(ax, "(b) scaling", "scaling series not run\n(--quick)")
-    # (c) peak RSS
-    if any(res["rss"][t] for t in trees):
-        _tree_bars(axes[2], res, lambda t: {r["arch"]: r["ratio"] for r in res["rss"][t]}, 2,
-                   "peak RSS / trace arrays", "(c) memory, VGG-16 conv b3")
-    else:
-        _not_measured(axes[2], "(c) memory, VGG-16 conv b3", "peak RSS not measured\n(--quick)")
-    # (d) start-up
-    if any(res["startup"][t] for t in trees):
-        _tree_bars(axes[3], res, lambda t: res["startup"][t], 0.5, "seconds (warm caches)",
-                   "(d) `accelsim simulate`, one layer")
-    else:
-        _not_measured(axes[3], "(d) `accelsim simulate`, one layer", "start-up not measured")
+    if have["rss"]:
+        _tree_bars(axes.pop(0), res, lambda t: {r["arch"]: r["ratio"] for r in res["rss"][t]}, 2,
+                   "peak RSS / trace arrays", f"({next(letters)}) memory, VGG-16 conv b3")
+    if have["startup"]:
+        _tree_bars(axes.pop(0), res, lambda t: res["startup"][t], 0.5, "seconds (warm caches)",
+                   f"({next(letters)}) `accelsim simulate`, one layer")
     commits = ", ".join(f"{k}={v['commit']}" for k, v in res["trees"].items())
     load = res.get("loadavg")
     busy = f"; load average {load[0]:.1f}-{load[1]:.1f} on {res['machine']['cpus']} cores" if load else ""
     quick = " [quick mode: a design whose run takes over 5 s is timed once]" if res.get("quick") else ""
-    fig.suptitle(f"accelsim performance: 1 thread, best of {res['repeat']}{quick}; trees {commits}{busy}; "
-                 "dashed = goal",
+    fig.suptitle(f"accelsim performance: 1 thread, best of {res['repeat']}{quick}\n"
+                 f"trees {commits}{busy}; dashed = goal",
                  fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

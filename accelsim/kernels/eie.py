@@ -20,11 +20,12 @@ from accelsim.kernels._jit import jit
 
 
 @jit
-def eie_matvecs_kernel(cost, cols, starts, depth, out):
-    """cost : (P, J) int64; cols : (K,) int64 column ids of every product's non-zero activations, in
-    order; starts : (V + 1,) int64 offsets of product v's columns; out : (V, 3) int64 receives per
-    product [cycles, broadcast stall cycles, busy PE-cycles]."""
-    P = cost.shape[0]
+def eie_matvecs_kernel(cost_t, cols, starts, depth, out):
+    """cost_t : (J, P) int64, the transpose of the wrapper's ``cost`` (column j's cost on every PE
+    contiguous, so the loop over PEs reads one cache line run); cols : (K,) int64 column ids of every
+    product's non-zero activations, in order; starts : (V + 1,) int64 offsets of product v's columns;
+    out : (V, 3) int64 receives per product [cycles, broadcast stall cycles, busy PE-cycles]."""
+    P = cost_t.shape[1]
     V = starts.shape[0] - 1
     D = depth
     ring = np.zeros((max(D, 1), P), dtype=np.int64)
@@ -53,7 +54,7 @@ def eie_matvecs_kernel(cost, cols, starts, depth, out):
                 s = b if b > f[p] else f[p]
                 if D > 0:
                     ring[i % D, p] = s
-                c = cost[p, j]
+                c = cost_t[j, p]
                 f[p] = s + c
                 busy += c
             b_prev = b
@@ -74,7 +75,7 @@ def eie_matvecs(cost: np.ndarray, cols: np.ndarray, starts: np.ndarray, depth: i
     assert cost.ndim == 2 and starts.ndim == 1 and starts.size >= 1 and depth >= 0
     assert cols.size == 0 or (cols.min() >= 0 and cols.max() < cost.shape[1])
     out = np.zeros((starts.size - 1, 3), dtype=np.int64)
-    eie_matvecs_kernel(cost, cols, starts, int(depth), out)
+    eie_matvecs_kernel(np.ascontiguousarray(cost.T), cols, starts, int(depth), out)
     return out
 
 

@@ -36,6 +36,12 @@ def bank_of(k, e, f, F, I, banks):
 
 
 @jit
+def _udiv(a, b):
+    """a // b for a >= 0, b > 0 (unsigned division: no floor fix-up for negative operands)."""
+    return np.int64(np.uint64(a) // np.uint64(b))
+
+
+@jit
 def scnn_image_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, banks, conflicts, kc,
                       out_cycles, stats):
     """A : (C, H, W) uint8 non-zero activations; Wm : (M, C, R, S) uint8 non-zero weights;
@@ -52,9 +58,11 @@ def scnn_image_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, F
     ws = np.empty(M * R * S + 1, dtype=np.int64)
     w_ptr = np.zeros(nph + 1, dtype=np.int64)
     hist = np.zeros(banks, dtype=np.int64)
-    touched = np.zeros(banks, dtype=np.int64)
+    touched = np.zeros(max(banks, I * Fw), dtype=np.int64)   # one entry per product of a block
     pe_cyc = np.zeros(P, dtype=np.int64)
     ngroups = (M + kc - 1) // kc
+    bmask = banks - 1
+    pow2 = banks > 0 and (banks & bmask) == 0   # then bank_of's "% banks" is "& (banks - 1)"
     for c in range(C):
         idx = 0
         for p in range(P):
@@ -100,6 +108,8 @@ def scnn_image_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, F
             w_ptr[nph] = widx
             mx = 0
             tot = 0
+            valid = 0     # stats[1] and stats[4], kept in registers in the product loop
+            stalls = 0
             for p in range(P):
                 cyc = 0
                 for q in range(nph):
@@ -129,30 +139,32 @@ def scnn_image_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, F
                                     fx = xx - ws[ff]
                                     if ey < 0 or fx < 0:
                                         continue
-                                    if sh > 1:
-                                        ey = ey // sh
+                                    if sh > 1:   # non-negative: C division, no floor fix-up
+                                        ey = _udiv(ey, sh)
                                     if sw > 1:
-                                        fx = fx // sw
+                                        fx = _udiv(fx, sw)
                                     if ey >= E or fx >= Fo:
                                         continue
-                                    stats[1] += 1
-                                    bk = bank_of(wk[ff], ey, fx, Fw, I, banks)
-                                    if hist[bk] == 0:
-                                        touched[nt] = bk
-                                        nt += 1
-                                    hist[bk] += 1
-                                    if hist[bk] > worst:
-                                        worst = hist[bk]
+                                    valid += 1
+                                    v = fx + I * wk[ff] + I * Fw * ey
+                                    bk = v & bmask if pow2 else v % banks   # bank_of, without a division
+                                    h = hist[bk] + 1
+                                    hist[bk] = h
+                                    touched[nt] = bk   # a bank may be listed twice: cleared twice
+                                    nt += 1
+                                    worst = max(worst, h)
                             for tb in range(nt):
                                 hist[touched[tb]] = 0
                             cost = worst if worst > 1 else 1
-                            stats[4] += cost - 1
+                            stalls += cost - 1
                             cyc += cost
                 pe_cyc[p] = cyc
                 tot += cyc
                 if cyc > mx:
                     mx = cyc
             out_cycles[g] += mx
+            stats[1] += valid
+            stats[4] += stalls
             stats[5] += tot
             stats[6] += P * mx - tot
 
