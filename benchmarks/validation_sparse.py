@@ -106,14 +106,56 @@ def real_trace_rows() -> dict:
     return out
 
 
+def scnn_breakdown(net: str, act_pattern: str = "iid") -> list[dict]:
+    """Where SCNN's speedup over DCNN goes, per conv layer (batch 1, seed 0, the validation densities):
+    the bound dense / effectual MACs, the compute-cycle speedup without and with bank conflicts, the
+    multipliers' fill in PE-busy cycles (products formed / 16 slots), valid / formed products, the barrier
+    efficiency busy / (busy + idle) PE-cycles, the halo share of cycles, DCNN's own multiplier fill, and
+    conflict stalls over busy cycles.  The last row is the whole net."""
+    wd, ad = dict((n, (w, a)) for n, w, a in [("alexnet", "han2015", "han2015"), ("googlenet", 0.4, 0.5),
+                                               ("vgg16", "han2015", "han2015")])[net]
+    t = synth_trace(net, batch=1, seed=0, weight_density=wd, act_density=ad, layers="conv", act_pattern=act_pattern)
+    d, s, n = (runner.simulate(t, a) for a in ("scnn:dataflow=dense", "scnn", "scnn:bank_conflicts=false"))
+    rows, tot = [], {}
+    for ld, ls, ln in zip(d.layers, s.layers, n.layers):
+        x = dict(ln.extra)
+        v = {"dc": ld.compute_cycles, "nc": ln.compute_cycles, "s": ls.compute_cycles, "ex": ln.macs_executed,
+             "de": ln.macs_dense, "busy": x["pe_busy_cycles"], "idle": x["idle_pe_cycles"],
+             "formed": x["products_formed"], "halo": x["halo_cycles"], "conf": ls.extra["bank_conflict_cycles"],
+             "sbusy": ls.extra["pe_busy_cycles"]}
+        for k, val in v.items():
+            tot[k] = tot.get(k, 0) + val
+        rows.append({"layer": ld.name, **v})
+    rows.append({"layer": "total", **tot})
+    out = []
+    for v in rows:
+        out.append({"layer": v["layer"], "effectual_fraction": v["ex"] / v["de"], "bound": v["de"] / v["ex"],
+                    "speedup_no_conflicts": v["dc"] / v["nc"], "speedup": v["dc"] / v["s"],
+                    "mult_fill_busy": v["formed"] / (16 * v["busy"]), "valid_over_formed": v["ex"] / v["formed"],
+                    "barrier_efficiency": v["busy"] / (v["busy"] + v["idle"]), "halo_share": v["halo"] / v["nc"],
+                    "dcnn_mult_fill": v["de"] / (1024 * v["dc"]), "conflict_over_busy": v["conf"] / v["sbusy"]})
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="benchmarks/results/validation_sparse.json")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", choices=["scnn", "eie", "real"], default=None)
     ap.add_argument("--net", default=None, help="SCNN rows for this network only")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="print where SCNN's speedup over DCNN goes, per layer (with --net; default all three)")
+    ap.add_argument("--act-pattern", default="iid", choices=["iid", "clustered"], help="with --breakdown")
     args = ap.parse_args(argv)
     t0 = time.time()
+    if args.breakdown:
+        for net in [args.net] if args.net else ["alexnet", "googlenet", "vgg16"]:
+            print(f"== {net} ({args.act_pattern} activation zeros)")
+            rows = scnn_breakdown(net, args.act_pattern)
+            print(" ".join(f"{k:>10.10}" for k in rows[0]))
+            for r in rows:
+                print(" ".join(f"{v:>10.3f}" if isinstance(v, float) else f"{v:>10.10}" for v in r.values()))
+        return 0
     out = {}
     if args.only in (None, "eie"):
         out["eie"] = eie_rows()
