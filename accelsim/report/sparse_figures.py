@@ -220,6 +220,16 @@ def _variant(r: dict[str, Any]) -> str:
     return f"{m} {lv:g}"
 
 
+def _with_accuracy(variant: str, rows: list[dict[str, Any]]) -> str:
+    """The variant's label with its test-accuracy range over the networks (a speedup of a model that lost its
+    accuracy is no payoff)."""
+    acc = [float(r["accuracy"]) for r in rows if _variant(r) == variant and str(r.get("accuracy", "")) != ""]
+    if not acc:
+        return variant
+    lo, hi = min(acc) * 100, max(acc) * 100
+    return f"{variant}\n(accuracy {lo:.0f}-{hi:.0f}%)" if round(lo) != round(hi) else f"{variant}\n(accuracy {lo:.0f}%)"
+
+
 def fig_payoff(rows: list[dict[str, Any]]) -> Figure:
     """Heat maps: rows = pruning variants, columns = designs; cells = geomean over networks of the
     speedup (left) and the energy saving (right) against the dense model on the same design."""
@@ -247,7 +257,7 @@ def fig_payoff(rows: list[dict[str, Any]]) -> Figure:
                     g[i, j] = math.exp(sum(vals) / len(vals))
         return g
 
-    fig = Figure(figsize=(12.5, 0.42 * len(variants) + 2.4), dpi=110)
+    fig = Figure(figsize=(12.5, 0.5 * len(variants) + 2.4), dpi=110)
     FigureCanvasAgg(fig)
     axes = [fig.add_subplot(1, 2, i + 1) for i in range(2)]
     for ax, key, title in ((axes[0], "sp", "speedup vs the dense model (x)"),
@@ -270,7 +280,8 @@ def fig_payoff(rows: list[dict[str, Any]]) -> Figure:
                 ax.add_patch(Rectangle((best - 0.5, i - 0.5), 1, 1, fill=False, lw=1.8, ec="k"))
         ax.set_xticks(range(len(designs)), designs)
         ax.xaxis.tick_top()
-        ax.set_yticks(range(len(variants)), variants if ax is axes[0] else [], fontsize=8)
+        ax.set_yticks(range(len(variants)), [_with_accuracy(v, rows) for v in variants] if ax is axes[0] else [],
+                      fontsize=8)
         ax.set_title(title, fontsize=9, pad=22)
         ax.grid(False)
         cb = fig.colorbar(im, ax=ax, fraction=0.05, pad=0.02)

@@ -53,3 +53,18 @@ def test_payoff_cells_are_geometric_means_over_networks():
     assert [t.get_text() for t in right.texts] == ["4.00", "1.00"]     # 1 / geomean(0.5, 0.125)
     assert [t.get_fontweight() for t in left.texts] == ["bold", "normal"]  # the best design per method
     assert len(left.patches) == 1 and math.isclose(left.patches[0].get_x(), -0.5)  # boxed: column 0 (x)
+
+
+def test_sweep_over_eie_queue_depth_and_scnn_dataflow_draws_both_figures(tmp_path):
+    """The sweep runs EIE and SCNN on a grid (queue depth applies to EIE only), compares against DCNN,
+    and `accelsim figures` draws the EIE and SCNN figures from the sweep's folder."""
+    from accelsim.cli import main
+    trace = _trace(tmp_path, "a", 0.3)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"traces: [{str(trace)!r}]\narchs: [eie, 'eie:dense=true', scnn, 'scnn:dataflow=dense']\n"
+                    "grid:\n  queue_depth: [0, 8]\nbaseline: 'scnn:dataflow=dense'\nout: res\n")
+    assert main(["sweep", str(spec), "--workers", "0", "--quiet"]) == 0
+    labels = sorted(p.name.split("__")[1] for p in (tmp_path / "res" / "runs").glob("*.json"))
+    assert len(labels) == 6 and sum(lab.startswith("eie") for lab in labels) == 4
+    assert main(["figures", "--results", str(tmp_path / "res"), "--out", str(tmp_path / "f")]) == 0
+    assert (tmp_path / "f" / "eie_speedup_queue.png").exists() and (tmp_path / "f" / "scnn_vs_dcnn.png").exists()
