@@ -17,7 +17,9 @@
 6. copy the saved pruning-study results (studies/*.csv: accuracy vs pruning, sensitivity, model size,
    CPU time, near-zero threshold accuracy vs speedup, dynamic pruning level), made with PyTorch by
    `accelsim prune study NAME`, so their figures are drawn too (no torch needed here);
-7. draw every figure from the saved results (figures/*.png|pdf).
+7. draw the figures a paper would show (about a dozen, figures/*.png|pdf; accelsim/report/curated.py
+   lists them); --all draws every figure instead (one of each kind per trace, 140+, several minutes), as
+   `accelsim figures --results DIR --out DIR` does from the saved results at any time.
 """
 from __future__ import annotations
 
@@ -50,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="published (default): each design priced by its own paper's table, plus a second "
                         "run of every design on the shared-45nm table (shared/) for the cross-family lines; "
                         "shared: price every run by shared-45nm only")
+    p.add_argument("--all", action="store_true", dest="all_figures",
+                   help="draw every figure (one of each kind per trace and study, 140+; several minutes) "
+                        "instead of the short set a paper would show")
     p.add_argument("--quiet", action="store_true", help="no progress or tables; one line saying where the results went")
     p.set_defaults(func=run)
 
@@ -60,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from accelsim.errors import ConfigError
     from accelsim.progress import progress_iter
     from accelsim.report.compression import FIELDS, compression_rows
+    from accelsim.report.curated import make_demo_figures
     from accelsim.report.make import make_all_figures
     from accelsim.results import run_file_stem, to_csv, write_text_atomic
     from accelsim.trace import load_trace, save_trace
@@ -110,8 +116,11 @@ def run(args: argparse.Namespace) -> int:
     if cross and not shared_only:
         # across design families only one price table is fair: every design again, on the shared basis
         shared_results = []
+        priced = dict(zip(((id(t), s.label) for t, s in jobs), results))
         for t, s in progress_iter(jobs, "simulate (shared energy basis)", enabled=show):
-            res = runner.simulate(t, s, energy=SHARED)
+            res = priced[(id(t), s.label)]
+            if res.energy_table != SHARED:  # designs priced by the shared table already (SCNN) are not rerun
+                res = runner.simulate(t, s, energy=SHARED)
             shared_results.append(res)
             res.write_json(out / "shared" / "runs" / f"{run_file_stem(t.path, s.label)}.json")
         shared_rows = comparison.compare_rows(shared_results, args.baseline)
@@ -150,13 +159,23 @@ def run(args: argparse.Namespace) -> int:
         for f in studies:
             atomic.write_bytes(out / "studies" / f.name, f.read_bytes())
         say(f"\npruning studies (saved, made with PyTorch): {', '.join(f.stem for f in studies)}")
-    figs = make_all_figures(out, out / "figures")
+    figs = (make_all_figures if args.all_figures else make_demo_figures)(out, out / "figures")
+    pngs = [p for p in figs if p.suffix == ".png"]
     if args.quiet:   # even quiet, say where the results went
-        print(f"accelsim demo: results in {out} ({len(results)} runs, {len(figs)} figure files in "
+        print(f"accelsim demo: results in {out} ({len(results)} runs, {len(pngs)} figures as PNG and PDF in "
               f"{out / 'figures'})", flush=True)
-    say(f"\nresults: {out / 'compare.csv'}, {out / 'compare.json'}, {out / 'compression.csv'}, "
-        f"{out / 'runs'}/*.json\nfigures: {len(figs)} files in {out / 'figures'}\n"
-        f"done in {time.monotonic() - t0:.1f} s")
+    say(f"\nresults in {out}/: compare.csv and compare.json (every design vs {args.baseline}), "
+        f"compression.csv, runs/*.json (one per trace and design)"
+        + ("" if shared_only or not cross else ", shared/ (every design on the shared energy table)")
+        + (", ucnn/ (the UCNN study)" if (out / "ucnn").is_dir() else "")
+        + (", studies/ (saved pruning studies)" if studies else ""))
+    say(f"figures: {len(pngs)} figures (PNG + PDF) in {out / 'figures'}:")
+    for p in pngs:
+        say(f"  {p.relative_to(out / 'figures')}")
+    if not args.all_figures:
+        say(f"every figure (one of each kind per trace, 140+): accelsim figures --results {out} "
+            f"--out {out / 'figures_all'}  (or accelsim demo --all)")
+    say(f"done in {time.monotonic() - t0:.1f} s")
     return 0
 
 

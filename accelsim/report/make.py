@@ -63,7 +63,8 @@ def _make_all_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path
 
 
 # Subfolders that repeat the parent's runs on another energy basis (the demo's shared/): only their
-# per-network summary figures are drawn; per-trace figures would duplicate the parent's.
+# per-network summary figures and their per-trace energy breakdowns are drawn; the other per-trace
+# figures (speedup, MACs, DRAM, compression) would duplicate the parent's.
 SUMMARY_ONLY = ("shared",)
 # Subfolders whose runs exist for the EIE / SCNN figures only (the demo's sparse/: dense baselines, queue
 # depths): their per-network energy and MAC figures would repeat the parent's.
@@ -71,7 +72,7 @@ SPARSE_ONLY = ("sparse",)
 
 
 def _folder_figures(rd: Path, od: Path, per_trace: bool) -> list[Path]:
-    runs = load_runs(rd, recursive=False) if per_trace or rd.name in SPARSE_ONLY else []
+    runs = load_runs(rd, recursive=False)
     subs = result_subfolders(rd)
     written: list[Path] = []
     cmp_csv = rd / "compare.csv"
@@ -92,6 +93,8 @@ def _folder_figures(rd: Path, od: Path, per_trace: bool) -> list[Path]:
                                  f"speedup_per_layer_{_slug(net)}")
     for net, rs in (F.group_by_network(runs).items() if rd.name not in SPARSE_ONLY else ()):
         written += _save(F.fig_energy_breakdown(rs, net), od, f"energy_breakdown_{_slug(net)}")
+        if not per_trace:
+            continue
         written += _save(F.fig_macs(rs, net), od, f"macs_{_slug(net)}")
         if any(r.layers and "dram_ifmap_read_bits_uncompressed" in r.layers[0].extra for r in rs):
             written += _save(F.fig_dram_rlc(rs, net), od, f"dram_rlc_{_slug(net)}")

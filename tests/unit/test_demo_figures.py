@@ -49,14 +49,23 @@ def test_demo_then_figures_from_saved_results_only(tmp_path, capsys):
         assert (out / f).exists(), f
     runs = load_runs(out)
     assert {r.arch for r in runs} >= {"dadiannao", "cnvlutin"} and len({r.trace for r in runs}) == 2
-    assert any(p.suffix == ".png" for p in (out / "figures").iterdir())
+    # the demo draws the short set: the featured (first) trace's figures, not one of each kind per trace
+    short = {str(p.relative_to(out / "figures")) for p in (out / "figures").rglob("*") if p.is_file()}
+    assert {"speedup_per_network.png", "speedup_per_network.pdf", "speedup_per_layer_net0.png", "macs_net0.png",
+            "compression_net0.png", "shared/energy_per_network.png", "shared/energy_breakdown_net0.png"} <= short
+    assert not any("net1" in f for f in short)
+    for f in short:  # and says where each went
+        if f.endswith(".png"):
+            assert f"  {f}\n" in said
+    assert f"accelsim figures --results {out}" in said
     # remove the traces: figures must come from the saved results alone
     for p in d.iterdir():
         p.unlink()
     assert main(["figures", "--results", str(out), "--out", str(tmp_path / "figs")]) == 0
-    names = {p.name for p in (tmp_path / "figs").iterdir()}
+    names = {str(p.relative_to(tmp_path / "figs")) for p in (tmp_path / "figs").rglob("*") if p.is_file()}
     assert {"speedup_per_network.png", "speedup_per_network.pdf", "energy_breakdown_net0.png",
-            "compression_net1.png", "macs_net0.png"} <= names
+            "compression_net1.png", "macs_net0.png", "macs_net1.png"} <= names
+    assert short < names  # the short set is part of the full set, under the same names
 
 
 def test_compare_rows_are_ratios_of_saved_runs(tmp_path):
