@@ -168,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
         f"compression.csv, runs/*.json (one per trace and design)"
         + ("" if shared_only or not cross else ", shared/ (every design on the shared energy table)")
         + (", ucnn/ (the UCNN study)" if (out / "ucnn").is_dir() else "")
+        + (", sparse/ (EIE and SCNN vs their dense baselines)" if (out / "sparse").is_dir() else "")
         + (", studies/ (saved pruning studies)" if studies else ""))
     say(f"figures: {len(pngs)} figures (PNG + PDF) in {out / 'figures'}:")
     for p in pngs:

@@ -11,7 +11,9 @@ has the same file name and subfolder as in the full set, so the short set is a s
   layer, MAC classes, Eyeriss DRAM traffic with and without RLC, input compression, and energy by
   component on the shared table (``shared/energy_breakdown_<trace>``);
 * ``ucnn/ucnn_vs_unique_weights``: UCNN's multiplies and energy against unique weights;
-* the saved pruning studies: what pruning buys on each design (hardware), accuracy and per-layer
+* ``sparse/scnn_vs_dcnn`` and ``sparse/eie_speedup_queue``: SCNN and EIE against their dense baselines;
+* the saved pruning studies: what pruning buys on each design (hardware, and its per-method payoff
+  heat map), accuracy and per-layer
   sensitivity of LeNet-5, Cnvlutin's near-zero threshold, memory saved at iso-accuracy.
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ from accelsim.report import figures as F
 from accelsim.report.load import load_csv, load_runs
 from accelsim.report.make import _save, _slug
 from accelsim.report.study_figures import FIGURES as STUDY_FIGURES
-from accelsim.report.study_figures import figure_groups
+from accelsim.report.study_figures import extra_figures, figure_groups
 
 #: (study, network or "" for the figures that show every network); drawn when the study's CSV is there
 STUDIES = (("hardware", ""), ("accuracy", "lenet5"), ("sensitivity", "lenet5"), ("threshold", ""), ("memory", ""))
@@ -70,6 +72,13 @@ def make_demo_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path
     if (any(r.arch.split(":")[0] == "ucnn" and r.source.get("quantization") for r in uruns)
             and any(r.arch == "eyeriss" for r in uruns)):
         written += _save(F.fig_ucnn(uruns), od / "ucnn", "ucnn_vs_unique_weights")
+    sparse = rd / "sparse"
+    spruns = load_runs(sparse, recursive=False) if sparse.is_dir() else []
+    if spruns:
+        from accelsim.report import sparse_figures as SF  # SCNN vs DCNN; EIE vs dense EIE and queue depth
+        for fname, fig in (("scnn_vs_dcnn", SF.fig_scnn_density(spruns)), ("eie_speedup_queue", SF.fig_eie(spruns))):
+            if fig is not None:
+                written += _save(fig, od / "sparse", fname)
     for name, network in STUDIES:
         csv_path = rd / "studies" / f"{name}.csv"
         if not csv_path.exists():
@@ -77,7 +86,8 @@ def make_demo_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path
         for suffix, rs in figure_groups(name, load_csv(csv_path)):
             if network and suffix not in ("", f"_{network}"):
                 continue
-            fig = STUDY_FIGURES[name](rs)
-            fig.tight_layout()
-            written += _save(fig, od, f"study_{name}{_slug(suffix)}_studies")
+            for extra, fn in [("", STUDY_FIGURES[name])] + extra_figures(name):
+                fig = fn(rs)
+                fig.tight_layout()
+                written += _save(fig, od, f"study_{name}{_slug(suffix)}{extra}_studies")
     return written

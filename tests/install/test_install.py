@@ -94,7 +94,8 @@ def test_installed_demo_writes_what_the_checkout_demo_writes(installed):
     net = "alexnet_conv_b4_synthetic"
     assert figs == {"speedup_per_network", f"speedup_per_layer_{net}", f"macs_{net}", f"dram_rlc_{net}",
                     f"compression_{net}", "shared/energy_per_network", f"shared/energy_breakdown_{net}",
-                    "ucnn/ucnn_vs_unique_weights", "study_hardware_studies", "study_accuracy_lenet5_studies",
+                    "ucnn/ucnn_vs_unique_weights", "sparse/scnn_vs_dcnn", "sparse/eie_speedup_queue",
+                    "study_hardware_studies", "study_hardware_payoff_studies", "study_accuracy_lenet5_studies",
                     "study_sensitivity_lenet5_studies", "study_threshold_studies", "study_memory_studies"}, figs
     assert {f"figures/{n}.pdf" for n in figs} <= got
     assert {f"studies/{n}.csv" for n in STUDIES} <= got
