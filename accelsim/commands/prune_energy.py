@@ -74,8 +74,18 @@ def _check(args: argparse.Namespace) -> None:
     for name, low in (("epochs", 1), ("retrain_epochs", 0), ("images", 1)):
         if getattr(args, name) < low:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least {low}, got {getattr(args, name)}")
+    if args.images > 450:
+        raise ConfigError(f"--images must be at most 450 (the digits test split), got {args.images}")
     if not str(args.out).endswith(".npz"):
         raise ConfigError(f"--out: {args.out}: a trace file name must end in .npz")
+    from pathlib import Path
+    for opt, path in (("--out", args.out), ("--json", args.json)):
+        if path is not None and not Path(path).resolve().parent.is_dir():
+            raise ConfigError(f"{opt}: {path}: its folder does not exist")
+        if path is not None and Path(path).is_dir():
+            raise ConfigError(f"{opt}: {path} is a folder, not a file")
+    if args.json is not None and Path(args.json).resolve() == Path(args.out).resolve():
+        raise ConfigError(f"--json and --out name the same file {args.out}")
 
 
 def run_energy_aware(args: argparse.Namespace) -> int:

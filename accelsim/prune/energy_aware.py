@@ -16,6 +16,12 @@ layer the network is fine-tuned.  Here:
 
 Not reproduced: the paper's weight restoration and per-layer least-squares refit; magnitude pruning and
 fine-tuning stand in for them.
+
+:func:`energy_aware_prune_resim` (``accelsim prune energy-aware``) is accelsim's own rule, not Yang et al.'s:
+every move is chosen by re-simulating candidate pruned models on a design that saves energy on zero
+weights (SCNN or EIE, each with its default energy table), so the energy it optimizes is the energy that
+design reports for the final model.  :class:`ResimEnergy` re-simulates only the layers a candidate can
+change (exact: accelsim's layer energies are independent).
 """
 from __future__ import annotations
 

@@ -38,6 +38,19 @@ def test_out_must_be_npz(tmp_path, capsys):
     assert ".npz" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("extra,word", [(["--json", "{d}/no/such/x.json"], "--json"), (["--images", "451"], "450"),
+                                        (["--json", "{d}"], "folder"), (["--json", "{d}/x.npz"], "same file")])
+def test_outputs_checked_before_training(extra, word, tmp_path, capsys):
+    rc = main(["prune", "energy-aware", "--out", str(tmp_path / "x.npz"), *[e.format(d=tmp_path) for e in extra]])
+    err = capsys.readouterr().err
+    assert rc == 3 and word in err and err.count("\n") == 1
+
+
+def test_out_folder_missing(tmp_path, capsys):
+    assert main(["prune", "energy-aware", "--out", str(tmp_path / "no" / "x.npz")]) == 3
+    assert "folder does not exist" in capsys.readouterr().err
+
+
 def test_energy_study_refuses_a_guide_blind_to_zero_weights(tmp_path, capsys):
     assert main(["prune", "study", "energy", "--out", str(tmp_path), "--guides", "eyeriss"]) == 3
     assert "eyeriss" in capsys.readouterr().err
