@@ -201,10 +201,21 @@ def _sparse_study(say: Any, show: bool, traces: list, results: list, out: Path, 
         r = next((r for r in results if r.arch == a and r.trace == t.path), None)
         if r is not None:
             r.write_json(out / "sparse" / "runs" / f"{run_file_stem(t.path, a)}.json")
+    runs = [r for t, a in reuse for r in results if r.arch == a and r.trace == t.path]
     for t, a in progress_iter(jobs, "EIE / SCNN dense baselines", enabled=show):
-        runner.simulate(t, a, energy=energy).write_json(out / "sparse" / "runs" / f"{run_file_stem(t.path, a)}.json")
-    say(f"\nEIE and SCNN vs their dense baselines on {len(real) + len(synth)} trace(s): sparse/runs "
-        "(figures scnn_vs_dcnn, eie_speedup_queue)")
+        r = runner.simulate(t, a, energy=energy)
+        r.write_json(out / "sparse" / "runs" / f"{run_file_stem(t.path, a)}.json")
+        runs.append(r)
+    from accelsim import comparison
+    say(f"\nEIE and SCNN vs their own dense baselines (same PEs, clock and table; sparse/runs, figures "
+        "scnn_vs_dcnn, eie_speedup_queue):")
+    for design, base in (("scnn", "scnn:dataflow=dense"), ("eie", "eie:dense=true")):
+        sub = [r for r in runs if r.arch in (design, base)]
+        if {r.arch for r in sub} == {design, base}:
+            keys = {r.trace for r in sub if r.arch == base}
+            for g in comparison.geomean_rows(comparison.compare_rows([r for r in sub if r.trace in keys], base)):
+                if g["arch"] == design:
+                    _line(say, g, base)
 
 
 
