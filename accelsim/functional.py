@@ -8,9 +8,10 @@ kept on the LayerTrace (read-only), so every design simulated on one loaded trac
 A trace exported from a real model carries its true outputs, which are used instead.
 
 The convolution is torch's single-thread ``conv2d`` (2-3x faster than numpy here) when torch is already
-imported in the process (the PyTorch front end, the benchmarks); otherwise numpy (im2col in blocks of
-output rows, BLAS matrix products), because importing torch costs about a second and 200 MB of memory,
-more than most layers' convolutions.  ``ACCELSIM_CONV=torch`` (or ``numpy``) forces one.  Both are the
+imported in the process (the PyTorch front end, the benchmarks) or installed and the layer has at least
+``TORCH_AUTO_MACS`` (2 G) dense MACs; otherwise numpy (im2col in blocks of output rows, BLAS matrix
+products), because importing torch costs about a second and 200 MB of memory, more than most layers'
+convolutions.  ``ACCELSIM_CONV=torch`` (or ``numpy``) forces one.  Both are the
 same float32 convolution up to rounding.
 """
 from __future__ import annotations
@@ -45,18 +46,22 @@ def layer_outputs(layer: LayerTrace, relu: bool = True) -> np.ndarray:
     return out
 
 
-def _use_torch() -> bool:
+#: a layer this large pays for importing torch (about 1 s): its numpy convolution takes several seconds
+TORCH_AUTO_MACS = 2_000_000_000
+
+
+def _use_torch(macs: int = 0) -> bool:
     how = os.environ.get("ACCELSIM_CONV", "auto")
     if how == "numpy":
         return False
     if how == "torch":
         return importlib.util.find_spec("torch") is not None
-    return "torch" in sys.modules
+    return "torch" in sys.modules or (macs >= TORCH_AUTO_MACS and importlib.util.find_spec("torch") is not None)
 
 
 def conv2d(layer: LayerTrace, relu: bool = True) -> np.ndarray:
     """(N, M, E, F) float32: the layer's convolution (+ ReLU), by torch or numpy (see the module doc)."""
-    if _use_torch():
+    if _use_torch(layer.spec.macs_dense):
         return _conv_torch(layer, relu)
     return _conv_numpy(layer, relu)
 

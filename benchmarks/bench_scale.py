@@ -165,7 +165,10 @@ def main(argv=None) -> int:
         res["startup"] = {"repeat": a.repeat, "seconds": startup(trees, archs, a.repeat, work)}
     if "scale" in only:
         got = scale(next(iter(trees.values())), Path(a.topologies), a.names.split(","), archs, a.timeout, work)
-        res.setdefault("scale", {}).update(got)
+        for name, row in got.items():  # --merge: designs not run this time keep their earlier rows
+            old = res.setdefault("scale", {}).get(name, {})
+            row["designs"] = {**old.get("designs", {}), **row["designs"]}
+            res["scale"][name] = row
         res["timeout_seconds"] = a.timeout
     res.setdefault("loadavg", [])
     res["loadavg"] = [round(min(load0, os.getloadavg()[0]), 1), round(max(load0, os.getloadavg()[0]), 1)]
