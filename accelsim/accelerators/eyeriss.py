@@ -65,7 +65,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from accelsim import fixedpoint
 from accelsim.accelerators.base import Accelerator, LayerCounts
 from accelsim.accelerators.eyeriss_mapping import ArrayShape, RsMapping, map_layer
 from accelsim.accelerators.eyeriss_fold import (FoldedMapping, FoldPart, fold_specs, merge_counts,
@@ -78,6 +77,7 @@ from accelsim.results import check_conservation
 from accelsim.functional import layer_outputs
 from accelsim.geometry import flat_stream_bits, geometry, row_stream_bits
 from accelsim.kernels.eyeriss import effectual_input_macs
+from accelsim.kernels.fixed import nonzero_u8
 from accelsim.timeline import TileWork
 from accelsim.trace.format import LayerSpec, LayerTrace
 
@@ -330,10 +330,10 @@ class Eyeriss(Accelerator[RsMapping]):
                                   c.psum_gin_words_per_cycle))
         dense = s.macs_dense
         check_conservation(f"eyeriss/{s.name} (pass table)", dense, int(d["macs"].sum()))
-        x_codes, _ = fixedpoint.codes(layer.inputs_nchw(), wb)
+        x_nz = nonzero_u8(layer.inputs_nchw(), wb)   # codes != 0; gating and RLC sizes need only the zeros
         if c.gating:
             geo = geometry(s)
-            eff = effectual_input_macs((x_codes != 0).astype(np.uint8), geo.h.tap_counts(), geo.w.tap_counts(),
+            eff = effectual_input_macs(x_nz, geo.h.tap_counts(), geo.w.tap_counts(),
                                        geo.h.pad_lo, geo.w.pad_lo, s.groups)
             executed = int(eff.sum()) * s.Mg
         else:
@@ -351,9 +351,9 @@ class Eyeriss(Accelerator[RsMapping]):
             filt_words = place_tiles(d["glb_filter_read"][:, :1, :1], shape, m.order, m.tile_loops("filter"), "FC")
         raw_in = (not c.rlc) or (c.raw_first_input and layer.network_input)
         gp = lambda a: _reduce_blocks(a, 0, s.groups, m.gs)  # noqa: E731  groups -> group passes
-        in_c, in_u = map(gp, self._ifmap_bits(m, x_codes, raw_in))        # (GP, IB, SP or 1, CP)
-        y_codes, _ = fixedpoint.codes(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb)
-        out_c, out_u = map(gp, self._ofmap_bits(m, y_codes, not c.rlc))   # (GP, IB, SP, FP)
+        in_c, in_u = map(gp, self._ifmap_bits(m, x_nz, raw_in))        # (GP, IB, SP or 1, CP)
+        y_nz = nonzero_u8(layer_outputs(layer).reshape(s.N, s.M, s.E, s.F), wb)
+        out_c, out_u = map(gp, self._ofmap_bits(m, y_nz, not c.rlc))   # (GP, IB, SP, FP)
         inner = m.tile_loops("ifmap")
         ifm_c = place_tiles(in_c[:, :, :, None, :], shape, m.order, inner, "ISC")
         ifm_u = place_tiles(in_u[:, :, :, None, :], shape, m.order, inner, "ISC")

@@ -29,7 +29,7 @@ def lane_case(draw):
     return lanes, brick, Cpad, Cg, R, S, sh, sw, dh, dw, Hp, Wp, pt, pl, N, G, gpr, density, zbc, seed
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(lane_case())
 def test_lane_work_matches_reference(case):
     lanes, brick, Cpad, Cg, R, S, sh, sw, dh, dw, Hp, Wp, pt, pl, N, G, gpr, density, zbc, seed = case
