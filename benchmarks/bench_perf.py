@@ -346,27 +346,36 @@ def plot(res: dict, path: str) -> None:
     nb = len(archs) * len(trees)
     width = 0.84 / nb
     x = np.arange(len(goal))
+    cpu_bars = all("cpu_seconds" in d for t in trees for r in res["speed"][t] for d in r["designs"].values())
+    bar_key, tick_key = (("cpu_seconds", "forward_cpu_seconds"), ("seconds", "forward_seconds"))
+    if not cpu_bars:   # results from before CPU time was kept: wall time only
+        bar_key, tick_key = tick_key, None
     for ti, t in enumerate(trees):
         by = {r["key"]: r for r in res["speed"][t]}
+
+        def ratio(key, arch):
+            return [by[k]["designs"][arch][key[0]] / by[k][key[1]] if k in by else np.nan for k in goal]
         for ai, arch in enumerate(archs):
-            vals = [by[k]["designs"][arch]["seconds"] / by[k]["forward_seconds"] if k in by else np.nan for k in goal]
+            vals = ratio(bar_key, arch)
             pos = x + (ai * len(trees) + ti) * width - 0.42 + width / 2
             ax.bar(pos, vals, width, color=f"C{ai}", hatch=HATCHES[ti % 4], edgecolor="k", linewidth=0.4,
                    label=arch if ti == 0 else None)
-            for px, v in zip(pos, vals):
+            ticks = ratio(tick_key, arch) if tick_key else [np.nan] * len(goal)
+            if tick_key:
+                ax.plot(pos, ticks, "_", color="k", ms=6, mew=1.5, zorder=5,
+                        label="wall-time ratio" if ti == 0 and ai == 0 else None)
+            for px, v, w in zip(pos, vals, ticks):
                 if np.isfinite(v):
-                    ax.text(px, v * 1.1, f"{v:.0f}" if v >= 10 else f"{v:.2g}", ha="center", va="bottom",
-                            fontsize=6.5, rotation=90, bbox={"facecolor": "w", "edgecolor": "none", "pad": 0.3})
-            cpu = [by[k]["designs"][arch]["cpu_seconds"] / by[k]["forward_cpu_seconds"]
-                   if k in by and "cpu_seconds" in by[k]["designs"][arch] else np.nan for k in goal]
-            ax.plot(pos, cpu, "k_", ms=5, mew=1.2, label="CPU-time ratio" if ti == 0 and ai == 0 else None)
+                    ax.text(px, np.nanmax([v, w]) * 1.12, f"{v:.0f}" if v >= 10 else f"{v:.2g}", ha="center",
+                            va="bottom", fontsize=6.5, rotation=90)
     ax.set_yscale("log")
     ax.axhline(2, color="k", ls="--", lw=1)
     ax.text(-0.48, 2, "goal 2x", va="center", ha="left", fontsize=8,
             bbox={"facecolor": "w", "edgecolor": "none", "pad": 1})
     ax.set_xlim(-0.5, len(goal) - 0.5)
     ax.set_xticks(x, ["AlexNet conv, batch 4", "VGG-16 conv, batch 1"])
-    ax.set_ylabel("simulation time / torch forward (1 thread)\nbars: wall time, ticks: CPU time (log scale)")
+    ax.set_ylabel("simulation time / torch forward (1 thread, log scale)\n" +
+                  ("bars: CPU time, ticks: wall time" if cpu_bars else "wall time"))
     ax.set_title(f"({next(letters)}) speed relative to a dense forward pass", fontsize=10)
     lo, hi = ax.get_ylim()
     ax.set_ylim(lo, hi * 40)   # room for the value labels and the legends
