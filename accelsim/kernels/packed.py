@@ -57,9 +57,10 @@ def pack(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(mask uint8 (ceil(n/8),), values float32 (k,)) of a flat float32 array."""
     flat = np.ascontiguousarray(flat, dtype=np.float32).reshape(-1)
     mask = np.empty((flat.size + 7) // 8, dtype=np.uint8)
-    values = np.empty(flat.size, dtype=np.float32)
+    values = np.empty(int(np.count_nonzero(flat)), dtype=np.float32)  # exactly k: no n-sized buffer
     k = pack_kernel(flat, mask, values)
-    return mask, values[:k].copy()
+    assert k == values.size
+    return mask, values
 
 
 def unpack(mask: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, int]:
