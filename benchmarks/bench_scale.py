@@ -197,11 +197,12 @@ def plot(res: dict, path: str) -> None:
     w = 0.8 / max(1, len(trees))
     for ti, t in enumerate(trees):
         ax.bar(x + ti * w - 0.4 + w / 2, [st[t][a] for a in archs], w, color="C9", hatch=hatches[ti % 4],
-               edgecolor="k", linewidth=0.4, label=f"{t} ({res['trees'].get(t, {}).get('commit', '?')})")
+               edgecolor="k", linewidth=0.4,
+               label=f"{t} ({res['startup'].get('commits', {}).get(t) or res['trees'].get(t, {}).get('commit', '?')})")
     ax.axhline(0.5, color="k", ls="--", lw=1)
     ax.text(len(archs) - 0.55, 0.5, "goal 0.5 s", va="bottom", ha="right", fontsize=8,
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
-    ax.set_xticks(x, archs, fontsize=8)
+    ax.set_xticks(x, archs, fontsize=7)
     ax.set_ylabel("seconds (warm caches)")
     ax.set_title("(a) `accelsim simulate`, one-layer trace")
     ax.legend(fontsize=7, loc="upper right")
@@ -222,9 +223,12 @@ def plot(res: dict, path: str) -> None:
             hit.append(bool(r and (r["timed_out"] or r["returncode"])))
         bars = ax.bar(x + ci * w - 0.4 + w / 2, vals, w, color="k" if c == "synth" else f"C{ci - 1}",
                       edgecolor="k", linewidth=0.4, label=c)
-        for b, h in zip(bars, hit):
+        for b, h, v in zip(bars, hit, vals):
             if h:
                 b.set_hatch("xx")
+            if c != "synth" and np.isnan(v):
+                ax.text(b.get_x() + b.get_width() / 2, 1.2, "not run", rotation=90, ha="center", va="bottom",
+                        fontsize=6, color="0.4")
     before = res.get("before", {})
     labelled = False
     for ni, n in enumerate(names):
@@ -239,10 +243,9 @@ def plot(res: dict, path: str) -> None:
     ax.text(len(names) - 0.55, 60, "goal 60 s", va="bottom", ha="right", fontsize=8,
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     ax.set_yscale("log")
-    ax.set_xticks(x, [f"{n}\n{sc[n].get('gmac', 0):.0f} GMAC" for n in names], fontsize=8)
+    ax.set_xticks(x, [f"{n}\n{sc[n].get('gmac', 0):.0f} GMAC" for n in names], fontsize=7)
     ax.set_ylabel("seconds (log)")
-    ax.set_title(f"(b) synth and simulate per design (hatched: stopped at {timeout:.0f} s)" if timeout
-                 else "(b) synth and simulate per design")
+    ax.set_title("(b) synth and simulate per design (hatched: stopped at the time limit)")
     ax.legend(fontsize=7, ncol=4, loc="upper left")
     ax.set_ylim(top=ax.get_ylim()[1] * 8)
     ax = axes[2]
@@ -254,8 +257,8 @@ def plot(res: dict, path: str) -> None:
         ax.bar(x + ci * w - 0.4 + w / 2, vals, w, color="k" if c == "synth" else f"C{ci - 1}", edgecolor="k",
                linewidth=0.4, label=c)
     ax.set_xticks(x, [f"{n}\nfile {sc[n].get('file_bytes', 0) / 2**20:.0f} MiB"
-                      + (f" (before {before[n]['file_bytes'] / 2**20:.0f})" if before.get(n, {}).get("file_bytes") else "")
-                      for n in names], fontsize=8)
+                      + (f"\n(was {before[n]['file_bytes'] / 2**20:.0f})" if before.get(n, {}).get("file_bytes") else "")
+                      for n in names], fontsize=7)
     ax.set_ylabel("GiB")
     ax.set_title("(c) peak RSS per command")
     ax.legend(fontsize=7, ncol=2, loc="upper left")
