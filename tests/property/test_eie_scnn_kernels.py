@@ -70,7 +70,7 @@ def scnn_case(draw):
     A = (rng.random((C, H, W)) < draw(st.sampled_from([0.2, 0.6, 1.0]))).astype(np.uint8)
     Wm = (rng.random((M, C, R, S)) < draw(st.sampled_from([0.2, 0.6, 1.0]))).astype(np.uint8)
     geom = (th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo)
-    return A, Wm, geom, draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.sampled_from([1, 4, 32])), \
+    return A, Wm, geom, draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.sampled_from([1, 3, 4, 7, 32])), \
         draw(st.booleans()), draw(st.integers(1, 7))
 
 
