@@ -85,6 +85,12 @@ class DaDianNaoConfig:
                            "handoff, cm_ports, zero_chunk, flatten_order, zf0_stream", default="all")
     misim_chunk_cost: str = doc("timing_model misim: a chunk's steps are its non-zeros (nnz: MIsim 57ffffff) or "
                                 "its original size (original: MIsim HEAD)", default="nnz")
+    misim_wake_order: str = doc("timing_model misim, Cnvlutin: fixed (the components due in a cycle are woken "
+                                "memory, tiles, units: the 16 tiles stay in lockstep) or shuffled (in a seeded "
+                                "random order, as MIsim's Python set does by object address: "
+                                "accelerators/misim_timing.py)", default="fixed")
+    misim_wake_seed: int = doc("timing_model misim, misim_wake_order shuffled: the seed of the wake order",
+                               default=0)
     cm_ports: int = doc("timing_model misim: central-memory ports (MIsim CM_nPorts: 2)", unit="ports", default=2)
     cm_port_bytes: int = doc("timing_model misim: values a port moves per cycle (MIsim CM_bytesCyclePort: 256 "
                              "with ZF=0, 32 with ZF=1)", unit="values/cycle", default=256)
@@ -113,8 +119,8 @@ class DaDianNaoConfig:
                 f"first_layer must be pad or reshape, got {self.first_layer!r}")
         require(self.timing_model in ("ideal", "misim"), n,
                 f"timing_model must be ideal or misim, got {self.timing_model!r}")
-        from accelsim.accelerators.misim_timing import CHUNK_COSTS, parse_rules
-        parse_rules(self.misim_rules, n)
+        from accelsim.accelerators.misim_timing import CHUNK_COSTS, check_wake_order, parse_rules
+        check_wake_order(self.misim_wake_order, parse_rules(self.misim_rules, n), n)
         require(self.misim_chunk_cost in CHUNK_COSTS, n,
                 f"misim_chunk_cost must be nnz or original, got {self.misim_chunk_cost!r}")
         for f in ("cm_ports", "cm_port_bytes", "nbin_entries"):
@@ -126,7 +132,8 @@ class DaDianNaoConfig:
             return None
         from accelsim.accelerators.misim_timing import MisimTiming, parse_rules
         return MisimTiming(parse_rules(self.misim_rules, type(self).__name__), self.misim_chunk_cost,
-                           self.pipeline_latency_cycles, self.cm_ports, self.cm_port_bytes, self.nbin_entries)
+                           self.pipeline_latency_cycles, self.cm_ports, self.cm_port_bytes, self.nbin_entries,
+                           self.misim_wake_order, self.misim_wake_seed, self.tiles)
 
 
 @dataclass(frozen=True)

@@ -57,9 +57,27 @@ What MIsim does not do, and what accelsim does instead in this mode:
 * several images, off-chip weights or neurons (DRAM), dilation, rectangular layers: MIsim runs one square
   image on chip; accelsim keeps its own rules for these (windows of each image add up; tap (r, s) reads
   (e*stride_h + r*dilation_h, f*stride_w + s*dilation_w));
-* MIsim's run-to-run jitter: it wakes the components of one cycle in the iteration order of a Python
-  ``set`` of objects, so whether the memory serves a read in the cycle it was queued varies by run;
-  accelsim always serves it from the next cycle (the order of every run we made on small layers).
+* MIsim's run-to-run jitter: see ``misim_wake_order`` below.
+
+``misim_wake_order`` -- the order in which the components due in one cycle are woken.  MIsim's director
+(``director.py: LayerDirector.schedule`` / ``cycle``) keeps them in a Python ``set`` per cycle and wakes them in
+its iteration order, which follows the objects' addresses, so it changes between runs (address-space
+randomization; with it off, ``setarch -R``, MIsim repeats a run exactly).  The order matters in two places:
+a unit woken before its cluster in the cycle it frees itself (``Unit.cycle`` -> ``Cluster.cbInputRead``) is
+given its next chunk that cycle instead of the next, and a cluster that has run ahead reads an address after
+the memory took the other clusters' read of it off its queue (``SimpleMemory.read`` merges only reads still
+queued), so its read queues again at the two ports.  The 16 tiles then drift apart.
+
+* ``fixed`` (default): memory, then clusters, then units.  The tiles stay in lockstep and one tile's lanes
+  with a closed-form port queue give the window (kernels/misim.py ``window_time``).  MIsim run with this
+  order (benchmarks/misim_peers.py ``--order canonical``) gives exactly accelsim's counts;
+* ``shuffled``: a fixed random order of the 1 + tiles + tiles*lanes components, drawn from
+  ``misim_wake_seed``, and a walk of every component of every tile (kernels/misim.py ``wake_window``).  A
+  Python set's order is a fixed permutation of the objects for a given table size, so a seeded permutation
+  stands for one MIsim run: counts over seeds spread as MIsim's counts over runs do (README validation
+  table).  Cnvlutin only: a DaDianNao tile has one unit, which hears from its tile only after its read, and
+  MIsim's ZF = 0 runs repeated exactly in every run we made.  The walk has the rules ``window_pipeline``,
+  ``handoff``, ``cm_ports`` and ``zero_chunk`` built in, so it needs them on.
 """
 from __future__ import annotations
 
@@ -72,6 +90,18 @@ from accelsim.kernels import misim as kern
 
 RULES = ("window_pipeline", "handoff", "cm_ports", "zero_chunk", "flatten_order", "zf0_stream")
 CHUNK_COSTS = ("nnz", "original")
+WAKE_ORDERS = ("fixed", "shuffled")
+# the component walk of misim_wake_order shuffled has these rules built in
+WAKE_NEEDS = ("window_pipeline", "handoff", "cm_ports", "zero_chunk")
+
+
+def check_wake_order(order: str, rules: frozenset[str], where: str) -> None:
+    if order not in WAKE_ORDERS:
+        raise ConfigError(f"{where}: misim_wake_order must be fixed or shuffled, got {order!r}")
+    missing = [r for r in WAKE_NEEDS if r not in rules]
+    if order == "shuffled" and missing:
+        raise ConfigError(f"{where}: misim_wake_order shuffled walks MIsim's components, which have "
+                          f"{', '.join(WAKE_NEEDS)} built in; misim_rules lacks {', '.join(missing)}")
 
 
 def parse_rules(text: str, where: str) -> frozenset[str]:
@@ -97,6 +127,17 @@ class MisimTiming:
     ports: int               # CM_nPorts (2)
     port_bytes: int          # CM_bytesCyclePort (ZF=1: 32, ZF=0: 256)
     nbin_entries: int        # nEntries (16)
+    wake_order: str = "fixed"  # fixed | shuffled
+    wake_seed: int = 0
+    tiles: int = 16          # nClusters
+
+    def wake_rank(self, lanes: int) -> np.ndarray:
+        """The order in which the 1 + tiles + tiles * lanes components (memory, tiles, units) due in a cycle
+        are woken (rank of each); empty for ``fixed`` (the lockstep kernel)."""
+        if self.wake_order != "shuffled":
+            return np.zeros(0, dtype=np.int64)
+        n = 1 + self.tiles + self.tiles * lanes
+        return np.random.default_rng(self.wake_seed).permutation(n).astype(np.int64)
 
     def on(self, rule: str) -> bool:
         return rule in self.rules
@@ -140,5 +181,6 @@ class MisimTiming:
         # a unit (Ti = 1) takes nEntries values per chunk
         kern.cnv_rows(mask, Cg, R, S, sh, sw, dh, dw, E, F, lanes, self.nbin_entries, self.on("flatten_order"), self.on("zero_chunk"),
                       self.chunk_cost == "original", zero_brick_cycles, self.port_bytes, nb, self.h, self.ports,
-                      self.on("cm_ports"), self.drain(nb), out)
+                      self.on("cm_ports"), self.drain(nb), self.tiles, self.wake_rank(lanes), self.pipeline_depth,
+                      out)
         return out

@@ -79,7 +79,7 @@ def window_time(lat, skip, q, nch, nb, h, ports, use_ports, drain):
 
 @jit
 def cnv_rows(mask, Cg, R, S, sh, sw, dh, dw, E, F, lanes, brick, xy_outer, zero_skip, lat_original,
-             zero_cycles, bpp, nb, h, ports, use_ports, drain, out):
+             zero_cycles, bpp, nb, h, ports, use_ports, drain, tiles, rank, drain_per, out):
     """Cnvlutin (MIsim ZF = 1) window cycles summed per output row into ``out`` (N, G, E).
 
     mask (N, G, Hp, Wp, Cpad) uint8 (padding applied), Cpad = lanes * fu.  Lane u owns channels
@@ -88,7 +88,9 @@ def cnv_rows(mask, Cg, R, S, sh, sw, dh, dw, E, F, lanes, brick, xy_outer, zero_
     and cut into chunks of ``brick`` values.  A chunk's latency is its non-zero count (MIsim 57ffffff) or its
     original size (``lat_original``: MIsim HEAD); an all-zero chunk takes the skip path (``zero_skip``) or
     costs ``zero_cycles`` steps.  Its read occupies ceil(size / bpp) port cycles, size being the elements
-    read (the non-zeros, or the original size)."""
+    read (the non-zeros, or the original size).  A non-empty ``rank`` (MIsim's wake order, a permutation
+    of the 1 + tiles + tiles * lanes components) times each window with every tile's components
+    (``wake_window``, below) instead of one tile's lanes in lockstep."""
     N, G, Cpad = mask.shape[0], mask.shape[1], mask.shape[4]
     fu = Cpad // lanes
     per_lane = R * S * fu
@@ -96,6 +98,7 @@ def cnv_rows(mask, Cg, R, S, sh, sw, dh, dw, E, F, lanes, brick, xy_outer, zero_
     lat = np.zeros((lanes, maxc), dtype=np.int64)
     skip = np.zeros((lanes, maxc), dtype=np.bool_)
     q = np.ones((lanes, maxc), dtype=np.int64)
+    sz = np.ones((lanes, maxc), dtype=np.int64)
     nch = np.zeros(lanes, dtype=np.int64)
     for n in range(N):
         for g in range(G):
@@ -132,11 +135,18 @@ def cnv_rows(mask, Cg, R, S, sh, sw, dh, dw, E, F, lanes, brick, xy_outer, zero_
                                             lat[u, k] = size
                                     rq = cnt if not lat_original else pos
                                     q[u, k] = max(1, (rq + bpp - 1) // bpp)
+                                    sz[u, k] = rq
                                     k += 1
                                     cnt = 0
                                     pos = 0
                         nch[u] = k
-                    out[n, g, e] += window_time(lat, skip, q, nch, nb, h, ports, use_ports, drain)
+                    if rank.shape[0] > 0:
+                        w = wake_window(lat, skip, sz, nch, nb, tiles, bpp, ports, drain_per, rank)
+                        if w < 0:
+                            raise RuntimeError("misim wake order: a window's components stopped early")
+                        out[n, g, e] += w
+                    else:
+                        out[n, g, e] += window_time(lat, skip, q, nch, nb, h, ports, use_ports, drain)
 
 
 def dadn_window(chunk_sizes: np.ndarray, lat: np.ndarray, nb: int, h: int, ports: int, use_ports: bool,
@@ -146,3 +156,215 @@ def dadn_window(chunk_sizes: np.ndarray, lat: np.ndarray, nb: int, h: int, ports
     q = np.maximum(1, -(-np.asarray(chunk_sizes, dtype=np.int64) // bpp)).reshape(1, k)
     return int(window_time(np.asarray(lat, dtype=np.int64).reshape(1, k), np.zeros((1, k), dtype=np.bool_), q,
                            np.array([k], dtype=np.int64), nb, h, ports, use_ports, drain))
+
+
+# ---- misim_wake_order: shuffled ----------------------------------------------------------------------
+# Cnvlutin window timing under MIsim's wake order (``misim_wake_order: shuffled``; the rule is documented in
+# accelsim/accelerators/misim_timing.py).
+#
+# The lockstep kernel (``window_time``, above) follows one tile's lanes and assumes the 16 tiles act alike.
+# In MIsim they do only if the components due in one cycle are always woken in the same order (memory first,
+# then the clusters, then the units).  MIsim wakes them in the iteration order of a Python set of objects,
+# which follows their addresses: a unit woken before its cluster in the cycle it frees itself is given its next
+# chunk at once (a cycle early), and a tile that runs ahead reads addresses the others read later, so the
+# central memory no longer merges their reads and they queue at its two ports.
+#
+# This kernel walks every component of every tile, one cycle at a time: ``rank`` (a permutation of the
+# 1 + T + T*L components: memory, T tiles, T*L units) is the order in which the components due in a cycle are
+# woken.  Per cycle:
+#
+# * memory: takes queued reads onto free ports (first come first served), moves ``bpp`` values of every read in
+#   service; a finished read fills the NBins of every unit that asked for it (ready, and woken, next cycle);
+# * tile: gives each idle unit with data left its next chunk: an all-zero chunk goes down the skip path (the
+#   unit is woken next cycle), any other is read from the memory (merged with a queued read of the same lane
+#   and chunk, else queued; the memory is woken next cycle);
+# * unit: skip path: frees itself and calls its tile back (the tile is woken next cycle if the unit has data
+#   left; a final chunk delivers its nb outputs now); NBin ready: computes lat * nb cycles, then frees itself
+#   and calls back; a final chunk delivers its nb outputs lat + drain_per, 2 (lat + drain_per), ... cycles
+#   after the NBin was ready.
+# The window ends in the cycle of the last delivery; the director starts the next one a cycle later.
+@jit
+def wake_window(lat, skip, size, nch, nb, T, bpp, ports, drain_per, rank):
+    """lat (steps), skip (all-zero chunk), size (values read) : (L, maxc) of each lane's chunks; nch : (L,)
+    chunks per lane.  Returns the window's cycles, counted from the cycle before its tiles are woken (-1 if
+    the components stop before every output is delivered, which consistent inputs never do)."""
+    L = nch.shape[0]
+    E = 1 + T + T * L
+    maxlat = 1
+    for u in range(L):
+        for k in range(nch[u]):
+            if lat[u, k] > maxlat:
+                maxlat = lat[u, k]
+    span = max(maxlat * nb, maxlat + drain_per) + 8  # no event is scheduled further ahead
+    due = np.zeros((span, E), dtype=np.bool_)
+    cnt = np.zeros(span, dtype=np.int64)
+    order = np.argsort(rank)
+    idx = np.zeros((T, L), dtype=np.int64)
+    busy = np.zeros((T, L), dtype=np.bool_)
+    skipping = np.zeros((T, L), dtype=np.bool_)
+    fin = np.zeros((T, L), dtype=np.bool_)
+    ready = np.full((T, L), -1, dtype=np.int64)
+    call_in = np.full((T, L), -1, dtype=np.int64)
+    call_data = np.full((T, L), -1, dtype=np.int64)
+    left_entries = np.zeros((T, L), dtype=np.int64)
+    steps = np.zeros((T, L), dtype=np.int64)
+    reading = np.zeros((T, L), dtype=np.bool_)
+    for t in range(T):
+        for u in range(L):
+            reading[t, u] = nch[u] > 0
+    cap = T * L * lat.shape[1] + 1
+    q_lane = np.zeros(cap, dtype=np.int64)
+    q_chunk = np.zeros(cap, dtype=np.int64)
+    q_left = np.zeros(cap, dtype=np.int64)
+    q_who = np.zeros((cap, T), dtype=np.bool_)
+    head = 0
+    tail = 0
+    serving = np.full(max(ports, 1), -1, dtype=np.int64)
+    delivered = 0
+    total = 0
+    for u in range(L):
+        if nch[u] > 0:
+            total += T * nb
+    if total == 0:
+        return 0
+    now = 0
+    for t in range(T):
+        due[1 % span, 1 + t] = True
+    cnt[1 % span] = T
+    idle = 0
+    while delivered < total:
+        now += 1
+        s = now % span
+        if cnt[s] == 0:
+            idle += 1
+            if idle > span:  # nothing left to wake: cannot happen with consistent inputs
+                return -1
+            continue
+        idle = 0
+        for i in range(E):
+            e = order[i]
+            if not due[s, e]:
+                continue
+            due[s, e] = False
+            if e == 0:  # ---- memory
+                for p in range(ports):
+                    if serving[p] < 0 and head < tail:
+                        serving[p] = head
+                        head += 1
+                more = head < tail
+                for p in range(ports):
+                    r = serving[p]
+                    if r < 0:
+                        continue
+                    q_left[r] -= bpp
+                    if q_left[r] <= 0:
+                        u = q_lane[r]
+                        k = q_chunk[r]
+                        for t in range(T):
+                            if q_who[r, t]:
+                                ready[t, u] = now + 1
+                                busy[t, u] = True
+                                steps[t, u] = lat[u, k]
+                                fin[t, u] = k == nch[u] - 1
+                                ue = 1 + T + t * L + u
+                                s1 = (now + 1) % span
+                                if not due[s1, ue]:
+                                    due[s1, ue] = True
+                                    cnt[s1] += 1
+                        serving[p] = -1
+                    else:
+                        more = True
+                if more:
+                    s1 = (now + 1) % span
+                    if not due[s1, 0]:
+                        due[s1, 0] = True
+                        cnt[s1] += 1
+            elif e <= T:  # ---- tile
+                t = e - 1
+                for u in range(L):
+                    if busy[t, u] or not reading[t, u]:
+                        continue
+                    k = idx[t, u]
+                    busy[t, u] = True
+                    fin[t, u] = k == nch[u] - 1
+                    if skip[u, k]:
+                        skipping[t, u] = True
+                        ue = 1 + T + t * L + u
+                        s1 = (now + 1) % span
+                        if not due[s1, ue]:
+                            due[s1, ue] = True
+                            cnt[s1] += 1
+                    else:
+                        merged = False
+                        for r in range(head, tail):
+                            if q_lane[r] == u and q_chunk[r] == k:
+                                q_who[r, t] = True
+                                merged = True
+                                break
+                        if not merged:
+                            q_lane[tail] = u
+                            q_chunk[tail] = k
+                            q_left[tail] = size[u, k]
+                            for t2 in range(T):
+                                q_who[tail, t2] = False
+                            q_who[tail, t] = True
+                            tail += 1
+                        s1 = (now + 1) % span
+                        if not due[s1, 0]:
+                            due[s1, 0] = True
+                            cnt[s1] += 1
+            else:  # ---- unit
+                t = (e - 1 - T) // L
+                u = (e - 1 - T) - t * L
+                ue = e
+                call = False
+                if skipping[t, u]:
+                    skipping[t, u] = False
+                    idx[t, u] += 1
+                    busy[t, u] = False
+                    call = True
+                    if fin[t, u]:
+                        delivered += nb
+                if ready[t, u] == now:
+                    ci = now + steps[t, u] * nb
+                    call_in[t, u] = ci
+                    s1 = ci % span
+                    if not due[s1, ue]:
+                        due[s1, ue] = True
+                        cnt[s1] += 1
+                    if fin[t, u]:
+                        cd = now + steps[t, u] + drain_per
+                        call_data[t, u] = cd
+                        left_entries[t, u] = nb
+                        s1 = cd % span
+                        if not due[s1, ue]:
+                            due[s1, ue] = True
+                            cnt[s1] += 1
+                if call_in[t, u] == now:
+                    call_in[t, u] = -1
+                    idx[t, u] += 1
+                    ready[t, u] = -1
+                    busy[t, u] = False
+                    call = True
+                if call:  # the unit calls its tile back
+                    if idx[t, u] >= nch[u]:
+                        reading[t, u] = False
+                    else:
+                        s1 = (now + 1) % span
+                        if not due[s1, 1 + t]:
+                            due[s1, 1 + t] = True
+                            cnt[s1] += 1
+                if call_data[t, u] == now:
+                    left_entries[t, u] -= 1
+                    if left_entries[t, u] > 0:
+                        cd = now + steps[t, u] + drain_per
+                        call_data[t, u] = cd
+                        s1 = cd % span
+                        if not due[s1, ue]:
+                            due[s1, ue] = True
+                            cnt[s1] += 1
+                    else:
+                        call_data[t, u] = -1
+                    delivered += 1
+            cnt[s] -= 1
+    return now

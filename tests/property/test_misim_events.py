@@ -36,3 +36,42 @@ def test_dadiannao_misim_equals_the_component_reference(C, H, K, stride, pad, M,
     assume(C * K * K % 256 == 0 or C * K * K % 256 >= 16)  # MIsim asserts on a chunk of < 16 values
     x = np.random.default_rng(seed).random((C, H, H))
     assert accelsim("dadiannao", x, M, K, stride, pad, "nnz") == layer_cycles(x, M, K, stride, pad, zf=0)
+
+
+def _key(rank, T=16, L=16):
+    def key(e):
+        return rank[0 if e[0] == "M" else (1 + e[1] if e[0] == "C" else 1 + T + e[1] * L + e[2])]
+    return key
+
+
+@settings(max_examples=15, deadline=None)
+@given(C=st.integers(1, 40), H=st.integers(2, 5), K=st.integers(1, 3), stride=st.integers(1, 2),
+       pad=st.integers(0, 1), M=st.sampled_from([16, 512]), density=st.sampled_from([0.2, 0.6, 1.0]),
+       cost=st.sampled_from(["nnz", "original"]), wake_seed=st.integers(0, 2**16), seed=st.integers(0, 2**16))
+def test_shuffled_wake_order_equals_the_reference_in_the_same_order(C, H, K, stride, pad, M, density, cost,
+                                                                    wake_seed, seed):
+    K = min(K, H + 2 * pad)
+    x = (np.random.default_rng(seed).random((C, H, H)) < density).astype(float)
+    spec = LayerSpec("l", "conv", 1, C, H, H, M, K, K, stride, pad)
+    lt = LayerTrace(spec, np.ones((M, C, K, K), np.float32), x[None].astype(np.float32))
+    arch = create("cnvlutin", None, timing_model="misim", misim_chunk_cost=cost, misim_wake_order="shuffled",
+                  misim_wake_seed=wake_seed)
+    rank = arch.config.misim_timing().wake_rank(16)
+    ref = layer_cycles(x, M, K, stride, pad, zf=1, original_size=cost == "original", order=_key(rank))
+    assert arch.simulate_layer(lt).cycles == ref
+
+
+@settings(max_examples=40, deadline=None)
+@given(L=st.integers(1, 16), T=st.integers(1, 16), chunks=st.integers(1, 4), nb=st.integers(1, 3),
+       seed=st.integers(0, 2**16))
+def test_component_walk_in_the_fixed_order_is_the_lockstep_kernel(L, T, chunks, nb, seed):
+    """Woken memory, tiles, units, the tiles stay in lockstep, and the walk of every component gives the
+    one-tile closed form (kernels/misim.py) on random chunk lists (0: an all-zero chunk)."""
+    from accelsim.kernels.misim import window_time
+    from accelsim.kernels.misim import wake_window
+    rng = np.random.default_rng(seed)
+    lat = rng.integers(0, 17, size=(L, chunks)).astype(np.int64)
+    nch = rng.integers(1, chunks + 1, size=L).astype(np.int64)
+    q = np.maximum(1, -(-lat // 32))
+    lock = window_time(lat, lat == 0, q, nch, nb, 1, 2, True, 8 * nb)
+    assert wake_window(lat, lat == 0, lat.copy(), nch, nb, T, 32, 2, 8, np.arange(1 + T + T * L)) == lock

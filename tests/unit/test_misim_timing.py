@@ -158,3 +158,36 @@ def test_misim_without_rules_equals_ideal(C, H, K, stride, pad, M, density, seed
     lt = layer(x, M=M, K=K, stride=stride, pad=pad)
     for arch in ("dadiannao", "cnvlutin"):
         assert misim(arch, lt, rules="none") == cycles(arch, lt)
+
+
+# ---- misim_wake_order: the order of the components woken in one cycle --------------------------------
+def test_wake_order_a_unit_woken_before_its_tile_gets_its_next_chunk_a_cycle_early():
+    """C=32 (2 channels per lane), 3x3 on 3x3: one window, lanes of 18 values = chunks of 16 + 2.  Lane 0
+    dense (16, 2 non-zeros), lane 1 with one zero in its first chunk (15, 2), lanes 2-15 empty (skip path).
+    Memory, tiles, units (the fixed order): the tiles issue at 1, the reads of lanes 0 and 1 are served at
+    2, NBins ready at 3; lane 1 frees itself at 3 + 15 = 18 and its tile wakes at 19, before lane 0 frees
+    itself (19), so lane 0's last chunk waits for the tile at 20: read at 21, NBin 22, 2 steps and the drain:
+    22 + 2 + 8 = 32.  Units before tiles: at 19 lane 0 frees itself first and the tile gives it its chunk at
+    once, with lane 1's: both read at 20, NBin 21, done 21 + 2 + 8 = 31."""
+    from accelsim.kernels.misim import wake_window
+    lat = np.zeros((16, 2), dtype=np.int64)
+    lat[0], lat[1] = (16, 2), (15, 2)
+    T, L = 16, 16
+    n = 1 + T + T * L
+    fixed = np.arange(n)
+    units_first = np.concatenate([[0], np.arange(1 + T * L, n), np.arange(1, 1 + T * L)])
+    args = (lat, lat == 0, lat.copy(), np.full(16, 2, dtype=np.int64), 1, T, 32, 2, 8)
+    assert wake_window(*args, fixed) == 32
+    assert wake_window(*args, units_first) == 31
+    x = np.zeros((32, 3, 3))
+    x[0:4] = 1
+    x[2, 0, 0] = 0
+    assert misim("cnvlutin", layer(x)) == 32  # the lockstep kernel: the fixed order
+
+
+def test_bad_wake_order_config():
+    with pytest.raises(ConfigError, match="misim_wake_order"):
+        create("cnvlutin", None, timing_model="misim", misim_wake_order="sorted")
+    with pytest.raises(ConfigError, match="lacks handoff"):
+        create("cnvlutin", None, timing_model="misim", misim_wake_order="shuffled",
+               misim_rules="window_pipeline,cm_ports,zero_chunk")
