@@ -90,7 +90,7 @@ class DaDianNaoConfig:
                                 "random order, as MIsim's Python set does by object address: "
                                 "accelerators/misim_timing.py)", default="fixed")
     misim_wake_seed: int = doc("timing_model misim, misim_wake_order shuffled: the seed of the wake order",
-                               default=0)
+                               unit="seed", default=0)
     cm_ports: int = doc("timing_model misim: central-memory ports (MIsim CM_nPorts: 2)", unit="ports", default=2)
     cm_port_bytes: int = doc("timing_model misim: values a port moves per cycle (MIsim CM_bytesCyclePort: 256 "
                              "with ZF=0, 32 with ZF=1)", unit="values/cycle", default=256)
