@@ -56,6 +56,59 @@ def _log_if_wide(ax: Any, values: Sequence[float], axis: str = "y") -> bool:
     return False
 
 
+def fit_titles(fig: Figure) -> None:
+    """Rewrap any axes title or suptitle that runs past the figure's edges (a long second line over
+    narrow axes, e.g. one trace with the legend beside it) so that every line stays inside the figure."""
+    renderer = fig.canvas.get_renderer()
+    for _ in range(3):  # a new layout moves the axes: check again
+        texts = [ax.title for ax in fig.axes if ax.get_title()]
+        if getattr(fig, "_suptitle", None) is not None:
+            texts.append(fig._suptitle)
+        changed = False
+        for t in texts:
+            box = t.get_window_extent(renderer)
+            centre = (box.x0 + box.x1) / 2
+            room = 2 * min(centre, fig.bbox.width - centre) - 8  # the title is centred: room on both sides
+            if box.width <= room or room <= 0:
+                continue
+            lines = t.get_text().split("\n")
+            chars = max(20, int(max(len(ln) for ln in lines) * room / box.width))
+            t.set_text("\n".join(w for ln in lines for w in _wrap(ln, chars)))
+            changed = True
+        if not changed:
+            return
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
+        if not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+            fig.tight_layout()
+
+
+def _wrap(line: str, chars: int) -> list[str]:
+    """``line`` in pieces of at most ``chars`` characters, broken after '; ' where it can, else at spaces."""
+    import textwrap
+    out: list[str] = []
+    for part in line.split("; "):
+        if out and len(out[-1]) + 2 + len(part) <= chars:
+            out[-1] += "; " + part
+        else:
+            if out:
+                out[-1] += ";"
+            out += textwrap.wrap(part, chars) or [""]
+    return out
+
+
+def _bar_values(ax: Any, containers: Sequence[Any], log: bool, most: int = 36) -> None:
+    """Each bar's value above it when there are few bars (a single trace, a few layers): on a log axis
+    the height of a short bar is hard to read."""
+    if not containers or sum(len(c) for c in containers) > most:
+        return
+    upright = sum(len(c) for c in containers) > 12  # narrow bars: labels turned, so neighbours never overlap
+    for c in containers:
+        ax.bar_label(c, labels=[f"{b.get_height():.2g}" if b.get_height() else "" for b in c], fontsize=6,
+                     padding=1, rotation=90 if upright else 0)
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi * (3.0 if upright else 1.6) if log else hi + (0.15 if upright else 0.08) * (hi - lo))
+
+
 def _legend_outside(ax: Any, **kw: Any) -> None:
     """Legend to the right of the axes: it never covers data."""
     ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), frameon=False, **{"fontsize": 7, **kw})
@@ -100,12 +153,14 @@ def fig_speedup(rows: Sequence[dict[str, Any]], baseline: str, per_layer: bool =
         width = min(14.0, max(8.0, 0.25 * len(xs) * max(1, len(archs)) + 3.5))
         fig, ax = plt.subplots(figsize=(width, 3.8))
         w = 0.8 / max(1, len(archs))
+        bars = []
         for i, a in enumerate(archs):
             vals = {key(r): r["speedup"] for r in sel if r["arch"] == a}
             lab = f"{a} ({_mhz(clocks[a])})" if differ else a
-            ax.bar([j + i * w for j in range(len(xs))], [vals.get(x, 0) for x in xs], w, label=lab)
+            bars.append(ax.bar([j + i * w for j in range(len(xs))], [vals.get(x, 0) for x in xs], w, label=lab))
         ax.axhline(1.0, color="k", lw=0.8)
         log = _log_if_wide(ax, [r["speedup"] for r in sel] + [1.0])
+        _bar_values(ax, bars, log)
         labels = [x + ("*" if (x in synth and not per_layer) else "") for x in xs]
         _xticks(ax, [j + w * (len(archs) - 1) / 2 for j in range(len(xs))], labels)
         ax.set_ylabel(f"speedup over {baseline}\n(time ratio{', log scale' if log else ''})")
@@ -131,14 +186,17 @@ def fig_energy_per_network(rows: Sequence[dict[str, Any]], baseline: str) -> Fig
         basis = {r["arch"]: str(r.get("energy_basis", "")) for r in sel}
         fig, ax = plt.subplots(figsize=(min(14.0, max(8.0, 0.25 * len(xs) * max(1, len(archs)) + 3.5)), 3.8))
         w = 0.8 / max(1, len(archs))
+        bars = []
         for i, a in enumerate(archs):
             vals = {trace_name(r): r["energy_reduction"] for r in sel if r["arch"] == a}
             mixed = basis[a].startswith("mixed:")
-            ax.bar([j + i * w for j in range(len(xs))], [vals.get(x, 0) for x in xs], w,
-                   label=a + (" (MIXED tables)" if mixed else ""), hatch="//" if mixed else None)
+            bars.append(ax.bar([j + i * w for j in range(len(xs))], [vals.get(x, 0) for x in xs], w,
+                               label=a + (" (MIXED tables)" if mixed else ""), hatch="//" if mixed else None))
         ax.axhline(1.0, color="k", lw=0.8)
         log = _log_if_wide(ax, [r["energy_reduction"] for r in sel] + [1.0])
+        _bar_values(ax, bars, log)
         _xticks(ax, [j + w * (len(archs) - 1) / 2 for j in range(len(xs))], xs)
+        ax.set_xlabel("trace")
         ax.set_ylabel(f"energy reduction over {baseline}\n(baseline energy / energy{', log' if log else ''})")
         bases = sorted(set(basis.values()))
         if any(b.startswith("mixed:") for b in bases):

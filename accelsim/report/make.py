@@ -18,6 +18,7 @@ from accelsim.report.load import load_csv, load_runs
 
 def _save(fig, out_dir: Path, name: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
+    F.fit_titles(fig)
     paths = []
     for ext in ("png", "pdf"):
         p = out_dir / f"{name}.{ext}"
