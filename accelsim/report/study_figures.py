@@ -30,35 +30,100 @@ def _figure(title: str, study: str = "", wide: bool = False):
     return fig, ax
 
 
+MARKERS = "osD^vP*Xh<>p"
+LINESTYLES = ("-", "--", "-.", ":")
+
+
+def _style(k: int) -> dict[str, Any]:
+    """Marker, dash and fill of the k-th line: no two of a figure's lines look alike, and hollow markers
+    let a line drawn on top of another show both."""
+    return dict(marker=MARKERS[k % len(MARKERS)], ls=LINESTYLES[k % len(LINESTYLES)], ms=5 + (k % 3),
+                mfc="none" if k % 2 else None, mew=1.2, lw=1.3)
+
+
+def _full_and_zoom(title: str, study: str):
+    """A figure of two panels: the whole accuracy range (left) and, right, a zoom on the band around the
+    dense accuracy where the lines crowd, in points relative to dense."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11.5, 4.6), dpi=110)
+    FigureCanvasAgg(fig)
+    full, zoom = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.15]})
+    fig.suptitle(f"{study} study: {title}", fontsize=10)
+    for ax in (full, zoom):
+        ax.grid(True, alpha=0.3)
+    return fig, full, zoom
+
+
+def _zoom_band(zoom: Any, deltas: list[float], floor: float = -10.0) -> None:
+    """y range of the zoom panel: every point within ``floor`` points of dense, plus a margin."""
+    inside = [d for d in deltas if d >= floor] or [0.0]
+    lo, hi = min(min(inside), -1.0), max(max(inside), 1.0)
+    zoom.set_ylim(lo - 0.08 * (hi - lo), hi + 0.08 * (hi - lo))
+    zoom.axhline(0.0, color="k", ls="--", lw=1)
+
+
 def fig_accuracy(rows: list[Row]):
     net = rows[0]["network"]
-    fig, ax = _figure(f"{net}: accuracy vs weight sparsity (digits data)", "accuracy")
+    fig, ax, zoom = _full_and_zoom(f"{net}: accuracy vs weight sparsity (digits data)", "accuracy")
     dense = [r for r in rows if r["method"] == "dense"]
+    base = dense[0]["accuracy"] * 100 if dense else None
     labels = {"none": "magnitude, no retrain", "direct": "direct (one-shot + retrain)",
               "iterative": "iterative (Han et al.)", "obd": "OBD + retrain", "global": "global magnitude + retrain",
               "lottery": "lottery ticket (rewind)", "filters": "L1 filters + retrain (x: weights gone)",
               "taylor": "Taylor channels + retrain (x: weights gone)", "energy": "energy-aware on SCNN"}
-    for method in dict.fromkeys(r["method"] for r in rows if r["method"] != "dense"):
-        pts = [(r["achieved"], r["accuracy"]) for r in rows if r["method"] == method]
-        k = list(labels).index(method) if method in labels else 0
-        ax.plot([p[0] * 100 for p in pts], [p[1] * 100 for p in pts], marker="osD^vP*Xh"[k % 9],
-                ls="-" if k < 5 else "--", label=labels.get(method, method))
-    if dense:
-        ax.axhline(dense[0]["accuracy"] * 100, color="k", ls="--", lw=1, label="dense")
+    methods = list(dict.fromkeys(r["method"] for r in rows if r["method"] != "dense"))
+    deltas = []
+    for method in methods:
+        pts = [(r["achieved"] * 100, r["accuracy"] * 100) for r in rows if r["method"] == method]
+        k = list(labels).index(method) if method in labels else len(labels) + methods.index(method)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=labels.get(method, method), **_style(k))
+        if base is not None:
+            dx = 0.25 * (methods.index(method) - (len(methods) - 1) / 2)  # side by side where points coincide
+            zoom.plot([p[0] + dx for p in pts], [p[1] - base for p in pts], **_style(k))
+            deltas += [p[1] - base for p in pts]
+    if base is not None:
+        ax.axhline(base, color="k", ls="--", lw=1, label=f"dense ({base:.1f}%)")
+        _zoom_band(zoom, deltas)
     ax.set_xlabel("weights pruned (%)")
     ax.set_ylabel("test accuracy (%)")
-    ax.legend(fontsize=8)
+    ax.set_title("all methods, full range", fontsize=9)
+    zoom.set_title("zoom: within 10 points of dense (lower points: left panel)", fontsize=9)
+    zoom.set_xlabel(f"weights pruned (%); methods offset by up to {0.125 * (len(methods) - 1):.1f} pt to stay apart")
+    zoom.set_ylabel("accuracy - dense accuracy (points)")
+    zoom.legend(*ax.get_legend_handles_labels(), loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
+                frameon=False)
+    fig.tight_layout()
     return fig
 
 
 def fig_sensitivity(rows: list[Row]):
-    fig, ax = _figure(f"{rows[0]['network']}: one layer pruned at a time, no retraining", "sensitivity")
-    for layer in dict.fromkeys(r["layer"] for r in rows):
-        pts = [(r["sparsity"], r["accuracy"]) for r in rows if r["layer"] == layer]
-        ax.plot([p[0] * 100 for p in pts], [p[1] * 100 for p in pts], "o-", label=str(layer))
+    net = rows[0]["network"]
+    fig, ax, zoom = _full_and_zoom(f"{net}: one layer pruned at a time, no retraining (digits data)",
+                                   "sensitivity")
+    layers = list(dict.fromkeys(str(r["layer"]) for r in rows))
+    base = next((r["accuracy"] * 100 for r in rows if not r["sparsity"]), None)
+    deltas = []
+    for k, layer in enumerate(layers):
+        pts = [(r["sparsity"] * 100, r["accuracy"] * 100) for r in rows if str(r["layer"]) == layer]
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=layer, **_style(k))
+        if base is not None:
+            dx = 0.4 * (k - (len(layers) - 1) / 2)
+            zoom.plot([p[0] + dx for p in pts], [p[1] - base for p in pts], **_style(k))
+            deltas += [p[1] - base for p in pts]
+    if base is not None:
+        ax.axhline(base, color="k", ls="--", lw=1, label=f"unpruned ({base:.1f}%)")
+        _zoom_band(zoom, deltas)
     ax.set_xlabel("weights pruned in the layer (%)")
     ax.set_ylabel("test accuracy (%)")
-    ax.legend(fontsize=8)
+    ax.set_title("every layer, full range", fontsize=9)
+    zoom.set_title("zoom: within 10 points of unpruned (lower points: left panel)", fontsize=9)
+    zoom.set_xlabel(f"weights pruned in the layer (%); layers offset by up to {0.2 * (len(layers) - 1):.1f} pt")
+    zoom.set_ylabel("accuracy - unpruned accuracy (points)")
+    zoom.legend(*ax.get_legend_handles_labels(), loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
+                frameon=False, title="layer", title_fontsize=8)
+    fig.tight_layout()
     return fig
 
 
