@@ -67,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="accelsim",
-        description="Cycle-level simulator of sparse DNN accelerators (Eyeriss, DaDianNao, Cnvlutin, UCNN) "
+        description="Cycle-level simulator of sparse DNN accelerators (DaDianNao, Cnvlutin, Eyeriss, UCNN, EIE, SCNN) "
                     "driven by the real weight and activation tensors of pruned networks.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"accelsim {__version__}")
