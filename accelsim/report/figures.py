@@ -403,9 +403,10 @@ def fig_ucnn(results: Sequence[NetworkResult], baseline: str = "eyeriss") -> Fig
             pts.sort()
             a1.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=f"G={g}")
             a2.plot([p[0] for p in pts], [p[2] for p in pts], "o-", label=f"G={g}")
-            if g == min(by_g):
+            if g == max(by_g):  # the scheme's name above the top line's point: nothing is drawn there
                 for p in pts:
-                    a1.annotate(p[3], (p[0], p[1]), fontsize=6, textcoords="offset points", xytext=(3, 3))
+                    a1.annotate(p[3], (p[0], p[1]), fontsize=8, textcoords="offset points", xytext=(0, 7),
+                                ha="center")
         for ax in (a1, a2):
             ax.set_xscale("log")
             ax.set_xlabel("unique non-zero weights U (MAC-weighted mean)")
