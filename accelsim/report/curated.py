@@ -6,7 +6,8 @@ has the same file name and subfolder as in the full set, so the short set is a s
 
 * ``speedup_per_network``: every design over the baseline, per trace (time ratios);
 * ``shared/energy_per_network``: energy reduction per trace on the shared price table (the only fair
-  basis across design families);
+  basis across design families); with ``--energy-basis shared`` (no shared/ folder: every run is on that
+  table) ``energy_per_network`` and the energy breakdown are drawn from the main results instead;
 * for one featured trace (the synthetic AlexNet when the demo ran it, else the first trace): speedup per
   layer, MAC classes, Eyeriss DRAM traffic with and without RLC, input compression, and energy by
   component on the shared table (``shared/energy_breakdown_<trace>``);
@@ -59,6 +60,12 @@ def make_demo_figures(results_dir: str | Path, out_dir: str | Path) -> list[Path
         if comp:
             written += _save(F.fig_compression(comp, net), od, f"compression_{_slug(net)}")
     shared = rd / "shared"
+    if not shared.is_dir():  # `demo --energy-basis shared` (or a single-table run): the energies are here
+        if rows and "energy_reduction" in rows[0] and not any(str(r.get("energy_basis", "")).startswith("mixed:")
+                                                              for r in rows):
+            written += _save(F.fig_energy_per_network(rows, baseline), od, "energy_per_network")
+            if runs:
+                written += _save(F.fig_energy_breakdown(runs, net), od, f"energy_breakdown_{_slug(net)}")
     if (shared / "compare.csv").exists():
         srows = load_csv(shared / "compare.csv")
         if srows and "energy_reduction" in srows[0]:
