@@ -251,7 +251,7 @@ def fig_energy_breakdown(results: Sequence[NetworkResult], network: str) -> Figu
             totals += [t * scale for t in tot]
             ticks += xs
             names += [r.arch] * len(layers)
-        ax2.set_xticks(ticks, names, rotation=90, fontsize=6)
+        ax2.set_xticks(ticks, names, rotation=90, fontsize=7)
         for j, n in enumerate(layers):
             ax.text(j + w * (len(runs) - 1) / 2, 1.03, str(n), ha="center", va="bottom", fontsize=8,
                     fontweight="bold")
@@ -311,7 +311,7 @@ def fig_macs(results: Sequence[NetworkResult], network: str) -> Figure:
                 bottom = [b + x for b, x in zip(bottom, v)]
             ticks += xs
             labels += [r.arch] * len(layers)
-        ax.set_xticks(ticks, labels, rotation=90, fontsize=6)
+        ax.set_xticks(ticks, labels, rotation=90, fontsize=7)
         for j, n in enumerate(layers):  # layer names above each group of bars
             ax.text(j + w * (len(runs) - 1) / 2, 1.03, str(n), ha="center", va="bottom", fontsize=8,
                     fontweight="bold")
