@@ -4,6 +4,7 @@ import json
 import math
 
 import numpy as np
+import pytest
 
 from accelsim.cli import main
 from accelsim.comparison import compare_rows, geomean_rows
@@ -134,3 +135,15 @@ def test_speedup_figure_says_time_ratio_names_clocks_and_uses_log_when_wide():
     assert "606 MHz" in ax.get_title() and any("200 MHz" in t.get_text() for t in ax.get_legend().get_texts())
     same = fig_speedup([r for r in rows if r["arch"] != "e"], "d")
     assert same.axes[0].get_yscale() == "linear" and "clocks differ" not in same.axes[0].get_title()
+
+
+@pytest.mark.slow
+def test_demo_all_draws_what_figures_draws(tmp_path, capsys):
+    """`demo --all` draws the full set: the same files as `accelsim figures` on its results folder."""
+    d = tiny_traces(tmp_path)
+    out = tmp_path / "demo"
+    assert main(["demo", "--traces", str(d), "--no-synthetic", "--out", str(out), "--all", "--quiet"]) == 0
+    assert main(["figures", "--results", str(out), "--out", str(tmp_path / "figs")]) == 0
+    got = {str(p.relative_to(out / "figures")) for p in (out / "figures").rglob("*") if p.is_file()}
+    want = {str(p.relative_to(tmp_path / "figs")) for p in (tmp_path / "figs").rglob("*") if p.is_file()}
+    assert got == want and "macs_net1.png" in got
