@@ -17,7 +17,7 @@
 6. copy the saved pruning-study results (studies/*.csv: accuracy vs pruning, sensitivity, model size,
    CPU time, near-zero threshold accuracy vs speedup, dynamic pruning level), made with PyTorch by
    `accelsim prune study NAME`, so their figures are drawn too (no torch needed here);
-7. draw the figures a paper would show (about a dozen, figures/*.png|pdf; accelsim/report/curated.py
+7. draw the 16 figures a paper would show (figures/*.png|pdf; accelsim/report/curated.py
    lists them); --all draws every figure instead (one of each kind per trace, 140+, several minutes), as
    `accelsim figures --results DIR --out DIR` does from the saved results at any time.
 """
