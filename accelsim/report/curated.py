@@ -1,7 +1,8 @@
 """The demo's short set of figures: the ones a paper would show, drawn from a demo results folder.
 
-``accelsim demo`` draws these by default (16 figures with the shipped data, PNG and PDF); ``accelsim demo --all`` and
-``accelsim figures --results DIR`` draw every figure (one of each kind per trace, 140+).  Each figure here
+``accelsim demo`` draws these by default (16 figures with the shipped data, PNG and PDF);
+``accelsim demo --all`` and ``accelsim figures --results DIR`` draw every figure (one of each kind per
+trace, 140+).  Each figure here
 has the same file name and subfolder as in the full set, so the short set is a subset of the full one:
 
 * ``speedup_per_network``: every design over the baseline, per trace (time ratios);
