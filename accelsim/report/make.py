@@ -13,12 +13,13 @@ import matplotlib.pyplot as plt
 from accelsim import atomic
 from accelsim.errors import FormatError
 from accelsim.report import figures as F
+from accelsim.report.layout import fit_titles
 from accelsim.report.load import load_csv, load_runs
 
 
 def _save(fig, out_dir: Path, name: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    F.fit_titles(fig)
+    fit_titles(fig)
     paths = []
     for ext in ("png", "pdf"):
         p = out_dir / f"{name}.{ext}"

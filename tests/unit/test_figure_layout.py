@@ -4,6 +4,7 @@ from pathlib import Path
 
 import accelsim
 from accelsim.report import figures as F
+from accelsim.report.layout import fit_titles
 from accelsim.report.load import load_csv
 from accelsim.report.study_figures import fig_accuracy, fig_sensitivity
 
@@ -24,7 +25,7 @@ def test_speedup_title_of_one_trace_with_a_wide_legend_fits_the_figure():
     fig = F.fig_speedup(rows, "dadiannao")
     ax = fig.axes[0]
     assert not _inside(fig, ax.title)  # the case that was cut off
-    F.fit_titles(fig)
+    fit_titles(fig)
     assert _inside(fig, ax.title)
     words = "clocks differ: dadiannao at 606 MHz, others as in the legend; speedup = ratio of times, not cycles".split()
     assert ax.get_title().split() == ("Speedup per network over dadiannao (time ratio, one group per trace)".split()
