@@ -172,6 +172,8 @@ def main(argv=None) -> int:
                          "canonical: the driver wakes them in a fixed order (memory, clusters, units)")
     ap.add_argument("--runs", type=int, default=1, help="MIsim runs per layer and design (its set order "
                     "follows object addresses, which address-space randomization changes between runs)")
+    ap.add_argument("--wake-seeds", type=int, default=5,
+                    help="accelsim Cnvlutin with misim_wake_order shuffled, seeds 0..N-1")
     ap.add_argument("--arch", default="dadiannao,cnvlutin", help="which of dadiannao,cnvlutin to run")
     ap.add_argument("--only", default="", help="run only cases whose name contains this")
     ap.add_argument("--timeout", type=float, default=3600)
@@ -209,8 +211,14 @@ def main(argv=None) -> int:
                 row[f"{arch}_accelsim_misim"] = accelsim_cycles(arch, x, M, K, s, p, timing_model="misim",
                                                                 misim_chunk_cost=args.chunk_cost)
                 row[f"{arch}_accelsim_ideal"] = accelsim_cycles(arch, x, M, K, s, p)
+                if arch == "cnvlutin":  # MIsim's set order modelled as seeded random wake orders
+                    row["cnvlutin_accelsim_misim_shuffled"] = [
+                        accelsim_cycles(arch, x, M, K, s, p, timing_model="misim", misim_chunk_cost=args.chunk_cost,
+                                        misim_wake_order="shuffled", misim_wake_seed=seed)
+                        for seed in range(args.wake_seeds)]
                 print(f"{name:42s} {arch:9s} MIsim ({args.order}) {runs} accelsim misim "
-                      f"{row[f'{arch}_accelsim_misim']} ideal {row[f'{arch}_accelsim_ideal']} "
+                      f"{row[f'{arch}_accelsim_misim']} shuffled {row.get(f'{arch}_accelsim_misim_shuffled', '-')} "
+                      f"ideal {row[f'{arch}_accelsim_ideal']} "
                       f"{row[f'{arch}_misim_peer_note']}", flush=True)
             row["dadiannao_dnnsim_rule"] = dnnsim_rule(x, M, K, s, p)
             rows.append(row)
