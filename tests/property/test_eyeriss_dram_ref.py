@@ -12,7 +12,7 @@ def _check(spec, density, seed, search):
     acc = create("eyeriss", rlc=False, mapping_search=search)
     try:
         plan = acc.plan(spec)
-    except ConfigError:  # the fixed rule refuses some layers (psums of one pass overflow the GLB): no traffic
+    except ConfigError:  # the fixed rule refuses a layer when one channel's rows and one filter's psums overflow the GLB
         assume(False)
     counts = acc.count(plan, make_trace(spec, density, seed))
     wb = acc.config.word_bits
