@@ -215,6 +215,7 @@ def plot(res: dict, path: str) -> None:
     x = np.arange(len(names))
     w = 0.8 / max(1, len(cols))
     timeout = res.get("timeout_seconds")
+    not_run: list[float] = []
     for ci, c in enumerate(cols):
         vals, hit = [], []
         for n in names:
@@ -227,8 +228,11 @@ def plot(res: dict, path: str) -> None:
             if h:
                 b.set_hatch("xx")
             if c != "synth" and np.isnan(v):
-                ax.text(b.get_x() + b.get_width() / 2, 1.2, "not run", rotation=90, ha="center", va="bottom",
-                        fontsize=6, color="0.4")
+                not_run.append(b.get_x() + b.get_width() / 2)
+    ax.set_yscale("log")
+    bottom = ax.get_ylim()[0]
+    for xc in not_run:
+        ax.text(xc, bottom * 1.15, "not run", rotation=90, ha="center", va="bottom", fontsize=6, color="0.4")
     before = res.get("before", {})
     labelled = False
     for ni, n in enumerate(names):
