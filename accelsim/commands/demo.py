@@ -18,7 +18,7 @@
    CPU time, near-zero threshold accuracy vs speedup, dynamic pruning level), made with PyTorch by
    `accelsim prune study NAME`, so their figures are drawn too (no torch needed here);
 7. draw the 16 figures a paper would show (figures/*.png|pdf; accelsim/report/curated.py
-   lists them); --all draws every figure instead (one of each kind per trace, 140+, several minutes), as
+   lists them); --all draws every figure instead (one of each kind per trace, 170 with the shipped data, several minutes), as
    `accelsim figures --results DIR --out DIR` does from the saved results at any time.
 """
 from __future__ import annotations
