@@ -18,8 +18,8 @@
    CPU time, near-zero threshold accuracy vs speedup, dynamic pruning level), made with PyTorch by
    `accelsim prune study NAME`, so their figures are drawn too (no torch needed here);
 7. draw the 16 figures a paper would show (figures/*.png|pdf; accelsim/report/curated.py
-   lists them); --all draws every figure instead (one of each kind per trace, 170 with the shipped data, several minutes), as
-   `accelsim figures --results DIR --out DIR` does from the saved results at any time.
+   lists them); --all draws every figure instead (one of each kind per trace: about 170 with the shipped
+   data, several minutes), as `accelsim figures --results DIR --out DIR` does from the saved results.
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "run of every design on the shared-45nm table (shared/) for the cross-family lines; "
                         "shared: price every run by shared-45nm only")
     p.add_argument("--all", action="store_true", dest="all_figures",
-                   help="draw every figure (one of each kind per trace and study, 140+; several minutes) "
+                   help="draw every figure (one of each kind per trace and study, about 170; several minutes) "
                         "instead of the short set a paper would show")
     p.add_argument("--quiet", action="store_true", help="no progress or tables; one line saying where the results went")
     p.set_defaults(func=run)
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
     for p in pngs:
         say(f"  {p.relative_to(out / 'figures')}")
     if not args.all_figures:
-        say(f"every figure (one of each kind per trace, 140+): accelsim figures --results {out} "
+        say(f"every figure (one of each kind per trace, about 170): accelsim figures --results {out} "
             f"--out {out / 'figures_all'}  (or accelsim demo --all)")
     say(f"done in {time.monotonic() - t0:.1f} s")
     return 0
