@@ -2,7 +2,7 @@
 
 ``accelsim demo`` draws these by default (16 figures with the shipped data, PNG and PDF);
 ``accelsim demo --all`` and ``accelsim figures --results DIR`` draw every figure (one of each kind per
-trace, 140+).  Each figure here
+trace, about 170).  Each figure here
 has the same file name and subfolder as in the full set, so the short set is a subset of the full one:
 
 * ``speedup_per_network``: every design over the baseline, per trace (time ratios);
