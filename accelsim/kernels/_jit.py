@@ -14,21 +14,66 @@ importing ``scipy.linalg`` (about 0.12 s), only to pick the inner product of ``n
 (``_HAVE_BLAS``) from whether scipy is installed, which is what the check would have found; the functions
 that really call BLAS (``np.dot`` ...) still import scipy when they are compiled.  accelsim's kernels use
 no BLAS.
+
+Stale caches: numba keys a cached kernel on the stamp of the file that defines it only, so a kernel that
+calls a kernel of another file (``eyeriss`` -> ``rlc``, ``ucnn`` -> ``fixed``) would keep its old machine
+code after an edit of the callee.  :func:`drop_stale_cache` therefore keeps a digest of every kernel
+source beside numba's cache files and deletes those files when any kernel source has changed.
 """
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
+import os
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 _NUMBA: Any = None
+_STAMP = "accelsim-kernels.digest"
+
+
+def sources_digest(kernel_dir: Path) -> str:
+    """SHA-256 over the names and contents of the ``*.py`` files of ``kernel_dir``."""
+    h = hashlib.sha256()
+    for f in sorted(kernel_dir.glob("*.py")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def drop_stale_cache(kernel_dir: Path) -> bool:
+    """Delete numba's cache files in ``kernel_dir/__pycache__`` if any kernel source changed since they were
+    written (see the module docstring); returns whether files were deleted.  A folder that cannot be
+    written (an installed package: numba then caches elsewhere, and a reinstall restamps every file) is
+    left alone."""
+    cache = kernel_dir / "__pycache__"
+    digest = sources_digest(kernel_dir)
+    marker = cache / _STAMP
+    try:
+        if marker.read_text() == digest:
+            return False
+    except OSError:
+        pass
+    dropped = False
+    try:
+        for f in list(cache.glob("*.nbi")) + list(cache.glob("*.nbc")):
+            f.unlink(missing_ok=True)
+            dropped = True
+        cache.mkdir(exist_ok=True)
+        tmp = cache / f"{_STAMP}.{os.getpid()}.tmp"
+        tmp.write_text(digest)
+        os.replace(tmp, marker)
+    except OSError:
+        pass
+    return dropped
 
 
 def numba_module() -> Any:
     """numba, imported once, with its CPU target's BLAS probe deferred (see the module docstring)."""
     global _NUMBA
     if _NUMBA is None:
+        drop_stale_cache(Path(__file__).resolve().parent)
         import numba
         if "numba.np.arraymath" not in sys.modules:
             key = "scipy.linalg"
