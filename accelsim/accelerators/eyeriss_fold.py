@@ -110,7 +110,9 @@ def part_trace(layer: LayerTrace, p: FoldPart, outputs: np.ndarray) -> LayerTrac
     if p.rows.b == p.rows.a or p.cols.b == p.cols.a:
         xs = np.zeros_like(xs)
     w = layer.weights_mcrs()[:, :, p.rows.k0:p.rows.k1, p.cols.k0:p.cols.k1]
-    return LayerTrace(p.spec, np.ascontiguousarray(w), np.ascontiguousarray(xs), outputs=outputs)
+    # a part of the network's first layer reads the network's input too (read raw: raw_first_input)
+    return LayerTrace(p.spec, np.ascontiguousarray(w), np.ascontiguousarray(xs), outputs=outputs,
+                      network_input=layer.network_input)
 
 
 def merge_counts(fm: FoldedMapping, parts: list[LayerCounts], word_bits: int) -> LayerCounts:
