@@ -12,7 +12,8 @@ mapping; the papers run no such layer).
 * Cost of folding, all counted: each part reads its ifmap window from DRAM (the rows the parts share are
   read once per part) and its slice of the filters; between parts the partial sums go to DRAM and come
   back uncompressed (16-bit words, N*M*E*F per fold boundary each way), with one add, one GLB read and
-  one GLB write per output value and boundary.  The last part writes the ofmap as usual.
+  one GLB write per output value and boundary.  The last part writes the ofmap as usual.  A part of the
+  network's first layer reads the network's input, raw like the layer's (``raw_first_input``).
 * Dense MACs are the sum of the parts' (N*M*E*F*Cg*R*S); gating counts the zero inputs of each part.
 """
 from __future__ import annotations

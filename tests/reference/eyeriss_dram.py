@@ -1,7 +1,12 @@
-"""Slow reference for Eyeriss's DRAM traffic (uncompressed words), by walking the passes with explicit GLB
-residency.  Written from the documented meaning of a mapping (eyeriss_mapping.py module docstring, the
-Eyeriss module docstring's DRAM bullet); it does not call the model's counting code (``place_tiles``,
-``_ifmap_bits``, ``RsMapping``'s derived block properties or ``accelsim.geometry``).
+"""Slow reference for Eyeriss's DRAM traffic, by walking the passes with explicit GLB residency:
+uncompressed words (:func:`reference_dram_words`), bits with RLC-compressed fmaps
+(:func:`reference_dram_bits`, stream sizes counted here from the run/level definition) and folded layers
+(:func:`reference_folded_dram_bits`, parts derived here from the fold's definition).
+
+Written from the documented meaning of a mapping (eyeriss_mapping.py module docstring, the Eyeriss module
+docstring's DRAM and RLC paragraphs, eyeriss_fold.py's docstring); it does not call the model's counting
+code (``place_tiles``, ``_ifmap_bits``, ``RsMapping``'s derived block properties, ``accelsim.geometry``,
+``eyeriss_fold``) nor any RLC code of accelsim.
 
 It reads from the mapping only its chosen numbers: width, strips, split, t, r, u, p, q, nb, gs, order,
 ifmap/filter hold levels and filters_resident.  Everything else is recomputed here:
