@@ -77,14 +77,14 @@ def test_rlc_medium_conv_dram_bits_equal_reference(case, f):
 
 @st.composite
 def folded_layer(draw):
-    """Filters of 13-16 rows and/or columns (2 parts per folded axis), small fmaps, padding <= 1."""
+    """Filters of 13-16 rows and/or columns (2 parts per folded axis), fmaps up to 36 rows, padding <= 1."""
     R = draw(st.integers(1, 16))
     S = draw(st.integers(13 if R <= 12 else 1, 16))
     if draw(st.booleans()):
         R, S = S, R
     stride = draw(st.integers(1, 2))
     pad = draw(st.integers(0, 1))
-    H = draw(st.integers(max(1, R - 2 * pad), R + 4))
+    H = draw(st.integers(max(1, R - 2 * pad), R + 20))   # up to E = 21: strip-mined parts
     W = draw(st.integers(max(1, S - 2 * pad), S + 4))
     groups = draw(st.sampled_from([1, 1, 2]))
     spec = LayerSpec("fold", "conv", draw(st.integers(1, 2)), groups * draw(st.integers(1, 3)), H, W,
