@@ -33,36 +33,59 @@ def _f(v: Any) -> float:
         return float("nan")
 
 
+MARKERS = "osD^vP*X"
+DASHES = ("-", "--", "-.", ":")
+
+
+def _style(k: int) -> dict[str, Any]:
+    """The k-th network's line: its own marker and dash, every other one hollow, so lines drawn on top of
+    one another all stay visible."""
+    return dict(marker=MARKERS[k % len(MARKERS)], ls=DASHES[k % len(DASHES)], ms=4 + (k % 3),
+                mfc="none" if k % 2 else None, mew=1.1, lw=1.2, color=f"C{k}")
+
+
 def fig_memory(rows: list[Row]):
-    """Left: accuracy along the iterative-pruning ladder; right: storage saving (CSR) at iso-accuracy."""
-    fig, axes = _fig(11.5, 4.4, 1, 2)
-    ax1, ax2 = axes[0]
+    """Left: accuracy along the iterative-pruning ladder; middle: its last steps, where the networks part;
+    right: storage saving (CSR) at iso-accuracy."""
+    fig, axes = _fig(14.5, 4.6, 1, 3)
+    ax1, axz, ax2 = axes[0]
     nets = _nets(rows)
-    for net in nets:
+    zoom_lo = 80.0
+    for k, net in enumerate(nets):
         lad = sorted((r for r in rows if str(r["network"]) == net and r["row"] == "ladder"),
                      key=lambda r: _f(r["sparsity"]))
-        ax1.plot([_f(r["sparsity"]) * 100 for r in lad], [_f(r["accuracy"]) * 100 for r in lad], "o-", ms=3,
-                 label=net)
+        xs, ys = [_f(r["sparsity"]) * 100 for r in lad], [_f(r["accuracy"]) * 100 for r in lad]
+        ax1.plot(xs, ys, label=net, **_style(k))
+        dx = 0.15 * (k - (len(nets) - 1) / 2)  # side by side where networks' points coincide
+        axz.plot([x + dx for x in xs], ys, **_style(k))
     ax1.set_xlabel("weights pruned (%), iterative prune-and-retrain")
     ax1.set_ylabel("test accuracy (%)")
     ax1.set_title("accuracy along the pruning ladder", fontsize=10)
-    ax1.legend(fontsize=8, loc="lower left")
+    ax1.legend(fontsize=8, loc="lower left", title="network", title_fontsize=8)
+    ax1.axvspan(zoom_lo, 100, color="0.92", zorder=0)
+    axz.set_xlim(zoom_lo - 1, 100)
+    axz.set_ylim(88, 100)
+    axz.set_xlabel(f"weights pruned (%); networks offset by up to {0.15 * (len(nets) - 1) / 2:.1f} pt")
+    axz.set_ylabel("test accuracy (%)")
+    axz.set_title(f"zoom: {zoom_lo:g}-100% pruned, accuracy above 88%", fontsize=10)
     tols = sorted({_f(r["tolerance"]) for r in rows if r["row"] == "iso"})
     width = 0.8 / max(1, len(tols))
+    hatches = ("", "//", "..", "xx")
     for j, tol in enumerate(tols):
         vals = []
         for net in nets:
             iso = [r for r in rows if str(r["network"]) == net and r["row"] == "iso" and _f(r["tolerance"]) == tol]
             vals.append(_f(iso[0]["saving_csr"]) * 100 if iso else float("nan"))
         xs = [i + (j - (len(tols) - 1) / 2) * width for i in range(len(nets))]
-        ax2.bar(xs, vals, width, label=f"within {tol * 100:g} pt of dense")
+        ax2.bar(xs, vals, width, label=f"within {tol * 100:g} pt of dense", hatch=hatches[j % len(hatches)],
+                edgecolor="white")
     lo, hi, mean = SEED_CLAIM
     ax2.axhspan(lo * 100, hi * 100, color="0.85", zorder=0, label="seeds' reported range (38-79%)")
     ax2.axhline(mean * 100, color="k", ls="--", lw=1, label="seeds' mean (61%)")
     ax2.set_xticks(range(len(nets)))
     ax2.set_xticklabels(nets)
     ax2.set_ylim(0, 100)
-    ax2.set_ylabel("weight storage saved vs dense 16-bit (%), CSR")
+    ax2.set_ylabel("weight storage saved vs dense\n16-bit, CSR (%)")
     ax2.set_title("memory saving at iso-accuracy", fontsize=10)
     ax2.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.suptitle("Memory savings at iso-accuracy (sklearn digits stand-ins, not MNIST/CIFAR-10)", fontsize=10)
@@ -70,29 +93,36 @@ def fig_memory(rows: list[Row]):
 
 
 def fig_effort(rows: list[Row]):
-    """Retraining epochs back to iso-accuracy vs sparsity; one-shot solid, iterative dashed; x = not reached."""
-    fig, axes = _fig(7.5, 4.6)
-    ax = axes[0][0]
-    colors = {}
-    for net in _nets(rows):
-        for method, ls in (("one-shot", "-"), ("iterative", "--")):
+    """Retraining epochs back to iso-accuracy vs sparsity, a panel per network (small multiples, so no
+    network's lines hide another's); one-shot solid, iterative dashed; x = not reached."""
+    nets = _nets(rows) or [""]
+    fig, axes = _fig(2.6 * len(nets) + 1.2, 4.2, 1, len(nets), sharey=True)
+    styles = (("one-shot", dict(ls="-", marker="o", color="C0")),
+              ("iterative", dict(ls="--", marker="s", mfc="none", color="C1")))
+    for ax, net in zip(axes[0], nets):
+        for method, st in styles:
             pts = sorted((r for r in rows if str(r["network"]) == net and r["method"] == method),
                          key=lambda r: _f(r["sparsity"]))
             if not pts:
                 continue
-            kw = {"color": colors[net]} if net in colors else {}
-            line, = ax.plot([_f(r["sparsity"]) * 100 for r in pts], [_f(r["retrain_epochs"]) for r in pts], ls,
-                            marker="o", ms=3, label=f"{net} {method}", **kw)
-            colors[net] = line.get_color()
+            ax.plot([_f(r["sparsity"]) * 100 for r in pts], [_f(r["retrain_epochs"]) for r in pts], ms=4,
+                    mew=1.1, label=method, **st)
             miss = [r for r in pts if str(r["reached"]) not in ("True", "true", "1")]
             ax.plot([_f(r["sparsity"]) * 100 for r in miss], [_f(r["retrain_epochs"]) for r in miss], "x",
-                    color=colors[net], ms=8, mew=2)
+                    color=st["color"], ms=9, mew=2, label=f"{method}: never reached (capped)")
+        ax.set_title(net, fontsize=10)
+        ax.set_xlabel("weights pruned (%)")
     tol = _f(rows[0]["tolerance"]) * 100 if rows else float("nan")
-    ax.set_xlabel("weights pruned (%)")
-    ax.set_ylabel("retraining epochs to iso-accuracy")
-    ax.set_title(f"Training effort: epochs until within {tol:g} pt of dense (x: never, capped)\n"
-                 "solid: one-shot prune then retrain; dashed: iterative (3 rounds)", fontsize=10)
-    ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0), handlelength=3.5)
+    axes[0][0].set_ylabel("retraining epochs to iso-accuracy")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    for ax in axes[0][1:]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    axes[0][0].legend(handles, labels, fontsize=7, loc="upper left")  # the first panel's empty corner
+    fig.suptitle(f"Training effort: retraining epochs until within {tol:g} pt of dense accuracy "
+                 "(one-shot prune then retrain vs iterative, 3 rounds)", fontsize=10)
     return fig
 
 
