@@ -176,9 +176,11 @@ def fig_hardware(rows: list[Row]):
     for c, d in enumerate(designs):
         for k, net in enumerate(nets):
             rs = [r for r in rows if str(r["design"]) == d and str(r["network"]) == net]
-            xs = [labels.index(_variant_label(r)) for r in rs]
-            axes[0][c].plot(xs, [_f(r["speedup"]) for r in rs], markers[k % len(markers)], ms=4, label=net)
-            axes[1][c].plot(xs, [_f(r["energy_ratio"]) for r in rs], markers[k % len(markers)], ms=4, label=net)
+            dx = 0.14 * (k - (len(nets) - 1) / 2)  # networks side by side: equal ratios (often 1.0) stay apart
+            xs = [labels.index(_variant_label(r)) + dx for r in rs]
+            kw = dict(ms=4, mew=1.0, mfc="none" if k % 2 else None, color=f"C{k}", label=net)
+            axes[0][c].plot(xs, [_f(r["speedup"]) for r in rs], markers[k % len(markers)], **kw)
+            axes[1][c].plot(xs, [_f(r["energy_ratio"]) for r in rs], markers[k % len(markers)], **kw)
         for row, name in ((0, "speedup (time ratio)"), (1, "energy / dense")):
             ax = axes[row][c]
             ax.set_yscale("log")  # shared per row, so the designs compare at a glance
@@ -191,7 +193,8 @@ def fig_hardware(rows: list[Row]):
             if c == 0:
                 ax.set_ylabel(name + " vs dense,\nsame design, clock, table")
         axes[0][c].set_title(d, fontsize=10)
-    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), title="network")
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), title="network\n(side by\nside)",
+                       title_fontsize=7)
     fig.suptitle("What each kind of pruning buys on each design (real digits-trained traces; "
                  "unstructured weights, filters, quantized weights, near-zero activations)", fontsize=10)
     return fig

@@ -148,16 +148,23 @@ def fig_size(rows: list[Row]):
 
 
 def fig_cputime(rows: list[Row]):
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
     fig, ax = _figure(f"{rows[0]['network']}: CPU time, dense kernels / torch.sparse CSR (1 thread)", "cputime")
-    for layer in dict.fromkeys(r["layer"] for r in rows):
+    for k, layer in enumerate(dict.fromkeys(r["layer"] for r in rows)):
         pts = [(r["sparsity"], r["speedup"]) for r in rows if r["layer"] == layer]
-        ax.plot([p[0] * 100 for p in pts], [p[1] for p in pts], "o-", label=str(layer))
+        ax.plot([p[0] * 100 for p in pts], [p[1] for p in pts], label=str(layer), **_style(k))
     ax.axhline(1.0, color="k", lw=1)
-    ax.text(0.01, 0.02, "below 1: sparse is slower than dense", transform=ax.transAxes, fontsize=8)
+    ax.text(0.3, 0.97, "above 1: sparse faster\nbelow 1: sparse slower", transform=ax.transAxes, fontsize=8,
+            va="top")
     ax.set_xlabel("weights pruned (%)")
-    ax.set_ylabel("speedup of sparse over dense\n(CPU time ratio, log)")
+    ax.set_ylabel("speedup of sparse over dense\n(CPU time ratio, x, log)")
     ax.set_yscale("log")
-    ax.legend(fontsize=8)
+    ax.yaxis.set_major_formatter(ScalarFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    lo, hi = ax.get_ylim()
+    ax.set_yticks([t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if lo <= t <= hi])
+    ax.legend(fontsize=8, title="layer", title_fontsize=8, loc="upper left")
     return fig
 
 
@@ -172,7 +179,8 @@ def fig_threshold(rows: list[Row]):
     placed: list[tuple[float, float]] = []  # label positions as fractions of the data range
     for k, net in enumerate(nets):
         pts = [r for r in rows if str(r["net"]) == net]
-        ax.plot([r["speedup"] for r in pts], [r["accuracy"] * 100 for r in pts], "o-", label=net)
+        ax.plot([r["speedup"] for r in pts], [r["accuracy"] * 100 for r in pts], label=net,
+                **{**_style(k), "color": f"C{k}"})
         dy = 6 if k % 2 == 0 else -12  # one net's labels above its points, the next one's below
         for r in pts:
             fx, fy = (r["speedup"] - x0) / xr, (r["accuracy"] - y0) / yr + (0.04 if dy > 0 else -0.06)
@@ -192,19 +200,21 @@ def fig_threshold(rows: list[Row]):
 def fig_dynamic(rows: list[Row]):
     r0 = rows[0]
     fig, ax = _figure(f"{r0['net']}: dynamic pruning level, Eyeriss energy (table eyeriss-45nm)\n"
-                      f"({r0['method']} pruning {r0['mild_level']:g} / {r0['aggressive_level']:g}; "
-                      "sklearn digits, not CIFAR-10)", "dynamic")
-    for system, style in (("learned selector", "o-"), ("confidence baseline", "s--")):
+                      f"{r0['method']} pruning, mild {r0['mild_level']:g} / aggressive {r0['aggressive_level']:g}; "
+                      "sklearn digits, not CIFAR-10", "dynamic", wide=True)
+    for system, style in (("learned selector", dict(marker="o", ls="-", ms=4, color="C0")),
+                          ("confidence baseline", dict(marker="s", ls="--", ms=6, mfc="none", color="C1"))):
         pts = sorted((r for r in rows if r["system"] == system), key=lambda r: r["energy_pj"])
-        ax.plot([r["energy_vs_mild"] for r in pts], [r["accuracy"] * 100 for r in pts], style, ms=3,
-                label=system)
-    for name, mk in (("dense alone", "k*"), ("mild alone", "gD"), ("aggressive alone", "rv")):
+        ax.plot([r["energy_vs_mild"] for r in pts], [r["accuracy"] * 100 for r in pts], label=system, **style)
+    for name, mk in (("dense alone", dict(marker="*", color="k")), ("mild alone", dict(marker="D", color="g")),
+                     ("aggressive alone", dict(marker="v", color="r"))):
         for r in rows:
             if r["system"] == name:
-                ax.plot([r["energy_vs_mild"]], [r["accuracy"] * 100], mk, ms=9, label=name)
-    ax.set_xlabel("Eyeriss energy per image / mild network alone")
+                ax.plot([r["energy_vs_mild"]], [r["accuracy"] * 100], ls="none", ms=10, mfc="none", mew=2,
+                        label=name, zorder=5, **mk)
+    ax.set_xlabel("Eyeriss energy per image / the mild network's alone (ratio, x)")
     ax.set_ylabel("test accuracy (%)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="center right")
     return fig
 
 
