@@ -144,7 +144,7 @@ def fig_synapses(rows: list[Row]):
         ax.set_xticks(range(len(layers)))
         ax.set_xticklabels(layers, rotation=45, ha="right", fontsize=8)
         ax.set_title(net, fontsize=10)
-        ax.set_ylim(0, 100)
+        ax.set_ylim(0, 106)  # a layer left whole (100%) stays clear of the frame
     axes[0][0].set_ylabel("weights surviving in the layer (%)")
     axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), title="method")
     fig.suptitle("Where the surviving synapses are (unstructured: 90% of all weights pruned; "
