@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from itertools import product
 
+import numpy as np
+
 
 def _cdiv(a: int, b: int) -> int:
     return -(-a // b)
@@ -218,13 +220,14 @@ def fold_chunks(kernel: int, limit: int) -> list[tuple[int, int]]:
 
 
 def _window(k0, k1, n_in, n_out, stride, dil, pad_lo):
-    """The real input positions [a, b) taps [k0, k1) read for n_out outputs, and the part's padding."""
+    """The real input positions [a, b) taps [k0, k1) read for n_out outputs, the part's padding, and the
+    window's padded span.  a == b: the part reads only padding (its span lies wholly in the layer's padding)."""
     first = k0 * dil - pad_lo                      # input position (may be negative: padding) of tap k0
     span = (n_out - 1) * stride + (k1 - k0 - 1) * dil + 1
     a, b = max(0, first), min(n_in, first + span)
     if b <= a:
-        raise NotImplementedError("a part that reads only padding is not covered by this reference")
-    return a, b, a - first, first + span - b
+        return a, a, None, None, span
+    return a, b, a - first, first + span - b, span
 
 
 def reference_folded_dram_bits(spec, plan, x, y, *, word_bits: int, rlc: bool, raw_input: bool,
@@ -232,25 +235,38 @@ def reference_folded_dram_bits(spec, plan, x, y, *, word_bits: int, rlc: bool, r
     """DRAM bits of a folded layer: the parts (i, j) of filter rows x columns run in turn, each an ordinary
     layer reading its input window and its filter slice; between parts the N*M*E*F psums go to DRAM and
     come back uncompressed (psum_spills); only the last part writes the ofmap.  The parts' mappings are
-    the plan's; their layer shapes are derived here and checked against the plan's."""
+    the plan's; their layer shapes are derived here and checked against the plan's.
+
+    A part whose window on an axis lies wholly in the layer's padding has no real input there: it stands one
+    zero position in for it (eyeriss_fold.py's docstring), the rest of its span padding.  Where in the span
+    that position sits is the plan's (checked only to be inside the span); the part's DRAM bits are then
+    counted here like any other part's, on an all-zero input."""
     from accelsim.trace import LayerSpec
     E, F = y.shape[2], y.shape[3]
     parts = [(rc, cc) for rc in fold_chunks(spec.R, rows) for cc in fold_chunks(spec.S, spad)]
     assert len(parts) == len(plan.parts), (len(parts), len(plan.parts))
     total = {"weights": 0, "ifmaps": 0, "ofmaps": 0, "psum_spills": 0}
+    pads = lambda t: (t.pad_top, t.pad_bottom, t.pad_left, t.pad_right)  # noqa: E731
     for i, ((r0, r1), (s0, s1)) in enumerate(parts):
-        a, b, pt, pb = _window(r0, r1, spec.H, E, spec.stride_h, spec.dilation_h, spec.pad_top)
-        c, d, pl, pr = _window(s0, s1, spec.W, F, spec.stride_w, spec.dilation_w, spec.pad_left)
+        mine = plan.parts[i].mapping
+        got = mine.spec
+        a, b, pt, pb, hspan = _window(r0, r1, spec.H, E, spec.stride_h, spec.dilation_h, spec.pad_top)
+        c, d, pl, pr, wspan = _window(s0, s1, spec.W, F, spec.stride_w, spec.dilation_w, spec.pad_left)
+        xs = x[:, :, a:b, c:d]
+        if pt is None or pl is None:               # only padding on an axis: one zero position stands in
+            if pt is None:
+                assert got.H == 1 and got.pad_top + got.pad_bottom == hspan - 1, (i, got, hspan)
+                b, pt, pb = a + 1, got.pad_top, got.pad_bottom
+            if pl is None:
+                assert got.W == 1 and got.pad_left + got.pad_right == wspan - 1, (i, got, wspan)
+                d, pl, pr = c + 1, got.pad_left, got.pad_right
+            xs = np.zeros((x.shape[0], x.shape[1], b - a, d - c), x.dtype)
         sub = LayerSpec("part", "conv", spec.N, spec.C, b - a, d - c, spec.M, r1 - r0, s1 - s0,
                         groups=spec.groups, stride=(spec.stride_h, spec.stride_w),
                         dilation=(spec.dilation_h, spec.dilation_w), padding=(pt, pb, pl, pr))
-        mine = plan.parts[i].mapping
-        got = mine.spec
-        pads = lambda t: (t.pad_top, t.pad_bottom, t.pad_left, t.pad_right)  # noqa: E731
         assert (got.H, got.W, got.R, got.S, pads(got), got.E, got.F) == (
             sub.H, sub.W, sub.R, sub.S, pads(sub), E, F), (i, got, sub)
-        bits = reference_dram_bits(sub, mine, x[:, :, a:b, c:d], y, word_bits=word_bits, rlc=rlc,
-                                   raw_input=raw_input)
+        bits = reference_dram_bits(sub, mine, xs, y, word_bits=word_bits, rlc=rlc, raw_input=raw_input)
         total["weights"] += bits["weights"]
         total["ifmaps"] += bits["ifmaps"]
         if i == len(parts) - 1:
