@@ -13,7 +13,7 @@ one entry per cycle (codebook lookup, multiply, accumulate into its destination 
 Each PE has an activation queue (depth 8, the paper's choice from its Fig. 8) so a PE with many entries
 in one column can catch up on later, lighter ones; the broadcast stops while any queue is full.  With
 depth 0 every column costs its slowest PE.  The kernel (:mod:`accelsim.kernels.eie`) steps this exactly
-per column; ``queue_stall_cycles`` counts cycles the broadcast was held, ``load_efficiency`` is busy
+per column (one pass over the broadcasts, every PE in the inner loop); ``queue_stall_cycles`` counts cycles the broadcast was held, ``load_efficiency`` is busy
 PE-cycles over PE-cycles (the paper's 1 - bubbles / total).
 
 Assumptions (each a config field):
@@ -27,8 +27,9 @@ Assumptions (each a config field):
   evaluation keeps every benchmark on chip).  Pointers are assumed to fit their SRAM (VGG-16 fc6 needs
   25089 x 16 bits = 49 KB per PE against the published 32 KB; the paper does not say how it splits);  activations live in the PEs' register files (no DRAM traffic);
 * conv layers are lowered to one matrix-vector product per output position (n, e, f) and group, on the
-  group's Mg x Cg*R*S filter matrix and the window's input patch (:mod:`accelsim.accelerators.lowering`);
-  padding positions are zero activations, skipped like any zero.  EIE was built and evaluated for FC
+  group's Mg x Cg*R*S filter matrix and the window's input patch, columns ordered (c, r, s); the kernel
+  (:func:`accelsim.kernels.eie.eie_conv_kernel`) reads each window from the padded input, so the lowered
+  matrix is never built; padding positions are zero activations, skipped like any zero.  EIE was built and evaluated for FC
   layers only, so conv results are accelsim's extension;
 * ``dense: true`` is the dense reference on the same 64 PEs: every weight stored (no relative indices
   needed, one entry per row), every activation broadcast;  it gives the "speedup over dense" of a layer.
@@ -44,13 +45,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim import fixedpoint
-from accelsim.accelerators.base import Accelerator, LayerCounts, ceil_div
-from accelsim.accelerators.lowering import patch_mask, weight_matrix
+from accelsim.accelerators.base import Accelerator, LayerCounts
 from accelsim.accelerators.registry import register
-from accelsim.compression.zero_run import zero_run_entries
 from accelsim.config import doc, require
 from accelsim.counts import ActionCounts
-from accelsim.kernels.eie import eie_matvecs
+from accelsim.geometry import geometry
+from accelsim.kernels.eie import cost_dtype, eie_conv_kernel, eie_pe_columns_kernel
 from accelsim.timeline import TileWork
 from accelsim.trace.format import LayerSpec, LayerTrace
 
@@ -115,46 +115,44 @@ class Eie(Accelerator[EiePlan]):
         c = self.config
         rows, k = wmat.shape
         p_used = min(c.pes, rows)
-        lp = ceil_div(rows, c.pes)
-        full = np.zeros((lp * c.pes, k), dtype=bool)
-        full[:rows] = wmat
-        loc = full.reshape(lp, c.pes, k)[:, :p_used]  # [local row, PE, column]; row i = local * P + PE
         if c.dense:
-            n = np.count_nonzero(np.arange(lp * c.pes).reshape(lp, c.pes)[:, :p_used] < rows, axis=0)
+            n = (rows - np.arange(p_used) + c.pes - 1) // c.pes  # rows of PE p: p, p + P, ... < rows
             return np.repeat(n[:, None], k, axis=1).astype(np.int64), np.zeros((p_used, k), dtype=np.int64)
-        return zero_run_entries(loc, c.index_bits, axis=0)
+        entries, pad = np.zeros((p_used, k), dtype=np.int64), np.zeros((p_used, k), dtype=np.int64)
+        w = np.ascontiguousarray(wmat, dtype=bool).view(np.uint8)
+        eie_pe_columns_kernel(w, c.pes, c.index_bits, entries, pad)
+        return entries, pad
 
     def count(self, plan: EiePlan, layer: LayerTrace) -> LayerCounts:
         c, s = self.config, plan.spec
-        if c.dense:
-            wmask = np.ones(s.weight_shape, dtype=bool).reshape(s.M, s.Cg, s.R, s.S)
-            xmask = np.ones((s.N, s.C, s.H, s.W), dtype=bool)
+        if c.dense:  # every weight stored; every patch position broadcast (padding included): no input read
+            wmask = np.ones((s.M, plan.cols), dtype=bool)
+            xp = np.zeros((1, 1, 1, 1), dtype=np.uint8)
         else:
-            wmask = fixedpoint.nonzero_mask(layer.weights_mcrs(), c.word_bits)
+            wmask = fixedpoint.nonzero_mask(layer.weights_mcrs(), c.word_bits).reshape(s.M, plan.cols)
             xmask = fixedpoint.nonzero_mask(layer.inputs_nchw(), c.word_bits)
+            xp = np.ascontiguousarray(geometry(s).pad(xmask)).view(np.uint8)
         a = ActionCounts()
         cycles_all, executed, entries_total, pad_total, active_total, stalls, busy = [], 0, 0, 0, 0, 0, 0
         storage_bits = 0
         spmat_bits_pe = 0   # the fullest PE's sparse-matrix SRAM, over groups (one group resident at a time)
         for g in range(s.groups):
-            wmat = weight_matrix(wmask, s, g)
+            wmat = wmask[g * s.Mg:(g + 1) * s.Mg]
             entries, pad = self.pe_entries(wmat)
             cost = np.maximum(entries, c.min_cycles_per_column)
-            if c.dense:  # dense: every patch position is broadcast, padding included
-                patches = np.ones((plan.products, plan.cols), dtype=bool)
-            else:
-                patches = patch_mask(xmask, s, g)
-            v_idx, cols = np.nonzero(patches)
-            starts = np.searchsorted(v_idx, np.arange(plan.products + 1)).astype(np.int64)
-            out = eie_matvecs(cost, cols, starts, c.queue_depth)
-            cycles_all.append(out[:, 0])
-            stalls += int(out[:, 1].sum())
-            busy += int(out[:, 2].sum())
-            col_entries = entries.sum(axis=0)
-            entries_total += int(col_entries[cols].sum())
-            pad_total += int(pad.sum(axis=0)[cols].sum())
-            executed += int(wmat.sum(axis=0)[cols].sum())
-            active_total += int(cols.size)
+            keep = (cost != 1).any(axis=1)   # a PE whose columns all cost 1 cycle never holds the broadcast
+            cost_t = np.ascontiguousarray(cost[keep].T, dtype=cost_dtype(cost, plan.cols))
+            cycles = np.empty(plan.products, dtype=np.int64)
+            hist = np.zeros(plan.cols, dtype=np.int64)  # broadcasts of each column, over all products
+            stalls += int(eie_conv_kernel(xp, g * s.Cg, s.Cg, s.R, s.S, s.E, s.F, s.stride_h, s.stride_w,
+                                          s.dilation_h, s.dilation_w, bool(c.dense), cost_t, c.queue_depth,
+                                          cycles, hist))
+            cycles_all.append(cycles)
+            busy += int(hist @ cost.sum(axis=0))
+            entries_total += int(hist @ entries.sum(axis=0))
+            pad_total += int(hist @ pad.sum(axis=0))
+            executed += int(hist @ np.count_nonzero(wmat, axis=0))
+            active_total += int(hist.sum())
             bits_entry = (c.word_bits if c.dense else c.index_bits + c.codebook_bits)
             spmat_bits_pe = max(spmat_bits_pe, int(entries.sum(axis=1).max(initial=0)) * bits_entry)
             storage_bits += int(entries.sum()) * bits_entry + plan.pes_used * (plan.cols + 1) * c.ptr_bits
