@@ -22,6 +22,12 @@ and gives accelsim's ``misim`` counts.  Examples (README validation table):
 
     ... --arch cnvlutin --runs 5 --out /tmp/cnv_set.json               # MIsim as committed, 5 runs
     ... --arch cnvlutin --order canonical --out /tmp/cnv_canonical.json
+    ... --arch cnvlutin --runs 4 --record /tmp/wake --skip conv1 --wake-seeds 0 --out /tmp/cnv_replay.json
+
+``--record DIR`` makes the driver save, before each Cnvlutin run, the CPython hashes of the objects MIsim's
+director wakes (memory, clusters, units) and of the units' ``fill_NBin`` bound methods (a read's
+requesters), which fix that run's wake order, to DIR/LAYER_runI.json (with the objects' addresses), and
+runs accelsim with ``misim_wake_order: cpython`` on each file: the replay of that run.
 
 MIsim runs ungrouped layers only (``group = 1``), so AlexNet conv2/4/5 are given as MIsim runs them.
 DNNsim is not run here (it needs protobuf to build); its DaDianNao rule is applied by hand from
@@ -43,7 +49,7 @@ import numpy as np
 
 DRIVER = r'''
 import os, sys
-misim_dir, zf, path, M, K, stride, pad, order = sys.argv[1:9]
+misim_dir, zf, path, M, K, stride, pad, order, record = sys.argv[1:10]
 sys.path.insert(0, misim_dir)
 import options as op
 op.verboseDirector = op.verboseCluster = op.verboseUnit = op.verboseMemory = 0
@@ -92,6 +98,15 @@ Ni_pad = int(np.ceil(Ni / float(op.nUnitsCluster))) * op.nUnitsCluster
 if Ni_pad != Ni:
     z = np.zeros((Ni_pad,) + data.shape[1:]); z[:Ni] = data; data = z
 d = director.LayerDirector(op.nClusters, op.nClusters * op.nUnitsCluster, op.Ti, op.Tn, op.nEntries, op.ZF)
+if record:
+    # the CPython hashes of the objects the director wakes (memory, clusters, units cluster-major) and of the
+    # units' fill_NBin bound methods (a memory read's requesters): they fix this run's wake order
+    import json
+    units = [u for c in d.clusters for u in c.units]
+    with open(record, 'w') as f:
+        json.dump({'components': [hash(e) for e in [d.centralMem] + d.clusters + units],
+                   'requesters': [hash(u.fill_NBin) for u in units],
+                   'addresses': [id(e) for e in [d.centralMem] + d.clusters + units]}, f)
 real = sys.stdout; sys.stdout = open(os.devnull, 'w')
 d.computeConvolutionalLayer(data, np.zeros((M, Ni_pad, K, K)), stride, pad, 1)
 sys.stdout = real
@@ -125,6 +140,10 @@ def cases(seed: int = 0) -> list[tuple[str, np.ndarray, int, int, int, int]]:
     return out
 
 
+def slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name.split(",")[0]).strip("_")
+
+
 def accelsim_cycles(arch: str, x: np.ndarray, M: int, K: int, stride: int, pad: int, **cfg) -> int:
     from accelsim.accelerators.registry import create
     from accelsim.trace.format import LayerSpec, LayerTrace
@@ -148,12 +167,12 @@ def dnnsim_rule(x: np.ndarray, M: int, K: int, stride: int, pad: int) -> int:
 
 
 def run_misim(args, driver: Path, tmp: Path, x: np.ndarray, zf: int, M: int, K: int, s: int, p: int,
-              order: str):
+              order: str, record: str = ""):
     np.save(tmp / "x.npy", x.astype(np.float64))
     env = dict(os.environ, PYTHONPATH=args.py2path or "")
     t0 = time.time()
     r = subprocess.run([args.python2, str(driver), args.misim, str(zf), str(tmp / "x.npy"), str(M), str(K),
-                        str(s), str(p), order], capture_output=True, text=True, env=env, timeout=args.timeout)
+                        str(s), str(p), order, record], capture_output=True, text=True, env=env, timeout=args.timeout)
     if r.returncode:
         last = (r.stderr.strip().splitlines() or ["?"])[-1]
         return None, f"MIsim fails: {last[:120]}", time.time() - t0
@@ -174,8 +193,12 @@ def main(argv=None) -> int:
                     "follows object addresses, which address-space randomization changes between runs)")
     ap.add_argument("--wake-seeds", type=int, default=5,
                     help="accelsim Cnvlutin with misim_wake_order shuffled, seeds 0..N-1")
+    ap.add_argument("--record", default="", metavar="DIR",
+                    help="Cnvlutin: save each MIsim run's object hashes (its wake order) to DIR and replay them in "
+                         "accelsim (misim_wake_order cpython) beside the run")
     ap.add_argument("--arch", default="dadiannao,cnvlutin", help="which of dadiannao,cnvlutin to run")
     ap.add_argument("--only", default="", help="run only cases whose name contains this")
+    ap.add_argument("--skip", default="", help="skip cases whose name contains this")
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--out", default="benchmarks/results/misim_peers.json")
     args = ap.parse_args(argv)
@@ -186,16 +209,24 @@ def main(argv=None) -> int:
         driver = tmp / "drive_misim.py"
         driver.write_text(DRIVER)
         for name, x, M, K, s, p in cases():
-            if args.only and args.only not in name:
+            if (args.only and args.only not in name) or (args.skip and args.skip in name):
                 continue
             row = {"layer": name, "C": x.shape[0], "H": x.shape[1], "M": M, "K": K, "stride": s, "pad": p,
                    "input_zeros": float((x == 0).mean())}
             for zf, arch in ((0, "dadiannao"), (1, "cnvlutin")):
                 if arch not in archs:
                     continue
-                runs, notes, secs = [], [], 0.0
-                for _ in range(args.runs):
-                    m, why, t = run_misim(args, driver, tmp, x, zf, M, K, s, p, args.order)
+                runs, notes, secs, replay = [], [], 0.0, []
+                for i in range(args.runs):
+                    rec = ""
+                    if args.record and zf and args.order == "set":
+                        Path(args.record).mkdir(parents=True, exist_ok=True)
+                        rec = str(Path(args.record) / f"{slug(name)}_run{i}.json")
+                    m, why, t = run_misim(args, driver, tmp, x, zf, M, K, s, p, args.order, rec)
+                    if rec and m is not None:
+                        replay.append(accelsim_cycles(arch, x, M, K, s, p, timing_model="misim",
+                                                      misim_chunk_cost=args.chunk_cost,
+                                                      misim_wake_order="cpython", misim_wake_file=rec))
                     runs.append(m)
                     notes.append(why)
                     secs += t
@@ -203,6 +234,8 @@ def main(argv=None) -> int:
                         break
                 ok = [m for m in runs if m is not None]
                 row[f"{arch}_misim_peer_runs"] = runs
+                if replay:  # accelsim replaying each run's recorded wake order
+                    row[f"{arch}_accelsim_misim_replay"] = replay
                 row[f"{arch}_misim_peer"] = ok[0] if ok else None
                 row[f"{arch}_misim_peer_min"] = min(ok) if ok else None
                 row[f"{arch}_misim_peer_max"] = max(ok) if ok else None
@@ -216,7 +249,7 @@ def main(argv=None) -> int:
                         accelsim_cycles(arch, x, M, K, s, p, timing_model="misim", misim_chunk_cost=args.chunk_cost,
                                         misim_wake_order="shuffled", misim_wake_seed=seed)
                         for seed in range(args.wake_seeds)]
-                print(f"{name:42s} {arch:9s} MIsim ({args.order}) {runs} accelsim misim "
+                print(f"{name:42s} {arch:9s} MIsim ({args.order}) {runs} replayed {replay or '-'} accelsim misim "
                       f"{row[f'{arch}_accelsim_misim']} shuffled {row.get(f'{arch}_accelsim_misim_shuffled', '-')} "
                       f"ideal {row[f'{arch}_accelsim_ideal']} "
                       f"{row[f'{arch}_misim_peer_note']}", flush=True)

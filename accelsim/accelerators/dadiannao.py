@@ -86,9 +86,13 @@ class DaDianNaoConfig:
     misim_chunk_cost: str = doc("timing_model misim: a chunk's steps are its non-zeros (nnz: MIsim 57ffffff) or "
                                 "its original size (original: MIsim HEAD)", default="nnz")
     misim_wake_order: str = doc("timing_model misim, Cnvlutin: fixed (the components due in a cycle are woken "
-                                "memory, tiles, units: the 16 tiles stay in lockstep) or shuffled (in a seeded "
-                                "random order, as MIsim's Python set does by object address: "
-                                "accelerators/misim_timing.py)", default="fixed")
+                                "memory, tiles, units: the 16 tiles stay in lockstep), shuffled (in a seeded "
+                                "random order) or cpython (in the order CPython 2.7 iterates a set of MIsim's "
+                                "objects, from their hashes in misim_wake_file): accelerators/misim_timing.py",
+                                default="fixed")
+    misim_wake_file: str = doc("timing_model misim, misim_wake_order cpython: JSON file of the hashes of MIsim's "
+                               "components (benchmarks/misim_peers.py --record writes one per MIsim run)",
+                               default="")
     misim_wake_seed: int = doc("timing_model misim, misim_wake_order shuffled: the seed of the wake order",
                                unit="seed", default=0)
     cm_ports: int = doc("timing_model misim: central-memory ports (MIsim CM_nPorts: 2)", unit="ports", default=2)
@@ -120,7 +124,8 @@ class DaDianNaoConfig:
         require(self.timing_model in ("ideal", "misim"), n,
                 f"timing_model must be ideal or misim, got {self.timing_model!r}")
         from accelsim.accelerators.misim_timing import CHUNK_COSTS, check_wake_order, parse_rules
-        check_wake_order(self.misim_wake_order, parse_rules(self.misim_rules, n), n)
+        check_wake_order(self.misim_wake_order, parse_rules(self.misim_rules, n), n, self.misim_wake_file,
+                         self.tiles)
         require(self.misim_chunk_cost in CHUNK_COSTS, n,
                 f"misim_chunk_cost must be nnz or original, got {self.misim_chunk_cost!r}")
         for f in ("cm_ports", "cm_port_bytes", "nbin_entries"):
@@ -130,10 +135,13 @@ class DaDianNaoConfig:
         """The MIsim timing rules in force (``timing_model: misim``), else None."""
         if self.timing_model != "misim":
             return None
-        from accelsim.accelerators.misim_timing import MisimTiming, parse_rules
-        return MisimTiming(parse_rules(self.misim_rules, type(self).__name__), self.misim_chunk_cost,
+        from accelsim.accelerators.misim_timing import MisimTiming, load_wake_file, parse_rules
+        n = type(self).__name__
+        hashes = (load_wake_file(self.misim_wake_file, n, self.tiles) if self.misim_wake_order == "cpython"
+                  else ())
+        return MisimTiming(parse_rules(self.misim_rules, n), self.misim_chunk_cost,
                            self.pipeline_latency_cycles, self.cm_ports, self.cm_port_bytes, self.nbin_entries,
-                           self.misim_wake_order, self.misim_wake_seed, self.tiles)
+                           self.misim_wake_order, self.misim_wake_seed, self.tiles, hashes)
 
 
 @dataclass(frozen=True)

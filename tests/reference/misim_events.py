@@ -23,13 +23,49 @@ stay in lockstep, this walks every component of every tile, one woken component 
 The components due in one cycle are woken in a fixed order: the memory, the clusters by index, then the
 units by cluster and index (``order``), or in any other order given as a key function.  MIsim itself wakes
 them in the iteration order of a Python set, which follows the objects' addresses (benchmarks/misim_peers.py
-``--order canonical`` runs MIsim with the fixed order).
+``--order canonical`` runs MIsim with the fixed order).  ``hashes`` replays that order: given the CPython 2.7
+hash of each component (memory, clusters, units) and of each unit's ``fill_NBin`` bound method (the
+requesters of a memory read, kept in a ``sets.Set``, i.e. a dict), every cycle's set and every read's
+requesters are iterated as CPython 2.7 iterates a set or dict built by inserting them in the order MIsim
+inserts them (``cpython_order``, below).
 """
 from __future__ import annotations
 
 from collections import deque
 
 import numpy as np
+
+_U64 = (1 << 64) - 1
+
+
+def cpython_order(keys: list, hashes: list[int]) -> list:
+    """The iteration order of a CPython 2.7 set (or dict: same table) into which ``keys`` (distinct) with
+    ``hashes`` were inserted in that order: open addressing over 8, 32, 128, ... slots, slot = hash & mask,
+    probing i = 5 i + perturb + 1 (perturb = the hash, shifted right 5 bits each probe), the table growing
+    to the least power of two above 4 x used when 3 x fill >= 2 x slots (entries re-inserted in slot order);
+    iteration walks the slots in order.  Written from CPython 2.7's setobject.c / dictobject.c rules."""
+    mask = 7
+    table: list = [None] * 8
+
+    def put(tab, m, k, h):
+        i = h & m
+        perturb = h
+        while tab[i & m] is not None:
+            i = (5 * i + perturb + 1) & _U64
+            perturb >>= 5
+        tab[i & m] = (k, h)
+
+    for n, (k, h) in enumerate(zip(keys, hashes), start=1):
+        put(table, mask, k, h & _U64)
+        if 3 * n >= 2 * (mask + 1):
+            size = 8
+            while size <= 4 * n:
+                size <<= 1
+            old, table, mask = table, [None] * size, size - 1
+            for e in old:
+                if e is not None:
+                    put(table, mask, e[0], e[1])
+    return [e[0] for e in table if e is not None]
 
 
 def lane_streams(window: np.ndarray, zf: int) -> list[np.ndarray]:
@@ -42,17 +78,34 @@ def lane_streams(window: np.ndarray, zf: int) -> list[np.ndarray]:
 
 
 def window_cycles(streams: list[np.ndarray], zf: int, nb: int, start: int, clusters: int = 16,
-                  original_size: bool = False, order=None, log: list | None = None) -> int:
+                  original_size: bool = False, order=None, log: list | None = None, hashes=None) -> int:
     """The cycle in which the window ends, when the director started it at ``start`` (its clusters are
     woken at start + 1).  ``original_size``: a chunk reads (and costs) its uncompressed size (MIsim HEAD).
-    ``log``: a list to which (cycle, what, cluster, unit, chunk start) events are appended."""
+    ``log``: a list to which (cycle, what, cluster, unit, chunk start) events are appended.  ``hashes``:
+    (component hashes: memory, clusters, units by cluster; units' fill_NBin hashes by cluster and unit), to
+    wake a cycle's components and call a read's requesters in CPython 2.7's set / dict order."""
     ti, per_chunk, port_bytes, ports, depth = (1, 16, 32, 2, 8) if zf else (16, 256, 256, 2, 8)
     units = len(streams)
     rank = order or (lambda e: (0, 0, 0) if e[0] == "M" else ((1, e[1], 0) if e[0] == "C" else (2, e[1], e[2])))
-    wake: dict[int, set] = {}
+    wake: dict[int, list] = {}   # the components due in a cycle, in the order they were scheduled
 
     def schedule(entity, when):
-        wake.setdefault(when, set()).add(entity)
+        due = wake.setdefault(when, [])
+        if entity not in due:
+            due.append(entity)
+
+    def index(e):
+        return 0 if e[0] == "M" else (1 + e[1] if e[0] == "C" else 1 + clusters + e[1] * units + e[2])
+
+    def woken(due):
+        if hashes is None:
+            return sorted(due, key=rank)
+        return cpython_order(due, [hashes[0][index(e)] for e in due])
+
+    def requesters(who):
+        if hashes is None:
+            return who
+        return cpython_order(who, [hashes[1][k * units + u] for k, u in who])
 
     # unit state, per (cluster, unit)
     keys = [(k, u) for k in range(clusters) for u in range(units)]
@@ -75,7 +128,8 @@ def window_cycles(streams: list[np.ndarray], zf: int, nb: int, start: int, clust
     def read(now, addr, n, who, fin):
         for req in queue:
             if req[0] == addr:
-                req[3].append(who)
+                if who not in req[3]:
+                    req[3].append(who)
                 break
         else:
             queue.append([addr, n, n, [who], fin])
@@ -101,7 +155,7 @@ def window_cycles(streams: list[np.ndarray], zf: int, nb: int, start: int, clust
         for req in serving:
             req[2] -= port_bytes
             if req[2] <= 0:
-                for k, u in req[3]:  # fill the NBin
+                for k, u in requesters(req[3]):  # fill the NBin
                     size[k, u] = req[1]
                     ready[k, u] = now + 1
                     busy[k, u] = True
@@ -172,7 +226,7 @@ def window_cycles(streams: list[np.ndarray], zf: int, nb: int, start: int, clust
         if not wake:
             raise AssertionError("nothing left to wake before the window ended")
         now = min(wake)
-        for e in sorted(wake.pop(now), key=rank):
+        for e in woken(wake.pop(now)):
             if e[0] == "M":
                 memory(now)
             elif e[0] == "C":
@@ -183,7 +237,7 @@ def window_cycles(streams: list[np.ndarray], zf: int, nb: int, start: int, clust
 
 
 def layer_cycles(x: np.ndarray, M: int, K: int, stride: int, pad: int, zf: int, original_size: bool = False,
-                 order=None) -> int:
+                 order=None, hashes=None) -> int:
     """MIsim's cycles for one image x (C, H, W), M filters (a multiple of 16) of K x K, as the director runs
     the windows one after another."""
     C = x.shape[0]
@@ -197,5 +251,5 @@ def layer_cycles(x: np.ndarray, M: int, K: int, stride: int, pad: int, zf: int, 
     for oy in range(0, H - K + 1, stride):
         for ox in range(0, H - K + 1, stride):
             streams = lane_streams(x[:, oy:oy + K, ox:ox + K], zf)
-            now = window_cycles(streams, zf, nb, now, original_size=original_size, order=order)
+            now = window_cycles(streams, zf, nb, now, original_size=original_size, order=order, hashes=hashes)
     return now
