@@ -196,6 +196,12 @@ def main(argv=None) -> int:
     ap.add_argument("--record", default="", metavar="DIR",
                     help="Cnvlutin: save each MIsim run's object hashes (its wake order) to DIR and replay them in "
                          "accelsim (misim_wake_order cpython) beside the run")
+    ap.add_argument("--address-seeds", type=int, default=0,
+                    help="with --record: accelsim Cnvlutin with misim_wake_order address (the address model) on "
+                         "each layer's first recorded run, seeds 0..N-1")
+    ap.add_argument("--reuse-runs", default="", metavar="JSON",
+                    help="take MIsim's counts from this earlier output (run with the same --record DIR) instead "
+                         "of running MIsim again; accelsim's columns (and replays of the records) are recomputed")
     ap.add_argument("--arch", default="dadiannao,cnvlutin", help="which of dadiannao,cnvlutin to run")
     ap.add_argument("--only", default="", help="run only cases whose name contains this")
     ap.add_argument("--skip", default="", help="skip cases whose name contains this")
@@ -203,6 +209,10 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="benchmarks/results/misim_peers.json")
     args = ap.parse_args(argv)
     archs = [a for a in args.arch.split(",") if a]
+    reuse = {}
+    if args.reuse_runs:
+        for r in json.loads(Path(args.reuse_runs).read_text())["rows"]:
+            reuse[r["layer"]] = r
     rows = []
     with tempfile.TemporaryDirectory() as td:
         tmp = Path(td)
@@ -211,18 +221,27 @@ def main(argv=None) -> int:
         for name, x, M, K, s, p in cases():
             if (args.only and args.only not in name) or (args.skip and args.skip in name):
                 continue
+            if args.reuse_runs and name not in reuse:
+                continue
             row = {"layer": name, "C": x.shape[0], "H": x.shape[1], "M": M, "K": K, "stride": s, "pad": p,
                    "input_zeros": float((x == 0).mean())}
             for zf, arch in ((0, "dadiannao"), (1, "cnvlutin")):
                 if arch not in archs:
                     continue
                 runs, notes, secs, replay = [], [], 0.0, []
-                for i in range(args.runs):
+                old = reuse.get(name, {})
+                if args.reuse_runs and f"{arch}_misim_peer_runs" not in old:
+                    continue
+                for i in range(len(old[f"{arch}_misim_peer_runs"]) if old else args.runs):
                     rec = ""
                     if args.record and zf and args.order == "set":
                         Path(args.record).mkdir(parents=True, exist_ok=True)
                         rec = str(Path(args.record) / f"{slug(name)}_run{i}.json")
-                    m, why, t = run_misim(args, driver, tmp, x, zf, M, K, s, p, args.order, rec)
+                    if old:
+                        m, why = old[f"{arch}_misim_peer_runs"][i], old.get(f"{arch}_misim_peer_note", "")
+                        t = old.get(f"{arch}_misim_peer_seconds", 0.0) / len(old[f"{arch}_misim_peer_runs"])
+                    else:
+                        m, why, t = run_misim(args, driver, tmp, x, zf, M, K, s, p, args.order, rec)
                     if rec and m is not None:
                         replay.append(accelsim_cycles(arch, x, M, K, s, p, timing_model="misim",
                                                       misim_chunk_cost=args.chunk_cost,
@@ -244,12 +263,19 @@ def main(argv=None) -> int:
                 row[f"{arch}_accelsim_misim"] = accelsim_cycles(arch, x, M, K, s, p, timing_model="misim",
                                                                 misim_chunk_cost=args.chunk_cost)
                 row[f"{arch}_accelsim_ideal"] = accelsim_cycles(arch, x, M, K, s, p)
+                if replay and args.address_seeds:  # the address model from the first recorded run
+                    rec0 = str(Path(args.record) / f"{slug(name)}_run0.json")
+                    row["cnvlutin_accelsim_misim_address"] = [
+                        accelsim_cycles(arch, x, M, K, s, p, timing_model="misim", misim_chunk_cost=args.chunk_cost,
+                                        misim_wake_order="address", misim_wake_file=rec0, misim_wake_seed=seed)
+                        for seed in range(args.address_seeds)]
                 if arch == "cnvlutin":  # MIsim's set order modelled as seeded random wake orders
                     row["cnvlutin_accelsim_misim_shuffled"] = [
                         accelsim_cycles(arch, x, M, K, s, p, timing_model="misim", misim_chunk_cost=args.chunk_cost,
                                         misim_wake_order="shuffled", misim_wake_seed=seed)
                         for seed in range(args.wake_seeds)]
-                print(f"{name:42s} {arch:9s} MIsim ({args.order}) {runs} replayed {replay or '-'} accelsim misim "
+                print(f"{name:42s} {arch:9s} MIsim ({args.order}) {runs} replayed {replay or '-'} address model "
+                      f"{row.get(f'{arch}_accelsim_misim_address', '-')} accelsim misim "
                       f"{row[f'{arch}_accelsim_misim']} shuffled {row.get(f'{arch}_accelsim_misim_shuffled', '-')} "
                       f"ideal {row[f'{arch}_accelsim_ideal']} "
                       f"{row[f'{arch}_misim_peer_note']}", flush=True)
@@ -257,7 +283,7 @@ def main(argv=None) -> int:
             rows.append(row)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"chunk_cost": args.chunk_cost, "order": args.order, "runs": args.runs,
-                                          "misim": args.misim, "rows": rows}, indent=1))
+                                          "misim": args.misim, "reused": args.reuse_runs, "rows": rows}, indent=1))
     return 0
 
 

@@ -87,13 +87,17 @@ class DaDianNaoConfig:
                                 "its original size (original: MIsim HEAD)", default="nnz")
     misim_wake_order: str = doc("timing_model misim, Cnvlutin: fixed (the components due in a cycle are woken "
                                 "memory, tiles, units: the 16 tiles stay in lockstep), shuffled (in a seeded "
-                                "random order) or cpython (in the order CPython 2.7 iterates a set of MIsim's "
-                                "objects, from their hashes in misim_wake_file): accelerators/misim_timing.py",
+                                "random order), cpython (in the order CPython 2.7 iterates a set of MIsim's "
+                                "objects, from their hashes in misim_wake_file) or address (cpython with the "
+                                "file's addresses moved by random pages, misim_wake_seed): "
+                                "accelerators/misim_timing.py, misim_wake.py",
                                 default="fixed")
-    misim_wake_file: str = doc("timing_model misim, misim_wake_order cpython: JSON file of the hashes of MIsim's "
+    misim_wake_file: str = doc("timing_model misim, misim_wake_order cpython or address: JSON file of the hashes "
+                               "(and addresses) of MIsim's "
                                "components (benchmarks/misim_peers.py --record writes one per MIsim run)",
                                default="")
-    misim_wake_seed: int = doc("timing_model misim, misim_wake_order shuffled: the seed of the wake order",
+    misim_wake_seed: int = doc("timing_model misim, misim_wake_order shuffled or address: the seed of the wake "
+                               "order",
                                unit="seed", default=0)
     cm_ports: int = doc("timing_model misim: central-memory ports (MIsim CM_nPorts: 2)", unit="ports", default=2)
     cm_port_bytes: int = doc("timing_model misim: values a port moves per cycle (MIsim CM_bytesCyclePort: 256 "
@@ -135,10 +139,10 @@ class DaDianNaoConfig:
         """The MIsim timing rules in force (``timing_model: misim``), else None."""
         if self.timing_model != "misim":
             return None
-        from accelsim.accelerators.misim_timing import MisimTiming, load_wake_file, parse_rules
+        from accelsim.accelerators.misim_timing import MisimTiming, parse_rules
+        from accelsim.accelerators.misim_wake import wake_hashes
         n = type(self).__name__
-        hashes = (load_wake_file(self.misim_wake_file, n, self.tiles) if self.misim_wake_order == "cpython"
-                  else ())
+        hashes = wake_hashes(self.misim_wake_order, self.misim_wake_file, self.misim_wake_seed, n, self.tiles)
         return MisimTiming(parse_rules(self.misim_rules, n), self.misim_chunk_cost,
                            self.pipeline_latency_cycles, self.cm_ports, self.cm_port_bytes, self.nbin_entries,
                            self.misim_wake_order, self.misim_wake_seed, self.tiles, hashes)

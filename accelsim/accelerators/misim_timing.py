@@ -82,20 +82,22 @@ queued), so its read queues again at the two ports.  The 16 tiles then drift apa
   power of two above 4 x used when two thirds full).  The order is not one permutation: it depends on how
   many components are due in the cycle (the table size) and, where slots collide, on the order they were
   scheduled.  Replaying a run's hashes gives that run's cycle count exactly (README validation table);
+* ``address``: a model of the spread of MIsim's order over runs (accelerators/misim_wake.py): a recorded
+  run's objects (``misim_wake_file`` with their ``addresses``) keep their offsets within their 4 KiB pages,
+  which pymalloc's allocation fixes, and regions of them more than an arena (256 KiB) apart move by
+  independent random whole pages (``misim_wake_seed``), as address-space randomization moves them; the
+  hashes are recomputed and the order replayed as for ``cpython``;
 * ``shuffled``: a fixed random order of the 1 + tiles + tiles*lanes components, drawn from
   ``misim_wake_seed``, the same every cycle: a stand-in for MIsim's order that is not its rule (a uniformly
   random order, where MIsim's follows addresses that are partly the same in every run).
-The walks (``cpython``, ``shuffled``: kernels/misim.py ``wake_walk``) follow every component of every tile
+The walks (``cpython``, ``address``, ``shuffled``: kernels/misim.py ``wake_walk``) follow every component of every tile
 and have the rules ``window_pipeline``, ``handoff``, ``cm_ports`` and ``zero_chunk`` built in, so they need
 them on.  Cnvlutin only: a DaDianNao tile has one unit, which hears from its tile only after its read, and
 MIsim's ZF = 0 runs repeated exactly in every run we made.
 """
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -104,70 +106,7 @@ from accelsim.kernels import misim as kern
 
 RULES = ("window_pipeline", "handoff", "cm_ports", "zero_chunk", "flatten_order", "zf0_stream")
 CHUNK_COSTS = ("nnz", "original")
-WAKE_ORDERS = ("fixed", "shuffled", "cpython")
-# the component walk of misim_wake_order shuffled has these rules built in
-WAKE_NEEDS = ("window_pipeline", "handoff", "cm_ports", "zero_chunk")
-
-
-def check_wake_order(order: str, rules: frozenset[str], where: str, wake_file: str = "", tiles: int = 16) -> None:
-    if order not in WAKE_ORDERS:
-        raise ConfigError(f"{where}: misim_wake_order must be fixed, shuffled or cpython, got {order!r}")
-    missing = [r for r in WAKE_NEEDS if r not in rules]
-    if order != "fixed" and missing:
-        raise ConfigError(f"{where}: misim_wake_order {order} walks MIsim's components, which have "
-                          f"{', '.join(WAKE_NEEDS)} built in; misim_rules lacks {', '.join(missing)}")
-    if order == "cpython":
-        if not wake_file:
-            raise ConfigError(f"{where}: misim_wake_order cpython needs misim_wake_file (a JSON file of the "
-                              f"components' hashes, as benchmarks/misim_peers.py --record writes)")
-        load_wake_file(wake_file, where, tiles)
-    elif wake_file:
-        raise ConfigError(f"{where}: misim_wake_file is read only with misim_wake_order cpython, not {order}")
-
-
-def load_wake_file(path: str, where: str, tiles: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """(component hashes, requester hashes) from a ``misim_wake_file``: a JSON object with ``components``,
-    the CPython hashes of MIsim's central memory, its ``tiles`` clusters and their units (cluster-major),
-    and ``requesters``, the hashes of the units' ``fill_NBin`` bound methods (cluster-major); signed
-    64-bit integers."""
-    try:
-        st = os.stat(path)
-    except OSError as e:
-        raise ConfigError(f"{where}: misim_wake_file {path}: cannot read it ({e.strerror})") from None
-    return _load_wake_file(path, st.st_mtime_ns, st.st_size, where, tiles)
-
-
-@lru_cache(maxsize=8)
-def _load_wake_file(path: str, _mtime: int, _size: int, where: str, tiles: int):
-    def bad(msg):
-        return ConfigError(f"{where}: misim_wake_file {path}: {msg}")
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise bad(f"cannot read it ({e.strerror})") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise bad(f"not JSON ({str(e).splitlines()[0][:80]})") from None
-    if not isinstance(doc, dict):
-        raise bad("must be a JSON object with the lists components and requesters")
-    out = []
-    for key in ("components", "requesters"):
-        v = doc.get(key)
-        if not isinstance(v, list) or not v:
-            raise bad(f"{key} must be a non-empty list of integers")
-        for i, h in enumerate(v):
-            if isinstance(h, bool) or not isinstance(h, int) or not -2**63 <= h < 2**63:
-                raise bad(f"{key}[{i}] must be a signed 64-bit integer, got {h!r}")
-        out.append(tuple(v))
-    comps, reqs = out
-    if len(reqs) % tiles:
-        raise bad(f"requesters has {len(reqs)} hashes, not a multiple of the {tiles} tiles")
-    if len(comps) != 1 + tiles + len(reqs):
-        raise bad(f"components has {len(comps)} hashes; the memory, {tiles} tiles and {len(reqs)} units "
-                  f"make {1 + tiles + len(reqs)}")
-    if len(set(comps)) != len(comps):
-        raise bad("components holds a hash twice (distinct objects have distinct addresses)")
-    return comps, reqs
+from accelsim.accelerators.misim_wake import WAKE_NEEDS, WAKE_ORDERS, check_wake_order, load_wake_file  # noqa: F401
 
 
 def parse_rules(text: str, where: str) -> frozenset[str]:
@@ -193,14 +132,14 @@ class MisimTiming:
     ports: int               # CM_nPorts (2)
     port_bytes: int          # CM_bytesCyclePort (ZF=1: 32, ZF=0: 256)
     nbin_entries: int        # nEntries (16)
-    wake_order: str = "fixed"  # fixed | shuffled | cpython
+    wake_order: str = "fixed"  # fixed | shuffled | cpython | address
     wake_seed: int = 0
     tiles: int = 16          # nClusters
-    wake_hashes: tuple = ()  # cpython: (component hashes, requester hashes) from misim_wake_file
+    wake_hashes: tuple = ()  # cpython, address: (component hashes, requester hashes)
 
     def wake_hash_arrays(self, lanes: int) -> tuple[np.ndarray, np.ndarray]:
-        """uint64 (component, requester) hashes for ``cpython``; empty arrays otherwise."""
-        if self.wake_order != "cpython":
+        """uint64 (component, requester) hashes for ``cpython`` and ``address``; empty arrays otherwise."""
+        if self.wake_order not in ("cpython", "address"):
             return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)
         comps, reqs = self.wake_hashes
         if len(reqs) != self.tiles * lanes:

@@ -1,4 +1,4 @@
-"""``misim_wake_order: cpython``: MIsim's components woken in the order CPython 2.7 iterates a set of them.
+"""``misim_wake_order: cpython | address``: MIsim's components woken in CPython 2.7's set order.
 
 The set / dict iteration rule (``cpython_order`` in accelsim/kernels/misim.py and, written separately, in
 tests/reference/misim_events.py) is checked on hand-worked tables and, when a CPython 2.7 interpreter is
@@ -149,3 +149,53 @@ def test_bad_wake_file_is_a_config_error_naming_the_file_and_field(tmp_path):
                   lanes_per_tile=8)
     with pytest.raises(ConfigError, match="make 128 units"):
         arch.simulate_layer(lt)
+
+
+# ---- misim_wake_order: address (accelerators/misim_wake.py) -------------------------------------------
+def test_cpython_object_hash_is_the_address_rotated_right_4_bits():
+    from accelsim.accelerators.misim_wake import rotate, unrotate
+    assert rotate(0x7F0000001230) == 0x7F000000123
+    assert rotate(0x15) == (5 << 60) + 1                 # low nibble 5 goes to the top
+    assert rotate(0x18) == -(1 << 63) + 1                # top bit set: a negative hash
+    assert unrotate(rotate(0x7F9A758E3750)) == 0x7F9A758E3750
+
+
+def test_address_model_moves_regions_by_whole_pages():
+    """Objects 0-2 within 256 KiB of each other (one region), object 3 and the function 1 MiB away (each
+    its own region): offsets within a page never change, distances within a region never change, and the
+    regions move independently (over seeds the distance between regions changes)."""
+    from accelsim.accelerators.misim_wake import address_hashes, rotate, unrotate
+    base = 0x7F0000000000
+    addrs = (base + 0x1230, base + 0x5670, base + 0x3FFA0, base + 0x100000 + 0x8C0)
+    func = base + 0x200000 + 0x750
+    # one tile of two units here: components memory, tile, unit, unit
+    far = set()
+    for seed in range(6):
+        comps, reqs = address_hashes(addrs, rotate(func), seed, tiles=1)
+        moved = [unrotate(h) for h in comps]
+        assert [a & 0xFFF for a in moved] == [a & 0xFFF for a in addrs]
+        assert moved[1] - moved[0] == 0x5670 - 0x1230 and moved[2] - moved[0] == 0x3FFA0 - 0x1230
+        f = unrotate(reqs[0] ^ comps[2])
+        assert f & 0xFFF == 0x750 and all(unrotate(r ^ c) == f for r, c in zip(reqs, comps[2:]))
+        far.add(moved[3] - moved[0])
+    assert len(far) > 1
+    assert address_hashes(addrs, rotate(func), 3, 1) == address_hashes(addrs, rotate(func), 3, 1)
+
+
+def test_address_file_must_hold_the_addresses_of_its_hashes(tmp_path):
+    from accelsim.accelerators.misim_wake import rotate
+    base = 0x7F0000000000
+    addrs = [base + 64 * i for i in range(273)]
+    func = rotate(base + 0x500000)
+    comps = [rotate(a) for a in addrs]
+    good = {"components": comps, "requesters": [c ^ func for c in comps[17:]], "addresses": addrs}
+    create("cnvlutin", None, timing_model="misim", misim_wake_order="address",
+           misim_wake_file=_write(tmp_path, good, "ok.json"))
+    for i, (doc, msg) in enumerate([(dict(good, addresses=addrs[:-1]), "addresses has 272"),
+                     (dict(good, addresses=[a + 16 for a in addrs]), "do not give the components' hashes"),
+                     (dict(good, addresses=[-1] + addrs[1:]), r"addresses\[0\] must be a positive"),
+                     (dict(good, requesters=[0] + good["requesters"][1:]), "XOR one function"),
+                     ({k: v for k, v in good.items() if k != "addresses"}, "addresses must be")]):
+        with pytest.raises(ConfigError, match=msg):
+            create("cnvlutin", None, timing_model="misim", misim_wake_order="address",
+                   misim_wake_file=_write(tmp_path, doc, f"bad{i}.json"))
