@@ -57,7 +57,7 @@ from accelsim.compression.zero_run import zero_run_entries
 from accelsim.config import doc, require
 from accelsim.counts import ActionCounts
 from accelsim.geometry import Axis, geometry
-from accelsim.kernels.scnn import scnn_image
+from accelsim.kernels.scnn import scnn_batch
 from accelsim.timeline import TileWork
 from accelsim.trace.format import LayerSpec, LayerTrace
 
@@ -157,20 +157,19 @@ class Scnn(Accelerator[ScnnPlan]):
         kc_sizes = np.array([min(plan.kc, s.Mg - k0) for k0 in range(0, s.Mg, plan.kc)], dtype=np.int64)
         stats = np.zeros(8, dtype=np.int64)
         valid_nz = 0
-        compute = []
-        for n in range(s.N):
-            for g in range(s.groups):
-                A = xrun[n, g * s.Cg:(g + 1) * s.Cg]
-                Wg = wrun[g * s.Mg:(g + 1) * s.Mg]
-                cyc, st = scnn_image(A, Wg, geom, c.mults_i, c.mults_f, c.banks, conflicts, plan.kc)
-                stats += st
-                if df == "dense_opt":  # which of the dense products had two non-zero operands
-                    _, st2 = scnn_image(xnz[n, g * s.Cg:(g + 1) * s.Cg], wnz[g * s.Mg:(g + 1) * s.Mg], geom,
-                                        c.mults_i, c.mults_f, c.banks, False, plan.kc)
-                    valid_nz += int(st2[1])
-                halo_cyc = kc_sizes * ceil_div(plan.halo_max, c.halo_words_per_cycle)
-                compute.append(cyc + halo_cyc)
-        compute_arr = np.concatenate(compute) if compute else np.zeros(1, dtype=np.int64)
+        halo_cyc = kc_sizes * ceil_div(plan.halo_max, c.halo_words_per_cycle)
+        cyc = np.zeros((s.N, s.groups, ngroups_k), dtype=np.int64)   # Kc groups in (image, group) order
+        for g in range(s.groups):
+            A = xrun[:, g * s.Cg:(g + 1) * s.Cg]
+            Wg = wrun[g * s.Mg:(g + 1) * s.Mg]
+            cg, st = scnn_batch(A, Wg, geom, c.mults_i, c.mults_f, c.banks, conflicts, plan.kc)
+            cyc[:, g] = cg + halo_cyc
+            stats += st
+            if df == "dense_opt":  # which of the dense products had two non-zero operands
+                _, st2 = scnn_batch(xnz[:, g * s.Cg:(g + 1) * s.Cg], wnz[g * s.Mg:(g + 1) * s.Mg], geom,
+                                    c.mults_i, c.mults_f, c.banks, False, plan.kc)
+                valid_nz += int(st2[1])
+        compute_arr = cyc.reshape(-1) if cyc.size else np.zeros(1, dtype=np.int64)
         formed, valid = int(stats[0]), int(stats[1])
         halo_words = s.N * s.groups * s.Mg * plan.halo_sum
         # ---- storage and DRAM

@@ -1,4 +1,4 @@
-"""numba kernel of SCNN's PT-IS-CP-sparse work for one image and one group (model: accelerators/scnn.py).
+"""numba kernel of SCNN's PT-IS-CP-sparse work for a batch of images and one group (model: accelerators/scnn.py).
 
 Per output-channel group (Kc filters) and input channel c, every PE forms the Cartesian product of its
 non-zero activations of channel c (its planar tile, I at a time) and the group's non-zero weights of
@@ -12,9 +12,28 @@ A product whose output falls outside the layer's output plane is formed and drop
 multiplier).  PEs meet at a barrier after each (group, channel): that step costs the slowest PE.
 
 stats (int64, 8): [products formed, valid products (= executed MACs), weight-FIFO reads, activation reads,
-bank-conflict stall cycles, PE busy cycles, idle PE-cycles at barriers, unused].  Without bank conflicts
-a block always costs one cycle, so the kernel uses the closed form ceil(na/I) ceil(nw/F) and the wrapper
-counts valid products as the effectual MACs of the masks (``effectual_products``).
+bank-conflict stall cycles, PE busy cycles, idle PE-cycles at barriers, unused].
+
+How the kernel gets the bank rule fast (exactly; tests/reference/scnn_ref.py is the per-product rule):
+
+* the bank of a product is a sum of an activation term and a weight term.  Within a stride phase an
+  activation sits at padded (sh Y + qh, sw X + qw) and a weight tap at (sh R + qh, sw S + qw) (dilation
+  folded in), so the product's output is (Y - R, X - S) and its bank (:func:`bank_of`)
+  (X - S + I k + I F (Y - R)) mod banks = (a + w) mod banks with a = (X + I F Y) mod banks per activation
+  and w = (I k - S - I F R) mod banks per weight;
+* a block of I activations with distinct residues a is a bit mask of banks; weight t of the block adds
+  that mask rotated by w_t (restricted to the activations whose product with t lands in the output plane:
+  per activation chunk one mask per weight row R and one per weight column S, ANDed), and a 3-bit
+  bit-sliced counter per bank adds the F rotated masks; the block's cost is the largest count.  The loop
+  over the activation chunks of all PEs and images for one weight is plain integer vector code;
+* a chunk whose activations share a residue, and every chunk when banks > 64 or F > 7 (counts above 7),
+  takes the per-product histogram path instead;
+* formed products, FIFO and activation reads are closed forms of the chunk sizes; a PE's stall cycles are
+  its block costs minus its block count; valid products (for every bank setting) are, per activation,
+  the non-zero weights of its channel on the taps that put it on an output (2-D prefix sums over taps).
+
+Weights are listed once per (channel, group) for all images of the batch.  Memory is O(images x plane)
+for one channel's lists, not O(layer).
 """
 from __future__ import annotations
 
@@ -23,6 +42,11 @@ import numpy as np
 from accelsim.kernels._jit import jit
 
 ST_FORMED, ST_VALID, ST_WREADS, ST_AREADS, ST_CONFLICT, ST_BUSY, ST_IDLE, ST_ACC = range(8)
+#: the bit-sliced per-bank counter has 3 bits: a block's count per bank is at most F (distinct residues)
+VEC_MAX_F = 7
+VEC_MAX_BANKS = 64
+#: lanes per vector pass (8 arrays of 8 bytes per lane: 32 KB)
+LANE_BLOCK = 512
 
 
 @jit
@@ -36,55 +60,230 @@ def bank_of(k, e, f, F, I, banks):
 
 
 @jit
-def _udiv(a, b):
-    """a // b for a >= 0, b > 0 (unsigned division: no floor fix-up for negative operands)."""
-    return np.int64(np.uint64(a) // np.uint64(b))
+def _vector_pass(RM, CM, l0, l1, wres, wR, wS, w0, w1, Fw, banks, S0, S1, S2, cost):
+    """Add to cost[l0:l1] the cycles of every block (activation chunk l, weight chunk) of one phase, the
+    weights w0..w1 in chunks of Fw; lane l's valid-activation masks per weight row / column are
+    RM[R, l], CM[S, l] (bit = the activation's residue).  The lane loops run over views from 0 (a loop
+    from l0 keeps numba's negative-index check and is not vectorized: 10x slower)."""
+    bk = np.uint64(banks)
+    full = np.uint64(0xFFFFFFFFFFFFFFFF) if banks == 64 else (np.uint64(1) << bk) - np.uint64(1)
+    zero = np.uint64(0)
+    s0v = S0[l0:l1]
+    s1v = S1[l0:l1]
+    s2v = S2[l0:l1]
+    cv = cost[l0:l1]
+    n = l1 - l0
+    for j0 in range(w0, w1, Fw):
+        j1 = min(w1, j0 + Fw)
+        for t in range(j0, j1):
+            sl = np.uint64(wres[t])
+            sr = bk - sl if sl != zero else zero   # rotation by 0: (m << 0) | (m >> 0) = m
+            rv = RM[wR[t], l0:l1]
+            cmv = CM[wS[t], l0:l1]
+            if t == j0:
+                for l in range(n):
+                    m = rv[l] & cmv[l]
+                    s0v[l] = ((m << sl) | (m >> sr)) & full
+                    s1v[l] = zero
+                    s2v[l] = zero
+            else:
+                for l in range(n):
+                    m = rv[l] & cmv[l]
+                    m = ((m << sl) | (m >> sr)) & full
+                    s0 = s0v[l]
+                    c0 = s0 & m
+                    s0v[l] = s0 ^ m
+                    s1 = s1v[l]
+                    s1v[l] = s1 ^ c0
+                    s2v[l] = s2v[l] | (s1 & c0)
+        for l in range(n):   # the largest 3-bit count over banks: most significant slice first, no branches
+            s2 = s2v[l]
+            s1 = s1v[l]
+            s0 = s0v[l]
+            h2 = np.uint64(s2 != zero)
+            m2 = zero - h2                       # all ones when some bank counts >= 4
+            cand = (s2 & m2) | (full & ~m2)
+            x = cand & s1
+            h1 = np.uint64(x != zero)
+            m1 = zero - h1
+            cand = (x & m1) | (cand & ~m1)
+            h0 = np.uint64((cand & s0) != zero)
+            mx = np.int64((h2 << np.uint64(2)) | (h1 << np.uint64(1)) | h0)
+            cv[l] += mx if mx > 1 else 1
 
 
 @jit
-def scnn_image_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, banks, conflicts, kc,
-                      out_cycles, stats):
-    """A : (C, H, W) uint8 non-zero activations; Wm : (M, C, R, S) uint8 non-zero weights;
-    tiles of th x tw input positions on a gr x gc PE grid; out_cycles : (ceil(M/kc),) int64 (added to)."""
-    C, H, W = A.shape
+def _lane_cost(a0, a1, aY, aX, ares, w0, w1, wres, wR, wS, Fw, E, Fo, banks, hist, touched):
+    """Cycles of activation chunk a0..a1 against the weights w0..w1 (chunks of Fw), product by product."""
+    total = 0
+    for j0 in range(w0, w1, Fw):
+        j1 = min(w1, j0 + Fw)
+        worst = 0
+        nt = 0
+        for i in range(a0, a1):
+            Y = aY[i]
+            X = aX[i]
+            a = ares[i]
+            for t in range(j0, j1):
+                ey = Y - wR[t]
+                fx = X - wS[t]
+                if ey < 0 or fx < 0 or ey >= E or fx >= Fo:
+                    continue
+                b = a + wres[t]
+                if b >= banks:
+                    b -= banks
+                h = hist[b] + 1
+                hist[b] = h
+                touched[nt] = b   # a bank may be listed twice: cleared twice
+                nt += 1
+                if h > worst:
+                    worst = h
+        for tb in range(nt):
+            hist[touched[tb]] = 0
+        total += worst if worst > 1 else 1
+    return total
+
+
+@jit
+def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, banks, conflicts, kc,
+                out_cycles, stats):
+    """A : (N, C, H, W) non-zero activations (bool or uint8); Wm : (M, C, R, S) non-zero weights;
+    tiles of th x tw input positions on a gr x gc PE grid; out_cycles : (N, ceil(M/kc)) int64 (added to)."""
+    N, C, H, W = A.shape
     M, _, R, S = Wm.shape
     P = gr * gc
     nph = sh * sw
-    ay = np.empty(H * W + 1, dtype=np.int64)
-    ax = np.empty(H * W + 1, dtype=np.int64)
-    a_ptr = np.zeros(P * nph + 1, dtype=np.int64)
-    wk = np.empty(M * R * S + 1, dtype=np.int64)
-    wr = np.empty(M * R * S + 1, dtype=np.int64)
-    ws = np.empty(M * R * S + 1, dtype=np.int64)
-    w_ptr = np.zeros(nph + 1, dtype=np.int64)
-    hist = np.zeros(banks, dtype=np.int64)
-    touched = np.zeros(max(banks, I * Fw), dtype=np.int64)   # one entry per product of a block
-    pe_cyc = np.zeros(P, dtype=np.int64)
+    NP = N * P
+    nR = ((R - 1) * dh) // sh + 1     # weight rows / columns after the phase split
+    nS = ((S - 1) * dw) // sw + 1
+    IF = I * Fw
+    vec = conflicts and banks <= VEC_MAX_BANKS and Fw <= VEC_MAX_F
     ngroups = (M + kc - 1) // kc
-    bmask = banks - 1
-    pow2 = banks > 0 and (banks & bmask) == 0   # then bank_of's "% banks" is "& (banks - 1)"
-    for c in range(C):
-        idx = 0
+    # one channel's activations, all images, listed per (phase, image, PE) in the tile's row-major order
+    acap = N * H * W + 1
+    aY = np.empty(acap, dtype=np.int64)
+    aX = np.empty(acap, dtype=np.int64)
+    ares = np.empty(acap, dtype=np.int64)
+    a_ptr = np.zeros(nph * NP + 1, dtype=np.int64)
+    # chunks of <= I activations ("lanes"): at most sum over (phase, PE) of ceil(positions / I), per image
+    lcap = 1
+    for q in range(nph):
+        qh = q // sw
+        qw = q % sw
         for p in range(P):
             y0 = (p // gc) * th
             x0 = (p % gc) * tw
-            y1 = min(H, y0 + th)
-            x1 = min(W, x0 + tw)
-            for q in range(nph):
-                a_ptr[p * nph + q] = idx
-                qh = q // sw
-                qw = q % sw
-                for y in range(y0, y1):
-                    if (y + pt) % sh != qh:
-                        continue
-                    for x in range(x0, x1):
-                        if (x + pl) % sw != qw:
-                            continue
-                        if A[c, y, x] != 0:
-                            ay[idx] = y + pt
-                            ax[idx] = x + pl
-                            idx += 1
-        a_ptr[P * nph] = idx
+            ny = 0
+            for y in range(y0, min(H, y0 + th)):
+                if (y + pt) % sh == qh:
+                    ny += 1
+            nx = 0
+            for x in range(x0, min(W, x0 + tw)):
+                if (x + pl) % sw == qw:
+                    nx += 1
+            lcap += N * ((ny * nx + I - 1) // I)
+    if not conflicts:
+        lcap = 1
+    l_ptr = np.zeros(nph * NP + 1, dtype=np.int64)
+    lane_a0 = np.zeros(lcap, dtype=np.int64)
+    lane_a1 = np.zeros(lcap, dtype=np.int64)
+    lane_slow = np.zeros(lcap, dtype=np.bool_)
+    mcap = lcap if vec else 1
+    RM = np.zeros((nR, mcap), dtype=np.uint64)
+    CM = np.zeros((nS, mcap), dtype=np.uint64)
+    S0 = np.zeros(mcap, dtype=np.uint64)
+    S1 = np.zeros(mcap, dtype=np.uint64)
+    S2 = np.zeros(mcap, dtype=np.uint64)
+    cost = np.zeros(lcap, dtype=np.int64)
+    # one (channel, group)'s weights, per phase, (r, s, filter) order
+    wcap = min(M, kc) * R * S + 1
+    wres = np.empty(wcap, dtype=np.int64)
+    wR = np.empty(wcap, dtype=np.int64)
+    wS = np.empty(wcap, dtype=np.int64)
+    w_ptr = np.zeros(nph + 1, dtype=np.int64)
+    # non-zero weights of a channel per (phase, R, S) over all filters, as 2-D prefix sums (valid products)
+    tap = np.zeros((nph, nR + 1, nS + 1), dtype=np.int64)
+    hist = np.zeros(max(banks, 1), dtype=np.int64)
+    touched = np.zeros(max(IF, 1), dtype=np.int64)
+    pe_cyc = np.zeros(NP, dtype=np.int64)
+    one = np.uint64(1)
+    for c in range(C):
+        tap[:] = 0
+        for r in range(R):
+            for s in range(S):
+                cnt = 0
+                for k in range(M):
+                    if Wm[k, c, r, s] != 0:
+                        cnt += 1
+                q = ((r * dh) % sh) * sw + (s * dw) % sw
+                tap[q, (r * dh) // sh + 1, (s * dw) // sw + 1] += cnt
+        for q in range(nph):
+            for i in range(1, nR + 1):
+                for j in range(1, nS + 1):
+                    tap[q, i, j] += tap[q, i - 1, j] + tap[q, i, j - 1] - tap[q, i - 1, j - 1]
+        idx = 0
+        lidx = 0
+        valid = 0
+        for q in range(nph):
+            qh = q // sw
+            qw = q % sw
+            for n in range(N):
+                for p in range(P):
+                    kk = (q * N + n) * P + p
+                    a_ptr[kk] = idx
+                    l_ptr[kk] = lidx
+                    y0 = (p // gc) * th
+                    x0 = (p % gc) * tw
+                    ys = y0 + ((qh - (y0 + pt) % sh) % sh + sh) % sh   # first row of the tile in phase qh
+                    xs = x0 + ((qw - (x0 + pl) % sw) % sw + sw) % sw
+                    for y in range(ys, min(H, y0 + th), sh):
+                        Y = (y + pt) // sh
+                        for x in range(xs, min(W, x0 + tw), sw):
+                            if A[n, c, y, x] != 0:
+                                X = (x + pl) // sw
+                                aY[idx] = Y
+                                aX[idx] = X
+                                ares[idx] = (X + IF * Y) % banks
+                                idx += 1
+                                rlo = max(0, Y - E + 1)
+                                rhi = min(nR - 1, Y)
+                                slo = max(0, X - Fo + 1)
+                                shi = min(nS - 1, X)
+                                if rlo <= rhi and slo <= shi:
+                                    valid += (tap[q, rhi + 1, shi + 1] - tap[q, rlo, shi + 1]
+                                              - tap[q, rhi + 1, slo] + tap[q, rlo, slo])
+                    if conflicts:
+                        for i0 in range(a_ptr[kk], idx, I):
+                            i1 = min(idx, i0 + I)
+                            lane_a0[lidx] = i0
+                            lane_a1[lidx] = i1
+                            slow = not vec
+                            if vec:
+                                am = np.uint64(0)
+                                for i in range(i0, i1):
+                                    bit = one << np.uint64(ares[i])
+                                    if am & bit:
+                                        slow = True
+                                    am |= bit
+                                for rr in range(nR):
+                                    m = np.uint64(0)
+                                    if not slow:
+                                        for i in range(i0, i1):
+                                            if 0 <= aY[i] - rr < E:
+                                                m |= one << np.uint64(ares[i])
+                                    RM[rr, lidx] = m
+                                for ss in range(nS):
+                                    m = np.uint64(0)
+                                    if not slow:
+                                        for i in range(i0, i1):
+                                            if 0 <= aX[i] - ss < Fo:
+                                                m |= one << np.uint64(ares[i])
+                                    CM[ss, lidx] = m
+                            lane_slow[lidx] = slow
+                            lidx += 1
+        a_ptr[nph * NP] = idx
+        l_ptr[nph * NP] = lidx
+        stats[ST_VALID] += valid
         for g in range(ngroups):
             k0 = g * kc
             k1 = min(M, k0 + kc)
@@ -96,82 +295,79 @@ def scnn_image_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, F
                 for r in range(R):
                     if (r * dh) % sh != qh:
                         continue
+                    Rq = (r * dh) // sh
                     for s in range(S):
                         if (s * dw) % sw != qw:
                             continue
+                        Sq = (s * dw) // sw
+                        wt = ((-Sq - IF * Rq) % banks + banks) % banks
                         for k in range(k0, k1):
                             if Wm[k, c, r, s] != 0:
-                                wk[widx] = k
-                                wr[widx] = r * dh   # output row = (padded act row - this) / sh
-                                ws[widx] = s * dw
+                                wR[widx] = Rq
+                                wS[widx] = Sq
+                                wres[widx] = (wt + I * k) % banks
                                 widx += 1
             w_ptr[nph] = widx
-            mx = 0
-            tot = 0
-            valid = 0     # stats[1] and stats[4], kept in registers in the product loop
-            stalls = 0
-            for p in range(P):
-                cyc = 0
-                for q in range(nph):
-                    a0 = a_ptr[p * nph + q]
-                    na = a_ptr[p * nph + q + 1] - a0
-                    w0 = w_ptr[q]
-                    nw = w_ptr[q + 1] - w0
-                    if na == 0 or nw == 0:
+            pe_cyc[:] = 0
+            blocks = 0
+            for q in range(nph):
+                w0 = w_ptr[q]
+                w1 = w_ptr[q + 1]
+                nw = w1 - w0
+                if nw == 0:
+                    continue
+                nwb = (nw + Fw - 1) // Fw
+                for kk in range(q * NP, (q + 1) * NP):
+                    na = a_ptr[kk + 1] - a_ptr[kk]
+                    if na == 0:
                         continue
-                    stats[0] += na * nw
-                    stats[2] += ((na + I - 1) // I) * nw
-                    stats[3] += na
-                    if not conflicts:  # every block costs one cycle: closed form
-                        cyc += ((na + I - 1) // I) * ((nw + Fw - 1) // Fw)
-                        continue
-                    for ib in range(0, na, I):
-                        ie = min(na, ib + I)
-                        for fb in range(0, nw, Fw):
-                            fe = min(nw, fb + Fw)
-                            worst = 0
-                            nt = 0
-                            for ii in range(a0 + ib, a0 + ie):
-                                yy = ay[ii]
-                                xx = ax[ii]
-                                for ff in range(w0 + fb, w0 + fe):
-                                    ey = yy - wr[ff]
-                                    fx = xx - ws[ff]
-                                    if ey < 0 or fx < 0:
-                                        continue
-                                    if sh > 1:   # non-negative: C division, no floor fix-up
-                                        ey = _udiv(ey, sh)
-                                    if sw > 1:
-                                        fx = _udiv(fx, sw)
-                                    if ey >= E or fx >= Fo:
-                                        continue
-                                    valid += 1
-                                    v = fx + I * wk[ff] + I * Fw * ey
-                                    bk = v & bmask if pow2 else v % banks   # bank_of, without a division
-                                    h = hist[bk] + 1
-                                    hist[bk] = h
-                                    touched[nt] = bk   # a bank may be listed twice: cleared twice
-                                    nt += 1
-                                    worst = max(worst, h)
-                            for tb in range(nt):
-                                hist[touched[tb]] = 0
-                            cost = worst if worst > 1 else 1
-                            stalls += cost - 1
-                            cyc += cost
-                pe_cyc[p] = cyc
-                tot += cyc
-                if cyc > mx:
-                    mx = cyc
-            out_cycles[g] += mx
-            stats[1] += valid
-            stats[4] += stalls
-            stats[5] += tot
-            stats[6] += P * mx - tot
+                    nab = (na + I - 1) // I
+                    stats[ST_FORMED] += na * nw
+                    stats[ST_WREADS] += nab * nw
+                    stats[ST_AREADS] += na
+                    blocks += nab * nwb
+                    if not conflicts:   # every block costs one cycle: closed form
+                        pe_cyc[kk - q * NP] += nab * nwb
+                if not conflicts:
+                    continue
+                l0 = l_ptr[q * NP]
+                l1 = l_ptr[(q + 1) * NP]
+                if l1 == l0:
+                    continue
+                cost[l0:l1] = 0
+                if vec:   # lanes in slices that keep the pass's arrays in the L1 cache
+                    for lb in range(l0, l1, LANE_BLOCK):
+                        _vector_pass(RM, CM, lb, min(l1, lb + LANE_BLOCK), wres, wR, wS, w0, w1, Fw, banks,
+                                     S0, S1, S2, cost)
+                for l in range(l0, l1):
+                    if lane_slow[l]:
+                        cost[l] = _lane_cost(lane_a0[l], lane_a1[l], aY, aX, ares, w0, w1, wres, wR, wS, Fw,
+                                             E, Fo, banks, hist, touched)
+                for kk in range(q * NP, (q + 1) * NP):
+                    t = 0
+                    for l in range(l_ptr[kk], l_ptr[kk + 1]):
+                        t += cost[l]
+                    pe_cyc[kk - q * NP] += t
+            busy = 0
+            for n in range(N):
+                mx = 0
+                tot = 0
+                for p in range(P):
+                    v = pe_cyc[n * P + p]
+                    tot += v
+                    if v > mx:
+                        mx = v
+                out_cycles[n, g] += mx
+                busy += tot
+                stats[ST_IDLE] += P * mx - tot
+            stats[ST_BUSY] += busy
+            stats[ST_CONFLICT] += busy - blocks
 
 
 def effectual_products(A: np.ndarray, Wm: np.ndarray, geom: tuple) -> int:
     """Pairs (non-zero weight, non-zero input) that meet at an output: sum over taps (c, r, s) of the
-    weight's non-zero filters times the non-zero inputs that tap reads at valid outputs."""
+    weight's non-zero filters times the non-zero inputs that tap reads at valid outputs (numpy; a check
+    of the kernel's ``stats[1]``)."""
     th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo = (int(v) for v in geom)
     C, H, W = A.shape
     M, _, R, S = Wm.shape
@@ -187,20 +383,32 @@ def effectual_products(A: np.ndarray, Wm: np.ndarray, geom: tuple) -> int:
     return total
 
 
-def scnn_image(A: np.ndarray, Wm: np.ndarray, geom: tuple, I: int, F: int, banks: int, conflicts: bool,
+def _mask(a: np.ndarray) -> np.ndarray:
+    """bool / uint8 arrays pass as they are (C-contiguous); anything else becomes a uint8 non-zero mask."""
+    if a.dtype not in (np.bool_, np.uint8):
+        a = a != 0
+    return np.ascontiguousarray(a)
+
+
+def scnn_batch(A: np.ndarray, Wm: np.ndarray, geom: tuple, I: int, F: int, banks: int, conflicts: bool,
                kc: int) -> tuple[np.ndarray, np.ndarray]:
-    """Wrapper: geom = (th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo).  Returns (cycles per Kc group,
-    stats) as int64 arrays (see the module docstring)."""
-    A = np.ascontiguousarray(A, dtype=np.uint8)
-    Wm = np.ascontiguousarray(Wm, dtype=np.uint8)
-    assert A.ndim == 3 and Wm.ndim == 4 and A.shape[0] == Wm.shape[1] and kc >= 1 and I >= 1 and F >= 1
-    out = np.zeros(-(-Wm.shape[0] // kc), dtype=np.int64)
+    """Wrapper: A (N, C, H, W) and Wm (M, C, R, S) non-zero masks, geom = (th, tw, gr, gc, sh, sw, dh, dw,
+    pt, pl, E, Fo).  Returns (cycles per image and Kc group (N, groups), stats summed over the images) as
+    int64 arrays (see the module docstring)."""
+    A, Wm = _mask(A), _mask(Wm)
+    assert A.ndim == 4 and Wm.ndim == 4 and A.shape[1] == Wm.shape[1] and kc >= 1 and I >= 1 and F >= 1
+    assert banks >= 1
+    out = np.zeros((A.shape[0], -(-Wm.shape[0] // kc)), dtype=np.int64)
     stats = np.zeros(8, dtype=np.int64)
-    scnn_image_kernel(A, Wm, *[int(v) for v in geom], int(I), int(F), int(banks), bool(conflicts), int(kc),
-                      out, stats)
-    if not conflicts:
-        stats[1] = effectual_products(A, Wm, geom)
+    scnn_kernel(A, Wm, *[int(v) for v in geom], int(I), int(F), int(banks), bool(conflicts), int(kc), out, stats)
     return out, stats
 
 
-__all__ = ["scnn_image", "scnn_image_kernel", "bank_of", "effectual_products"]
+def scnn_image(A: np.ndarray, Wm: np.ndarray, geom: tuple, I: int, F: int, banks: int, conflicts: bool,
+               kc: int) -> tuple[np.ndarray, np.ndarray]:
+    """One image, A (C, H, W): (cycles per Kc group, stats)."""
+    out, stats = scnn_batch(np.asarray(A)[None], Wm, geom, I, F, banks, conflicts, kc)
+    return out[0], stats
+
+
+__all__ = ["scnn_batch", "scnn_image", "scnn_kernel", "bank_of", "effectual_products"]

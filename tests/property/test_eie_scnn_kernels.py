@@ -5,7 +5,7 @@ from hypothesis import given, settings, strategies as st
 from accelsim.accelerators import create
 from accelsim.compression.zero_run import zero_run_entries
 from accelsim.kernels.eie import eie_matvecs
-from accelsim.kernels.scnn import scnn_image
+from accelsim.kernels.scnn import scnn_batch, scnn_image
 from tests.reference.eie_ref import encode_pe_columns, simulate_matvec
 from tests.reference.scnn_ref import scnn_image_ref
 
@@ -70,8 +70,9 @@ def scnn_case(draw):
     A = (rng.random((C, H, W)) < draw(st.sampled_from([0.2, 0.6, 1.0]))).astype(np.uint8)
     Wm = (rng.random((M, C, R, S)) < draw(st.sampled_from([0.2, 0.6, 1.0]))).astype(np.uint8)
     geom = (th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo)
-    return A, Wm, geom, draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.sampled_from([1, 3, 4, 7, 32])), \
-        draw(st.booleans()), draw(st.integers(1, 7))
+    # F up to 9 and banks up to 100: the kernel's vector path (F <= 7, banks <= 64) and its per-product path
+    return A, Wm, geom, draw(st.integers(1, 5)), draw(st.integers(1, 9)), \
+        draw(st.sampled_from([1, 3, 4, 7, 32, 64, 100])), draw(st.booleans()), draw(st.integers(1, 7))
 
 
 @settings(max_examples=80, deadline=None)
@@ -104,3 +105,45 @@ def test_scnn_valid_products_are_the_effectual_macs(case):
                                 eff += 1
     _, stats = scnn_image(A, Wm, geom, I, F, banks, conflicts, kc)
     assert stats[1] == eff
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=scnn_case(), n=st.integers(2, 3), seed=st.integers(0, 2**16))
+def test_scnn_batch_equals_images_one_by_one(case, n, seed):
+    """A batch shares the weight lists: its per-image cycles and summed stats equal the reference's per image."""
+    A, Wm, geom, I, F, banks, conflicts, kc = case
+    rng = np.random.default_rng(seed)
+    batch = np.stack([A] + [(rng.random(A.shape) < 0.5).astype(np.uint8) for _ in range(n - 1)])
+    cyc, stats = scnn_batch(batch, Wm, geom, I, F, banks, conflicts, kc)
+    tot = np.zeros(3, dtype=np.int64)
+    for i in range(n):
+        rc, formed, valid, stalls = scnn_image_ref(batch[i], Wm, *geom, I, F, banks, conflicts, kc)
+        assert cyc[i].tolist() == rc
+        tot += (formed, valid, stalls)
+    assert (stats[0], stats[1], stats[4]) == tuple(tot)
+
+
+@st.composite
+def scnn_conflict_case(draw):
+    """Many filters, few banks, wide weight vectors: blocks that send 3 to 7 products to one bank."""
+    C, M = draw(st.integers(1, 2)), draw(st.integers(8, 40))
+    R = S = draw(st.integers(1, 3))
+    H, W = draw(st.integers(2, 8)), draw(st.integers(2, 8))
+    pad = R // 2
+    gr, gc = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    A = (rng.random((C, H, W)) < draw(st.sampled_from([0.4, 1.0]))).astype(np.uint8)
+    Wm = (rng.random((M, C, R, S)) < draw(st.sampled_from([0.5, 1.0]))).astype(np.uint8)
+    geom = (-(-H // gr), -(-W // gc), gr, gc, 1, 1, 1, 1, pad, pad, H, W)
+    return A, Wm, geom, draw(st.integers(1, 4)), draw(st.integers(4, 7)), draw(st.sampled_from([8, 16, 32, 64])), \
+        True, draw(st.integers(4, 40))
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=scnn_conflict_case())
+def test_scnn_kernel_equals_reference_on_heavy_conflicts(case):
+    A, Wm, geom, I, F, banks, conflicts, kc = case
+    cyc, stats = scnn_image(A, Wm, geom, I, F, banks, conflicts, kc)
+    rc, formed, valid, stalls = scnn_image_ref(A, Wm, *geom, I, F, banks, conflicts, kc)
+    assert cyc.tolist() == rc
+    assert (stats[0], stats[1], stats[4]) == (formed, valid, stalls)
