@@ -9,9 +9,10 @@ A trace exported from a real model carries its true outputs, which are used inst
 
 The convolution is torch's single-thread ``conv2d`` (2-3x faster than numpy here) when torch is already
 imported in the process (the PyTorch front end, the benchmarks) or installed and the layer has at least
-``TORCH_AUTO_MACS`` (2 G) dense MACs; otherwise numpy (im2col in blocks of output rows, BLAS matrix
-products), because importing torch costs about a second and 200 MB of memory, more than most layers'
-convolutions.  ``ACCELSIM_CONV=torch`` (or ``numpy``) forces one.  Both are the
+``TORCH_AUTO_MACS`` (2 G) dense MACs and ``TORCH_AUTO_BYTES`` (256 MiB) of float32 inputs and outputs;
+otherwise numpy (im2col in blocks of output rows, BLAS matrix products), because importing torch costs
+about a second and 250 MB of memory, more than most layers' convolutions (on VGG-16 conv batch 3, whose
+layers reach 5.5 G MACs but only 77 MB, torch raised a single design's peak RSS from 240 to 490 MB).  ``ACCELSIM_CONV=torch`` (or ``numpy``) forces one.  Both are the
 same float32 convolution up to rounding.
 """
 from __future__ import annotations
@@ -46,22 +47,27 @@ def layer_outputs(layer: LayerTrace, relu: bool = True) -> np.ndarray:
     return out
 
 
-#: a layer this large pays for importing torch (about 1 s): its numpy convolution takes several seconds
+#: a layer this large pays for importing torch (about 1 s): its numpy convolution takes several seconds ...
 TORCH_AUTO_MACS = 2_000_000_000
+#: ... and when its inputs and outputs (float32) hold this much, torch's ~250 MB are at most the layer's own size
+TORCH_AUTO_BYTES = 256 << 20
 
 
-def _use_torch(macs: int = 0) -> bool:
+def _use_torch(macs: int = 0, nbytes: int = TORCH_AUTO_BYTES) -> bool:
     how = os.environ.get("ACCELSIM_CONV", "auto")
     if how == "numpy":
         return False
     if how == "torch":
         return importlib.util.find_spec("torch") is not None
-    return "torch" in sys.modules or (macs >= TORCH_AUTO_MACS and importlib.util.find_spec("torch") is not None)
+    return "torch" in sys.modules or (macs >= TORCH_AUTO_MACS and nbytes >= TORCH_AUTO_BYTES
+                                      and importlib.util.find_spec("torch") is not None)
 
 
 def conv2d(layer: LayerTrace, relu: bool = True) -> np.ndarray:
     """(N, M, E, F) float32: the layer's convolution (+ ReLU), by torch or numpy (see the module doc)."""
-    if _use_torch(layer.spec.macs_dense):
+    s = layer.spec
+    nbytes = 4 * (s.N * s.C * s.H * s.W + s.N * s.M * s.E * s.F)
+    if _use_torch(s.macs_dense, nbytes):
         return _conv_torch(layer, relu)
     return _conv_numpy(layer, relu)
 
