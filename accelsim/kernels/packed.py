@@ -34,23 +34,45 @@ def pack_kernel(flat, mask, values):
 def unpack_kernel(mask, values, out):
     """mask : (ceil(n/8),) uint8; values : (k,) float32; out : (n,) float32, zeros where the mask's bit is
     clear and the next value where it is set.  Returns the number of set bits among the first n (values
-    beyond k are never read: a count other than k means an inconsistent pair)."""
+    beyond k are never read: a count other than k means an inconsistent pair).  Branch-free: the next
+    value is read at every position and kept where the bit is set (a branch on a random mask mispredicts
+    half the time)."""
     n = out.shape[0]
     k = values.shape[0]
     seen = 0
-    for j in range(mask.shape[0]):
-        byte = mask[j]
-        base = 8 * j
-        for b in range(8):
-            i = base + b
-            if i >= n:
-                break
-            if (byte >> (7 - b)) & 1:
-                out[i] = values[seen] if seen < k else np.float32(0.0)
-                seen += 1
-            else:
-                out[i] = np.float32(0.0)
+    zero = np.float32(0.0)
+    for i in range(n):
+        bit = (mask[i >> 3] >> (7 - (i & 7))) & 1
+        v = values[min(seen, k - 1)] if k > 0 else zero
+        out[i] = v if bit else zero
+        seen += bit
     return seen
+
+
+@jit
+def unpack_half_kernel(mask, values, lut, out):
+    """As :func:`unpack_kernel` for float16 values given as their bit patterns (uint16), converted to
+    float32 by ``lut`` (float32[65536]) on the way (numpy's float16 conversion costs several ns per value)."""
+    n = out.shape[0]
+    k = values.shape[0]
+    seen = 0
+    zero = np.float32(0.0)
+    for i in range(n):
+        bit = (mask[i >> 3] >> (7 - (i & 7))) & 1
+        v = lut[values[min(seen, k - 1)]] if k > 0 else zero
+        out[i] = v if bit else zero
+        seen += bit
+    return seen
+
+
+_LUT: list = []
+
+
+def half_lut() -> np.ndarray:
+    """float32 value of every float16 bit pattern (65,536 entries)."""
+    if not _LUT:
+        _LUT.append(np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16).astype(np.float32))
+    return _LUT[0]
 
 
 def pack(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -64,8 +86,13 @@ def pack(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def unpack(mask: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, int]:
-    """(flat float32 array of n values, number of set bits among the mask's first n)."""
+    """(flat float32 array of n values, number of set bits among the mask's first n); values float32 or
+    float16."""
     out = np.empty(n, dtype=np.float32)
+    if values.dtype == np.float16:
+        seen = unpack_half_kernel(np.ascontiguousarray(mask, dtype=np.uint8),
+                                  np.ascontiguousarray(values).view(np.uint16), half_lut(), out)
+        return out, int(seen)
     seen = unpack_kernel(np.ascontiguousarray(mask, dtype=np.uint8),
                          np.ascontiguousarray(values, dtype=np.float32), out)
     return out, int(seen)

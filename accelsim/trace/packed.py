@@ -65,10 +65,10 @@ def encode(arr: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
 
 def _put(zf: zipfile.ZipFile, key: str, arr: np.ndarray, compress: int) -> None:
     """One ``.npy`` member: deflated as the archive says (its compresslevel), or stored."""
-    target: Any = key + ".npy"
-    if compress == zipfile.ZIP_STORED:
-        target = zipfile.ZipInfo(target, date_time=(1980, 1, 1, 0, 0, 0))
-        target.compress_type = zipfile.ZIP_STORED
+    target = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))  # fixed: same input, same bytes
+    target.compress_type = compress
+    if compress != zipfile.ZIP_STORED:
+        target._compresslevel = zf.compresslevel  # what ZipFile.open does for a name (Python 3.8-3.13)
     with zf.open(target, "w", force_zip64=True) as fh:
         np.lib.format.write_array(fh, np.asanyarray(arr), allow_pickle=False)
 

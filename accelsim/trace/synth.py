@@ -27,6 +27,9 @@ How tensors are drawn
   ReLU except for the network's last layer); they are not the next layer's inputs, which are drawn
   independently.
 
+``values="float16"`` uses the streaming generator of :mod:`accelsim.trace.synth_stream` instead: the same
+distributions and exact counts, float16 values, its own random streams (numba, a few ns per value).
+
 Limitations: real activation zeros cluster (whole channels and regions go dark after ReLU) and real
 pruned weights lose their small magnitudes first.  iid placement balances Cnvlutin's lanes better than
 real activations do (``act_pattern="clustered"`` models the clustering; it barely changes RLC sizes,
@@ -259,17 +262,18 @@ def forward(spec: LayerSpec, inputs: np.ndarray, weights: np.ndarray, relu: bool
 def synth_trace(network: "str | Network", batch: int = 1, seed: int = 0, weight_density: DensityArg = "dense",
                 act_density: DensityArg = "dense", layers: str | Sequence[str] = "conv",
                 with_outputs: bool = False, batch_scale: Mapping[str, int] | None = None,
-                act_pattern: str = "iid") -> Trace:
+                act_pattern: str = "iid", values: str = "float32") -> Trace:
     """A synthetic trace of ``network`` (see the module docstring for how tensors are drawn).
 
     ``layers``: ``"conv"`` (conv layers only), ``"all"``, or a list of layer names (kept in network order).
     ``batch_scale``: per-layer multiplier of ``batch`` (a SCALE-Sim GEMM row's M becomes its layer's N).
     ``act_pattern``: where the zeros of the (non-first) inputs go: ``iid`` uniformly at random, or
     ``clustered`` as a ReLU of a smooth random field with per-channel offsets (:func:`clustered_activations`).
+    ``values``: ``"float32"``, or ``"float16"`` for the float16 generator (see :func:`synth_plan`).
     Raises ConfigError for an unknown network, profile or layer, or a bad batch, seed or density.
     """
     plan = synth_plan(network, batch, seed, weight_density, act_density, layers, with_outputs, batch_scale,
-                      act_pattern)
+                      act_pattern, values)
     return Trace(network=plan.network, layers=[plan.layer(k) for k in range(len(plan.specs))],
                  source=plan.source, skipped=plan.skipped)
 
@@ -303,9 +307,32 @@ class SynthPlan:
             raise ConfigError(f"{what}: rounding to float16 turned non-zeros into zeros")
         return a
 
+    def half_tensors(self, k: int) -> "tuple[HalfTensor, HalfTensor | None]":
+        """``values="float16"``: layer k's weights and inputs as streams of the float16 generator
+        (:mod:`accelsim.trace.synth_stream`); inputs None when they are clustered (drawn as float32, rounded)."""
+        from accelsim.trace.synth_stream import HalfTensor
+        spec, index = self.specs[k], self.indices[k]
+        nw = int(np.prod(spec.weight_shape, dtype=np.int64))
+        nx = int(np.prod(spec.input_shape, dtype=np.int64))
+        w = HalfTensor(nw, exact_count(self.wd[spec.name], nw), math.sqrt(2.0 / (spec.Cg * spec.R * spec.S)),
+                       True, self.seed, index, _WEIGHT_STREAM)
+        if self.act_pattern == "clustered" and index > 0:
+            return w, None
+        return w, HalfTensor(nx, exact_count(self.ad[spec.name], nx), 1.0, index == 0, self.seed, index,
+                             _INPUT_STREAM)
+
     def layer(self, k: int) -> LayerTrace:
         spec, index = self.specs[k], self.indices[k]
         name = spec.name
+        if self.values == "float16":
+            from accelsim.trace.synth_stream import draw_dense
+            wt, xt = self.half_tensors(k)
+            w = draw_dense(wt, spec.weight_shape)
+            x = (draw_dense(xt, spec.input_shape) if xt is not None else self._rounded(
+                clustered_activations(_layer_rng(self.seed, index, _INPUT_STREAM), spec.input_shape, self.ad[name]),
+                f"layer {name!r} inputs"))
+            y = forward(spec, x, w, relu=index < self.last_index) if self.with_outputs else None
+            return LayerTrace(spec, w, x, y)
         fan_in = spec.Cg * spec.R * spec.S
         w = sparse_tensor(_layer_rng(self.seed, index, _WEIGHT_STREAM), spec.weight_shape, self.wd[name],
                           std=math.sqrt(2.0 / fan_in), signed=True)
@@ -328,8 +355,10 @@ def synth_plan(network: "str | Network", batch: int = 1, seed: int = 0, weight_d
                with_outputs: bool = False, batch_scale: Mapping[str, int] | None = None,
                act_pattern: str = "iid", values: str = "float32") -> SynthPlan:
     """The shapes, densities and source record of :func:`synth_trace`, checked, without drawing a tensor.
-    ``values="float16"`` rounds every drawn value to float16 (recorded in the source), so the tensors
-    store exactly in half the bytes (``write_synth(..., storage="packed")``)."""
+    ``values="float16"`` draws float16 values (recorded in the source) with the streaming generator of
+    :mod:`accelsim.trace.synth_stream` (same distributions, its own random streams; clustered inputs are
+    drawn as float32 and rounded), so the tensors store exactly in half the bytes and
+    ``write_synth(..., storage="packed")`` writes them chunk by chunk."""
     net = get_network(network)
     network = net.name
     for what, v, lo in (("batch", batch, 1), ("seed", seed, 0)):
@@ -384,6 +413,10 @@ def synth_plan(network: "str | Network", batch: int = 1, seed: int = 0, weight_d
     }
     if values != "float32":
         source["values"] = values
+        source["method"] = ("seeded random tensors with real layer shapes and exact per-layer densities, "
+                            "float16 generator (accelsim.trace.synth_stream: xoshiro256** streams, uniformly "
+                            "random non-zero positions, float16 values of the same clipped normal and "
+                            "half-normal distributions as the float32 generator)")
     return SynthPlan(network, specs, indices, wd, ad, int(seed), bool(with_outputs), act_pattern,
                      len(net.layers) - 1, source, skipped, values)
 
@@ -419,6 +452,9 @@ def write_synth(plan: SynthPlan, path: "str | os.PathLike[str]", progress: bool 
             version = PACKED_VERSION if packed else FORMAT_VERSION
             write_array(zf, "manifest", np.array(json.dumps(plan.manifest(version))), packed=False)
             for k in progress_iter(range(len(plan.specs)), f"synth {plan.network}", enabled=progress):
+                if packed and plan.values == "float16" and not plan.with_outputs:
+                    _write_half_layer(zf, plan, k, member)
+                    continue
                 lt = plan.layer(k)
                 write_array(zf, member(k, lt.name, "weights"), lt.weights, packed)
                 write_array(zf, member(k, lt.name, "inputs"), lt.inputs, packed)
@@ -426,6 +462,22 @@ def write_synth(plan: SynthPlan, path: "str | os.PathLike[str]", progress: bool 
                     write_array(zf, member(k, lt.name, "outputs"), lt.outputs, packed)
                 del lt
     return path
+
+
+def _write_half_layer(zf: Any, plan: SynthPlan, k: int, member: Any) -> None:
+    """Layer k of a float16 plan streamed into a packed archive, never whole in memory (the tensors
+    ``plan.layer(k)`` draws, as the same chunks)."""
+    from accelsim.trace.packed import write_array
+    from accelsim.trace.synth_stream import write_tensor
+    spec, index = plan.specs[k], plan.indices[k]
+    wt, xt = plan.half_tensors(k)
+    write_tensor(zf, member(k, spec.name, "weights"), spec.weight_shape, wt)
+    if xt is not None:
+        write_tensor(zf, member(k, spec.name, "inputs"), spec.input_shape, xt)
+    else:
+        x = plan._rounded(clustered_activations(_layer_rng(plan.seed, index, _INPUT_STREAM), spec.input_shape,
+                                                plan.ad[spec.name]), f"layer {spec.name!r} inputs")
+        write_array(zf, member(k, spec.name, "inputs"), x, True)
 
 
 def _profile_name(p: DensityArg) -> str | float:

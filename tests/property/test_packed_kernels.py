@@ -49,3 +49,13 @@ def test_unpack_reports_a_count_mismatch_without_reading_past_the_values(x, extr
     out, seen = unpack(mask, short, x.size)
     assert seen == values.size                      # the mask's count, whatever the values hold
     assert np.all(out[x == 0] == 0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrays())
+def test_unpack_of_float16_values_equals_reference(x):
+    h = x.astype(np.float16)
+    mask, values = pack(h.astype(np.float32))
+    out, seen = unpack(mask, values.astype(np.float16), x.size)
+    assert seen == values.size
+    assert out.tolist() == ref.unpack(mask.tolist(), [float(v) for v in values.astype(np.float16)], x.size)
