@@ -62,13 +62,12 @@ from accelsim.geometry import geometry
 from accelsim.trace.format import FORMAT_NAME, FORMAT_VERSION, LayerSpec, LayerTrace, Trace
 from accelsim.trace.networks import (CNVLUTIN_CONV_INPUT_DENSITY, EYERISS_ALEXNET_INPUTS, HAN2015_ACTS,
                                      HAN2015_WEIGHTS, get_network)
+from accelsim.trace.synth_stream import MAG_MAX, MAG_MIN  # noqa: F401 (re-exported)
 
 WEIGHT_PROFILES = ("dense", "han2015")
 ACT_PROFILES = ("dense", "han2015", "eyeriss-alexnet", "cnvlutin44")
 GENERATOR = "accelsim trace synth"
 CHUNK = 1 << 20
-MAG_MAX = 4.0                      # magnitudes are clipped to MAG_MAX standard deviations ...
-MAG_MIN = MAG_MAX * 2.0 ** -8      # ... and to at least 2^-8 of that, so no value quantizes to zero
 _WEIGHT_STREAM, _INPUT_STREAM = 0, 1
 
 DensityArg = str | float | Mapping[str, float]

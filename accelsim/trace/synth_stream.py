@@ -31,6 +31,8 @@ import numpy as np
 
 from accelsim.errors import ConfigError
 
+MAG_MAX = 4.0                      # magnitudes are clipped to MAG_MAX standard deviations ...
+MAG_MIN = MAG_MAX * 2.0 ** -8      # ... and to at least 2^-8 of that, so no value quantizes to zero
 CHUNK = 1 << 22            # positions per kernel call (a multiple of 8): 512 KiB of mask, 8 MiB of values
 POSITIONS, VALUES = 1, 2   # the ``part`` of a tensor's seed
 
@@ -48,7 +50,6 @@ def half_table(std: float) -> tuple[np.ndarray, int]:
     """Alias table of the float16 magnitude (see the module docstring): (entries uint64, bits).  2^bits
     columns, each of capacity 2^32; a column's entry is ``threshold << 32 | alias << 16 | primary`` (alias
     and primary: float16 bit patterns).  Probabilities are exact to 2^-(32 + bits)."""
-    from accelsim.trace.synth import MAG_MAX, MAG_MIN
     lo, hi = MAG_MIN * std, MAG_MAX * std
     b_lo = int(np.float16(lo).view(np.uint16))
     b_hi = int(np.float16(hi).view(np.uint16))
