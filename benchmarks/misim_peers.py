@@ -30,9 +30,9 @@ requesters), which fix that run's wake order, to DIR/LAYER_runI.json (with the o
 runs accelsim with ``misim_wake_order: cpython`` on each file: the replay of that run.
 
 MIsim runs ungrouped layers only (``group = 1``), so AlexNet conv2/4/5 are given as MIsim runs them.
-DNNsim is not run here (it needs protobuf to build); its DaDianNao rule is applied by hand from
+DNNsim is not run here: ``dadiannao_dnnsim_rule`` is its DaDianNao rule applied by hand from
 ``core/src/OutputStationary.cpp`` (window sets x filter sets per tile x ceil(Cpad*R*S/16) steps, with
-its first-layer reshape) and labelled as such.
+its first-layer reshape); benchmarks/dnnsim_peers.py runs DNNsim itself on these layers (same numbers).
 """
 from __future__ import annotations
 
