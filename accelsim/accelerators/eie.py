@@ -49,8 +49,7 @@ from accelsim.accelerators.base import Accelerator, LayerCounts
 from accelsim.accelerators.registry import register
 from accelsim.config import doc, require
 from accelsim.counts import ActionCounts
-from accelsim.geometry import geometry
-from accelsim.kernels.eie import cost_dtype, eie_conv_kernel, eie_pe_columns_kernel
+from accelsim.kernels.eie import eie_conv_kernel, eie_pe_columns_kernel, eie_tap_counts, queue_costs, ring_size
 from accelsim.timeline import TileWork
 from accelsim.trace.format import LayerSpec, LayerTrace
 
@@ -83,6 +82,13 @@ class EieConfig:
         require(self.clock_hz > 0, n, "clock_hz must be > 0")
         require(self.dram_bw_bits_per_cycle > 0, n, "dram_bw_bits_per_cycle must be > 0")
         require(self.dram_latency_cycles >= 0, n, "dram_latency_cycles must be >= 0")
+
+
+def _padded(mask: np.ndarray, s: LayerSpec) -> np.ndarray:
+    """(N, C, Hp, Wp) uint8 copy of a (N, C, H, W) bool mask with the layer's zero padding."""
+    out = np.zeros((s.N, s.C, s.H + s.pad_top + s.pad_bottom, s.W + s.pad_left + s.pad_right), dtype=np.uint8)
+    out[:, :, s.pad_top:s.pad_top + s.H, s.pad_left:s.pad_left + s.W] = mask
+    return out
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,7 @@ class Eie(Accelerator[EiePlan]):
         else:
             wmask = fixedpoint.nonzero_mask(layer.weights_mcrs(), c.word_bits).reshape(s.M, plan.cols)
             xmask = fixedpoint.nonzero_mask(layer.inputs_nchw(), c.word_bits)
-            xp = np.ascontiguousarray(geometry(s).pad(xmask)).view(np.uint8)
+            xp = _padded(xmask, s)
         a = ActionCounts()
         cycles_all, executed, entries_total, pad_total, active_total, stalls, busy = [], 0, 0, 0, 0, 0, 0
         storage_bits = 0
@@ -140,13 +146,18 @@ class Eie(Accelerator[EiePlan]):
             wmat = wmask[g * s.Mg:(g + 1) * s.Mg]
             entries, pad = self.pe_entries(wmat)
             cost = np.maximum(entries, c.min_cycles_per_column)
-            keep = (cost != 1).any(axis=1)   # a PE whose columns all cost 1 cycle never holds the broadcast
-            cost_t = np.ascontiguousarray(cost[keep].T, dtype=cost_dtype(cost, plan.cols))
-            cycles = np.empty(plan.products, dtype=np.int64)
+            cost_t, cap, lanes = queue_costs(cost, c.queue_depth)
+            geo = (g * s.Cg, s.Cg, s.R, s.S, s.E, s.F, s.stride_h, s.stride_w, s.dilation_h, s.dilation_w)
             hist = np.zeros(plan.cols, dtype=np.int64)  # broadcasts of each column, over all products
-            stalls += int(eie_conv_kernel(xp, g * s.Cg, s.Cg, s.R, s.S, s.E, s.F, s.stride_h, s.stride_w,
-                                          s.dilation_h, s.dilation_w, bool(c.dense), cost_t, c.queue_depth,
-                                          cycles, hist))
+            cycles = np.empty(plan.products, dtype=np.int64)
+            if c.dense:
+                hist[:] = plan.products
+                cycles[:] = plan.cols
+            else:  # per-product tap counts are the cycles only when no PE can hold the broadcast
+                eie_tap_counts(xp, *geo, hist, cycles if cost_t.shape[1] == 0 else cycles[:0])
+            if cost_t.shape[1]:  # else every column takes one cycle: the product takes its broadcasts
+                stalls += int(eie_conv_kernel(xp, *geo, bool(c.dense), cost_t, c.queue_depth, cap, lanes,
+                                              ring_size(c.queue_depth), cycles))
             cycles_all.append(cycles)
             busy += int(hist @ cost.sum(axis=0))
             entries_total += int(hist @ entries.sum(axis=0))

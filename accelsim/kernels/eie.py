@@ -17,92 +17,102 @@ was held ``sum_t (b_t - b_{t-1} - 1) = b_last + 1 - K`` cycles (K columns, b_{-1
 Only ``max_p s_{p,t}`` of step t is ever read back (D steps later), so the queue keeps one number per
 slot.  A PE whose every column costs one cycle never holds the broadcast (by induction it starts each
 column at b_t and ends at b_t + 1 <= b_{t+1}), and ends the product at b_last + 1 <= every other PE's
-end: the wrappers may leave such PEs out of ``cost`` (the product then takes max(b_last + 1, max_p f)).
-All times of a product are at most sum_t max_p cost[p, j_t], so int32 costs are exact when J times the
-largest cost is below 2**31 (the wrapper's choice).
+end: the wrappers leave such PEs out (the product then takes max(b_last + 1, max_p f)).
+
+The kernel keeps each PE's lag ``L_p = f_{p,t} - b_t`` rather than its time: a step subtracts
+``d = b_t - b_{t-1}``, clamps at zero (that is ``s_{p,t} - b_t``) and adds the cost.  Lags are small:
+f_{p,t} = max_{u<=t} (b_u + sum_{i=u..t} cost_i), and b_t >= s_{p,t-D} bounds every term by
+b_t + (D + 1) * cmax (cmax: the largest cost; D = 0: b_t >= f_{p,t-1}, so the lag is one cost), so
+0 <= L_p <= lagmax = (D + 1) * cmax.  d can be capped at lagmax + 1 (a larger step leaves every lag
+at zero all the same), so the lags fit the narrowest of int8/16/32/64 holding -(lagmax + 1) .. lagmax,
+and one 64-byte vector steps 64 PEs at once (:mod:`accelsim.kernels.eie_simd`).  The PE count is
+padded to whole vectors with zero-cost lanes, whose lag stays zero.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from accelsim.kernels._jit import jit
+from accelsim.kernels.eie_simd import lag_step_finish, lag_step_start, lanes_of
 
 
 @jit
-def eie_product(cost_t, cols, k, depth, f, ring, hist):
-    """One product: broadcast ``cols[:k]`` in order on the PEs of ``cost_t`` ((J, P), column j's cost on
-    every PE contiguous); ``f`` (P,) and ``ring`` (max(D, 1),) are scratch of cost_t's dtype; adds one to
-    ``hist[j]`` per broadcast of column j.  Returns (cycles, broadcast stall cycles)."""
+def eie_product(cost_t, rows, k, depth, cap, lanes, L, ring):
+    """One product: broadcast the columns whose flat offsets into ``cost_t`` are ``rows[:k]`` (column j
+    at j * P'), in order, on the PEs of ``cost_t`` ((J, P') lag dtype, column j's costs contiguous, P' a
+    multiple of ``lanes``, padding lanes cost 0); ``L`` (P',) is scratch, ``ring`` (a power of two > D)
+    int64 scratch; ``cap`` = lagmax + 1 (module docstring).  Returns (cycles, stall cycles)."""
     if k == 0:
         return 0, 0
-    P = cost_t.shape[1]
-    for p in range(P):
-        f[p] = 0
+    Pw = L.shape[0]
+    chunks = Pw // lanes   # a range with a step would divide at every broadcast
+    mask = ring.shape[0] - 1
+    for p in range(Pw):
+        L[p] = 0
     b = -1
-    maxf = 0
-    slot = 0
-    for i in range(k):
-        j = cols[i]
-        hist[j] += 1
-        b += 1
-        if depth == 0:
-            if maxf > b:
-                b = maxf
-        elif i >= depth:
-            m = ring[slot]
-            if m > b:
-                b = m
-        ms = b
-        mf = 0
-        for p in range(P):  # branch-free max/add over PEs: vectorizes
-            fp = f[p]
-            sp = b if b > fp else fp
-            fp = sp + cost_t[j, p]
-            f[p] = fp
-            ms = ms if ms > sp else sp
-            mf = mf if mf > fp else fp
-        if depth > 0:
-            ring[slot] = ms
-            slot += 1
-            if slot == depth:
-                slot = 0
-        maxf = mf
-    total = maxf if maxf > b + 1 else b + 1
-    return total, b + 1 - k
+    if depth == 0:
+        mf = 0   # the latest finish of the previous column, relative to its broadcast
+        for i in range(k):
+            bn = max(b + 1, b + mf)
+            d = min(bn - b, cap)
+            b = bn
+            mf = 0
+            for ch in range(chunks):
+                mf = max(mf, lag_step_finish(L, cost_t, ch * lanes, rows[i] + ch * lanes, d))
+    else:
+        for i in range(k):
+            bn = b + 1
+            if i >= depth:
+                bn = max(bn, ring[(i - depth) & mask])
+            d = min(bn - b, cap)
+            b = bn
+            ms = 0
+            for ch in range(chunks):
+                ms = max(ms, lag_step_start(L, cost_t, ch * lanes, rows[i] + ch * lanes, d))
+            ring[i & mask] = b + ms
+    top = 1
+    for p in range(Pw):
+        top = max(top, np.int64(L[p]))
+    return b + top, b + 1 - k
+
+
+def ring_size(depth: int) -> int:
+    """The queue ring of :func:`eie_product`: the smallest power of two above ``depth``."""
+    return 1 << int(depth).bit_length()
 
 
 @jit
-def eie_matvecs_kernel(cost_t, cols, starts, depth, out):
+def eie_matvecs_kernel(cost_t, cols, starts, depth, cap, lanes, nring, out):
     """Products given as column lists: cols[starts[v]:starts[v + 1]] is product v's broadcast order;
     out (V, 2) int64 receives per product [cycles, broadcast stall cycles]."""
-    P = cost_t.shape[1]
-    f = np.zeros(P, dtype=cost_t.dtype)
-    ring = np.zeros(max(depth, 1), dtype=cost_t.dtype)
-    hist = np.zeros(cost_t.shape[0], dtype=np.int64)
+    Pw = cost_t.shape[1]
+    L = np.zeros(Pw, dtype=cost_t.dtype)
+    ring = np.zeros(nring, dtype=np.int64)
+    rows = cols * Pw
     for v in range(starts.shape[0] - 1):
         a = starts[v]
-        cyc, st = eie_product(cost_t, cols[a:], starts[v + 1] - a, depth, f, ring, hist)
+        cyc, st = eie_product(cost_t, rows[a:], starts[v + 1] - a, depth, cap, lanes, L, ring)
         out[v, 0] = cyc
         out[v, 1] = st
 
 
 @jit
-def eie_conv_kernel(xp, c0, Cg, R, S, E, F, sh, sw, dh, dw, dense, cost_t, depth, cycles, hist):
+def eie_conv_kernel(xp, c0, Cg, R, S, E, F, sh, sw, dh, dw, dense, cost_t, depth, cap, lanes, nring, cycles):
     """Every product of one group of a conv (or FC: the 1x1 case) layer lowered to columns (c, r, s), read
     straight from the input, never materialized.  xp : (N, C, Hp, Wp) uint8 non-zero mask of the padded
     input; the group's channels are c0 .. c0 + Cg - 1.  Output (n, e, f) reads tap (r, s) of channel c at
     row e*sh + r*dh, column f*sw + s*dw of xp; the product broadcasts its non-zero taps (``dense``: every
-    tap, padding included) in column order j = (c*R + r)*S + s.  cycles : (N*E*F,) int64 receives each
-    product's cycles, ordered (n, e, f); hist : (Cg*R*S,) int64 accumulates broadcasts per column.
-    Returns the broadcast stall cycles of all products."""
+    tap, padding included) in column order j = (c*R + r)*S + s.  cost_t, cap, lanes: as
+    :func:`eie_product` (at least one PE).  cycles : (N*E*F,) int64 receives each product's cycles,
+    ordered (n, e, f).  Returns the broadcast stall cycles of all products."""
     N = cycles.shape[0] // max(E * F, 1)
     J = Cg * R * S
-    P = cost_t.shape[1]
-    cols = np.empty(max(J, 1), dtype=np.int64)
-    f = np.zeros(P, dtype=cost_t.dtype)
-    ring = np.zeros(max(depth, 1), dtype=cost_t.dtype)
+    Pw = cost_t.shape[1]
+    rows = np.empty(max(J, 1), dtype=np.int64)
+    L = np.zeros(Pw, dtype=cost_t.dtype)
+    ring = np.zeros(nring, dtype=np.int64)
     for j in range(J):
-        cols[j] = j
+        rows[j] = j * Pw
     stalls = 0
     v = 0
     for n in range(N):
@@ -114,16 +124,54 @@ def eie_conv_kernel(xp, c0, Cg, R, S, E, F, sh, sw, dh, dw, dense, cost_t, depth
                     x0 = q * sw
                     for c in range(Cg):
                         for r in range(R):
-                            row = xp[n, c0 + c, e * sh + r * dh]
-                            base = (c * R + r) * S
+                            y = e * sh + r * dh
+                            base = (c * R + r) * S * Pw
                             for s in range(S):  # branch-free append of the non-zero taps
-                                cols[k] = base + s
-                                k += row[x0 + s * dw]
-                cyc, st = eie_product(cost_t, cols, k, depth, f, ring, hist)
+                                rows[k] = base + s * Pw
+                                k += np.int64(xp[n, c0 + c, y, x0 + s * dw])
+                cyc, st = eie_product(cost_t, rows, k, depth, cap, lanes, L, ring)
                 cycles[v] = cyc
                 stalls += st
                 v += 1
     return stalls
+
+
+@jit
+def eie_tap_counts(xp, c0, Cg, R, S, E, F, sh, sw, dh, dw, hist, taps):
+    """Non-zero taps of one group, counted without visiting every (product, tap) pair (notation of
+    :func:`eie_conv_kernel`): hist (Cg*R*S,) int64 += the products reading a non-zero at column (c, r, s)
+    (row sums over f first, then over e); taps (N*E*F,) int64 <- each product's non-zero taps (channel
+    sums first, then the window), unless taps is empty."""
+    N, Hp, Wp = xp.shape[0], xp.shape[2], xp.shape[3]
+    A = np.zeros((Hp, S), dtype=np.int64)
+    chs = np.zeros((Hp, Wp), dtype=np.int64)
+    for n in range(N):
+        for y in range(Hp):
+            for x in range(Wp):
+                chs[y, x] = 0
+        for c in range(Cg):
+            for y in range(Hp):
+                for s in range(S):
+                    a = 0
+                    for q in range(F):
+                        a += np.int64(xp[n, c0 + c, y, q * sw + s * dw])
+                    A[y, s] = a
+                if taps.shape[0]:
+                    for x in range(Wp):
+                        chs[y, x] += np.int64(xp[n, c0 + c, y, x])
+            for r in range(R):
+                for s in range(S):
+                    a = 0
+                    for e in range(E):
+                        a += A[e * sh + r * dh, s]
+                    hist[(c * R + r) * S + s] += a
+        for e in range(E if taps.shape[0] else 0):
+            for q in range(F):
+                a = 0
+                for r in range(R):
+                    for s in range(S):
+                        a += chs[e * sh + r * dh, q * sw + s * dw]
+                taps[(n * E + e) * F + q] = a
 
 
 @jit
@@ -148,15 +196,25 @@ def eie_pe_columns_kernel(w, P, run_bits, entries, pad):
             entries[p, j] += pad[p, j]
 
 
-def cost_dtype(cost: np.ndarray, J: int) -> type:
-    """int32 when every time of a product fits (J x the largest cost < 2**31, module docstring), else int64."""
-    top = int(cost.max(initial=1))
-    return np.int32 if max(J, 1) * top < 2**31 - 1 else np.int64
+def queue_costs(cost: np.ndarray, depth: int, dtype=None) -> tuple[np.ndarray, int, int]:
+    """(cost_t, cap, lanes) for the kernels from a (P, J) cost matrix (every cost >= 1): the PEs whose
+    columns do not all cost one cycle, transposed to (J, P') in the narrowest lag type (``dtype`` forces
+    one, for tests), P' padded to whole vectors with zero costs (module docstring)."""
+    keep = cost[(cost != 1).any(axis=1)]
+    lagmax = (max(depth, 0) + 1) * int(keep.max(initial=0))
+    if dtype is None:
+        dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64) if lagmax < np.iinfo(t).max)
+    assert lagmax < np.iinfo(dtype).max
+    lanes = lanes_of(dtype)
+    pw = -(-keep.shape[0] // lanes) * lanes
+    cost_t = np.zeros((cost.shape[1], pw), dtype=dtype)
+    cost_t[:, :keep.shape[0]] = keep.T
+    return cost_t, lagmax + 1, lanes
 
 
-def eie_matvecs(cost: np.ndarray, cols: np.ndarray, starts: np.ndarray, depth: int) -> np.ndarray:
+def eie_matvecs(cost: np.ndarray, cols: np.ndarray, starts: np.ndarray, depth: int, dtype=None) -> np.ndarray:
     """Wrapper: cost (P, J); returns (V, 3) int64 [cycles, stall cycles, busy PE-cycles] of the products
-    cols[starts[v]:starts[v + 1]]."""
+    cols[starts[v]:starts[v + 1]] (``dtype``: see :func:`queue_costs`)."""
     cost = np.asarray(cost, dtype=np.int64)
     cols = np.ascontiguousarray(cols, dtype=np.int64)
     starts = np.ascontiguousarray(starts, dtype=np.int64)
@@ -164,14 +222,14 @@ def eie_matvecs(cost: np.ndarray, cols: np.ndarray, starts: np.ndarray, depth: i
     assert cols.size == 0 or (cols.min() >= 0 and cols.max() < cost.shape[1])
     assert cost.size == 0 or cost.min() >= 1
     out = np.zeros((starts.size - 1, 3), dtype=np.int64)
-    busy = cost.sum(axis=0)[cols]
-    keep = (cost != 1).any(axis=1)
-    cost_t = np.ascontiguousarray(cost[keep].T, dtype=cost_dtype(cost, cost.shape[1]))
-    eie_matvecs_kernel(cost_t, cols, starts, int(depth), out[:, :2])
-    cum = np.concatenate([[0], np.cumsum(busy)])
+    cost_t, cap, lanes = queue_costs(cost, depth, dtype)
+    res = np.zeros((starts.size - 1, 2), dtype=np.int64)
+    eie_matvecs_kernel(cost_t, cols, starts, int(depth), cap, lanes, ring_size(depth), res)
+    out[:, :2] = res
+    cum = np.concatenate([[0], np.cumsum(cost.sum(axis=0)[cols])])
     out[:, 2] = cum[starts[1:]] - cum[starts[:-1]]
     return out
 
 
-__all__ = ["cost_dtype", "eie_conv_kernel", "eie_matvecs", "eie_matvecs_kernel", "eie_pe_columns_kernel",
-           "eie_product"]
+__all__ = ["eie_conv_kernel", "eie_matvecs", "eie_matvecs_kernel", "eie_pe_columns_kernel", "eie_product",
+           "eie_tap_counts", "queue_costs", "ring_size"]
