@@ -33,7 +33,8 @@ from __future__ import annotations
 import numpy as np
 
 from accelsim.kernels._jit import jit
-from accelsim.kernels.eie_simd import lag_step_finish, lag_step_start, lanes_of
+from accelsim.kernels.eie_simd import (lag_step_finish, lag_step_start, lanes_of, product_one_vector_noqueue,
+                                      product_one_vector_queue)
 
 
 @jit
@@ -45,6 +46,10 @@ def eie_product(cost_t, rows, k, depth, cap, lanes, L, ring):
     if k == 0:
         return 0, 0
     Pw = L.shape[0]
+    if Pw == lanes:  # one vector: the lags stay in a register (eie_simd.product_one_vector)
+        if depth == 0:
+            return product_one_vector_noqueue(cost_t, rows, k, depth, cap, ring)
+        return product_one_vector_queue(cost_t, rows, k, depth, cap, ring)
     chunks = Pw // lanes   # a range with a step would divide at every broadcast
     mask = ring.shape[0] - 1
     for p in range(Pw):
@@ -115,20 +120,23 @@ def eie_conv_kernel(xp, c0, Cg, R, S, E, F, sh, sw, dh, dw, dense, cost_t, depth
         rows[j] = j * Pw
     stalls = 0
     v = 0
+    Hp, Wp = xp.shape[2], xp.shape[3]
+    xf = xp.reshape(-1)
+    tap = np.empty(max(J, 1), dtype=np.int64)   # flat offset of tap j from its window's corner
+    for c in range(Cg):
+        for r in range(R):
+            for s in range(S):
+                tap[(c * R + r) * S + s] = (c * Hp + r * dh) * Wp + s * dw
     for n in range(N):
         for e in range(E):
             for q in range(F):
                 k = J
                 if not dense:
+                    corner = ((n * xp.shape[1] + c0) * Hp + e * sh) * Wp + q * sw
                     k = 0
-                    x0 = q * sw
-                    for c in range(Cg):
-                        for r in range(R):
-                            y = e * sh + r * dh
-                            base = (c * R + r) * S * Pw
-                            for s in range(S):  # branch-free append of the non-zero taps
-                                rows[k] = base + s * Pw
-                                k += np.int64(xp[n, c0 + c, y, x0 + s * dw])
+                    for j in range(J):  # branch-free append of the non-zero taps
+                        rows[k] = j * Pw
+                        k += np.int64(xf[corner + tap[j]])
                 cyc, st = eie_product(cost_t, rows, k, depth, cap, lanes, L, ring)
                 cycles[v] = cyc
                 stalls += st
@@ -141,21 +149,23 @@ def eie_tap_counts(xp, c0, Cg, R, S, E, F, sh, sw, dh, dw, hist, taps):
     """Non-zero taps of one group, counted without visiting every (product, tap) pair (notation of
     :func:`eie_conv_kernel`): hist (Cg*R*S,) int64 += the products reading a non-zero at column (c, r, s)
     (row sums over f first, then over e); taps (N*E*F,) int64 <- each product's non-zero taps (channel
-    sums first, then the window), unless taps is empty."""
+    sums first, then the window), unless taps is empty.  A row sum over f is the difference of two
+    running sums along the row's stride-sw chains (Q[x] = xp[x] + Q[x - sw])."""
     N, Hp, Wp = xp.shape[0], xp.shape[2], xp.shape[3]
     A = np.zeros((Hp, S), dtype=np.int64)
     chs = np.zeros((Hp, Wp), dtype=np.int64)
+    Q = np.zeros(Wp, dtype=np.int64)
     for n in range(N):
         for y in range(Hp):
             for x in range(Wp):
                 chs[y, x] = 0
         for c in range(Cg):
             for y in range(Hp):
-                for s in range(S):
-                    a = 0
-                    for q in range(F):
-                        a += np.int64(xp[n, c0 + c, y, q * sw + s * dw])
-                    A[y, s] = a
+                for x in range(Wp):
+                    Q[x] = np.int64(xp[n, c0 + c, y, x]) + (Q[x - sw] if x >= sw else 0)
+                for s in range(S):  # sum over q < F of xp[.., q*sw + s*dw]
+                    x0 = s * dw
+                    A[y, s] = Q[x0 + (F - 1) * sw] - (Q[x0 - sw] if x0 >= sw else 0)
                 if taps.shape[0]:
                     for x in range(Wp):
                         chs[y, x] += np.int64(xp[n, c0 + c, y, x])

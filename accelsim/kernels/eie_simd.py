@@ -88,24 +88,129 @@ def _build(finish: bool) -> Any:
     return intrinsic(gen)
 
 
+def product_one_vector(C, rows, k, depth, cap, ring):
+    """A whole product on PEs that fill exactly one vector (C: (J, w) costs, w = :func:`lanes_of`), the
+    lags held in a register from column to column instead of being stored and reloaded (the kernel's
+    :func:`accelsim.kernels.eie.eie_product` with one chunk, same arguments).  Returns (cycles, stalls)."""
+    w = lanes_of(C.dtype)
+    assert C.shape[1] == w
+    L = np.zeros(w, dtype=np.int64)
+    b, mf, mask = -1, 0, ring.shape[0] - 1
+    for i in range(k):
+        bn = b + 1
+        if depth == 0:
+            bn = max(bn, b + mf)
+        elif i >= depth:
+            bn = max(bn, int(ring[(i - depth) & mask]))
+        d = min(bn - b, cap)
+        b = bn
+        x = np.maximum(L - d, 0)
+        L = x + C.reshape(-1)[rows[i]:rows[i] + w]
+        mf = int(L.max())
+        ring[i & mask] = b + int(x.max())
+    return b + max(1, int(L.max(initial=0))), b + 1 - k
+
+
+def _build_product(queue: bool) -> Any:
+    """product_one_vector in LLVM IR, specialised for depth > 0 (``queue``) or depth 0."""
+    numba_module()
+    from llvmlite import ir
+    from numba.core import cgutils, types
+    from numba.extending import intrinsic
+
+    def gen(typingctx, C, rows, k, depth, cap, ring):
+        ok = (isinstance(C, types.Array) and isinstance(rows, types.Array) and isinstance(ring, types.Array)
+              and C.ndim == 2 and C.layout == "C" and isinstance(C.dtype, types.Integer) and C.dtype.signed
+              and rows.ndim == 1 and rows.dtype == types.int64 and ring.ndim == 1 and ring.dtype == types.int64)
+        if not ok:
+            return None
+        bits = C.dtype.bitwidth
+        lanes = VECTOR_BYTES * 8 // bits
+
+        def codegen(context, builder, signature, args):
+            ca = context.make_array(signature.args[0])(context, builder, args[0])
+            ra = context.make_array(signature.args[1])(context, builder, args[1])
+            ga = context.make_array(signature.args[5])(context, builder, args[5])
+            kk, dep, cap = (context.cast(builder, a, t, types.int64)
+                            for a, t in zip(args[2:5], signature.args[2:5]))
+            et, i64 = ir.IntType(bits), ir.IntType(64)
+            vt = ir.VectorType(et, lanes)
+            zero = ir.Constant(vt, [0] * lanes)
+            one64 = ir.Constant(i64, 1)
+            red = cgutils.get_or_insert_function(builder.module, ir.FunctionType(et, [vt]),
+                                                 f"llvm.vector.reduce.umax.v{lanes}i{bits}")
+
+            def vmax(v):  # lags are >= 0: the unsigned maximum is the maximum
+                m = builder.call(red, [v])
+                return builder.zext(m, i64) if bits < 64 else m
+
+            def smax(a, b):
+                return builder.select(builder.icmp_signed(">", a, b), a, b)
+
+            mask = builder.sub(builder.extract_value(ga.shape, 0), one64)
+            lvar = cgutils.alloca_once_value(builder, zero)
+            bvar = cgutils.alloca_once_value(builder, ir.Constant(i64, -1))
+            mfvar = cgutils.alloca_once_value(builder, ir.Constant(i64, 0))
+            with cgutils.for_range(builder, kk) as loop:
+                i = loop.index
+                b = builder.load(bvar)
+                bn = builder.add(b, one64)
+                if queue:
+                    slot = builder.and_(builder.sub(i, dep), mask)
+                    held = builder.load(builder.gep(ga.data, [slot]))
+                    bn = builder.select(builder.icmp_signed(">=", i, dep), smax(bn, held), bn)
+                else:
+                    bn = smax(bn, builder.add(b, builder.load(mfvar)))
+                d = builder.sub(bn, b)
+                d = builder.select(builder.icmp_signed("<", cap, d), cap, d)
+                builder.store(bn, bvar)
+                dv = builder.insert_element(ir.Constant(vt, ir.Undefined), builder.trunc(d, et) if bits < 64 else d,
+                                            ir.Constant(ir.IntType(32), 0))
+                dv = builder.shuffle_vector(dv, ir.Constant(vt, ir.Undefined),
+                                            ir.Constant(ir.VectorType(ir.IntType(32), lanes), [0] * lanes))
+                x = builder.sub(builder.load(lvar), dv)
+                x = builder.select(builder.icmp_signed(">", x, zero), x, zero)
+                off = builder.load(builder.gep(ra.data, [i]))
+                cv = builder.load(builder.bitcast(builder.gep(ca.data, [off]), vt.as_pointer()), align=1)
+                y = builder.add(x, cv)
+                builder.store(y, lvar)
+                if queue:
+                    builder.store(builder.add(bn, vmax(x)), builder.gep(ga.data, [builder.and_(i, mask)]))
+                else:
+                    builder.store(vmax(y), mfvar)
+            b = builder.load(bvar)
+            top = vmax(builder.load(lvar))
+            top = builder.select(builder.icmp_signed(">", top, one64), top, one64)
+            res = (builder.add(b, top), builder.sub(builder.add(b, one64), kk))
+            return context.make_tuple(builder, signature.return_type, res)
+
+        return types.UniTuple(types.int64, 2)(C, rows, k, depth, cap, ring), codegen
+
+    return intrinsic(gen)
+
+
 class LazyIntrinsic(LazyKernel):
     """A numba intrinsic built on first use; a kernel that calls it by a global name gets the intrinsic
     (:meth:`LazyKernel.dispatcher`).  Called from Python it runs its Python definition."""
 
-    def __init__(self, fn: Callable[..., Any], finish: bool) -> None:
+    def __init__(self, fn: Callable[..., Any], build: Callable[[], Any]) -> None:
         super().__init__(fn)
-        self._finish = finish
+        self._build = build
 
     def dispatcher(self) -> Any:
         if self._dispatcher is None:
-            self._dispatcher = _build(self._finish)
+            self._dispatcher = self._build()
         return self._dispatcher
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.py_func(*args, **kwargs)
 
 
-lag_step_start = LazyIntrinsic(lag_step_start, finish=False)  # type: ignore[assignment]
-lag_step_finish = LazyIntrinsic(lag_step_finish, finish=True)  # type: ignore[assignment]
+lag_step_start = LazyIntrinsic(lag_step_start, lambda: _build(False))  # type: ignore[assignment]
+lag_step_finish = LazyIntrinsic(lag_step_finish, lambda: _build(True))  # type: ignore[assignment]
+#: product_one_vector for depth >= 1 and for depth 0 (the kernel picks by depth)
+product_one_vector_queue = LazyIntrinsic(product_one_vector, lambda: _build_product(True))
+product_one_vector_noqueue = LazyIntrinsic(product_one_vector, lambda: _build_product(False))
 
-__all__ = ["VECTOR_BYTES", "LazyIntrinsic", "lag_step_finish", "lag_step_start", "lanes_of"]
+__all__ = ["VECTOR_BYTES", "LazyIntrinsic", "lag_step_finish", "lag_step_start", "lanes_of", "product_one_vector",
+           "product_one_vector_noqueue", "product_one_vector_queue"]
