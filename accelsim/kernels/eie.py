@@ -25,7 +25,8 @@ f_{p,t} = max_{u<=t} (b_u + sum_{i=u..t} cost_i), and b_t >= s_{p,t-D} bounds ev
 b_t + (D + 1) * cmax (cmax: the largest cost; D = 0: b_t >= f_{p,t-1}, so the lag is one cost), so
 0 <= L_p <= lagmax = (D + 1) * cmax.  d can be capped at lagmax + 1 (a larger step leaves every lag
 at zero all the same), so the lags fit the narrowest of int8/16/32/64 holding -(lagmax + 1) .. lagmax,
-and one 64-byte vector steps 64 PEs at once (:mod:`accelsim.kernels.eie_simd`).  The PE count is
+and one vector steps 64 PEs at once (:mod:`accelsim.kernels.eie_simd`; with int8 lags one AVX-512
+register); up to 64 PEs, a product's lags stay in registers from column to column.  The PE count is
 padded to whole vectors with zero-cost lanes, whose lag stays zero.
 """
 from __future__ import annotations

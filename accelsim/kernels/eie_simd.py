@@ -2,9 +2,9 @@
 
 numba widens every integer operation to 64 bits, so a loop over PEs holding small numbers runs on
 8 lanes per 512-bit vector however narrow its arrays are.  :func:`lag_step_start` and
-:func:`lag_step_finish` state the step on one 64-byte vector of the array's own type instead (64 int8,
-32 int16, 16 int32 or 8 int64 lanes; LLVM splits it into whatever vectors the CPU has), so 64 PEs with
-int8 lags take one AVX-512 register.  Their Python functions below are the definition (and what
+:func:`lag_step_finish` state the step on one vector of 64 PEs in the array's own type instead (int8,
+int16, int32 or int64 lanes; LLVM splits it into whatever vectors the CPU has), so 64 PEs with int8
+lags take one AVX-512 register.  Their Python functions below are the definition (and what
 ``py_func`` runs); the kernel :func:`accelsim.kernels.eie.eie_product` says why the numbers fit.
 
 Like every kernel here, nothing imports numba until a kernel that calls these is first compiled
@@ -18,12 +18,12 @@ import numpy as np
 
 from accelsim.kernels._jit import LazyKernel, numba_module
 
-#: bytes of one step's vector: lanes = VECTOR_BYTES // itemsize
-VECTOR_BYTES = 64
+#: PEs in one step's vector, whatever the lag type
+VECTOR_LANES = 64
 
 
 def lanes_of(dtype: Any) -> int:
-    return VECTOR_BYTES // np.dtype(dtype).itemsize
+    return VECTOR_LANES
 
 
 def _step(L: np.ndarray, C: np.ndarray, o: int, co: int, d: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,7 +59,7 @@ def _build(finish: bool) -> Any:
         if not ok:
             return None
         bits = L.dtype.bitwidth
-        lanes = VECTOR_BYTES * 8 // bits
+        lanes = VECTOR_LANES
 
         def codegen(context, builder, signature, args):
             la = context.make_array(signature.args[0])(context, builder, args[0])
@@ -125,7 +125,7 @@ def _build_product(queue: bool) -> Any:
         if not ok:
             return None
         bits = C.dtype.bitwidth
-        lanes = VECTOR_BYTES * 8 // bits
+        lanes = VECTOR_LANES
 
         def codegen(context, builder, signature, args):
             ca = context.make_array(signature.args[0])(context, builder, args[0])
@@ -212,5 +212,5 @@ lag_step_finish = LazyIntrinsic(lag_step_finish, lambda: _build(True))  # type: 
 product_one_vector_queue = LazyIntrinsic(product_one_vector, lambda: _build_product(True))
 product_one_vector_noqueue = LazyIntrinsic(product_one_vector, lambda: _build_product(False))
 
-__all__ = ["VECTOR_BYTES", "LazyIntrinsic", "lag_step_finish", "lag_step_start", "lanes_of", "product_one_vector",
+__all__ = ["VECTOR_LANES", "LazyIntrinsic", "lag_step_finish", "lag_step_start", "lanes_of", "product_one_vector",
            "product_one_vector_noqueue", "product_one_vector_queue"]

@@ -29,17 +29,18 @@ def test_eie_queue_kernel_equals_cycle_stepped_reference(seed, P, J, depth, k, d
 
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**16), P=st.integers(1, 140), J=st.integers(1, 5), depth=st.integers(0, 9),
-       k=st.integers(1, 40), top=st.sampled_from([2, 9, 200]))
-def test_eie_queue_kernel_many_pes_and_several_vectors(seed, P, J, depth, k, top):
-    """Up to 140 PEs (int8: 3 vectors of 64 lanes, zero-cost padding lanes), costs up to 200 (int16 and
-    int32 lags), several products in one call: each against the cycle-stepped reference."""
+       k=st.integers(1, 40), top=st.sampled_from([2, 9, 200]), dtype=st.sampled_from([None, np.int32, np.int64]))
+def test_eie_queue_kernel_many_pes_and_several_vectors(seed, P, J, depth, k, top, dtype):
+    """Up to 140 PEs (3 vectors of 64 lanes, zero-cost padding lanes), costs up to 200 (int8 or int16
+    lags, or the wider types forced), several products in one call: each against the cycle-stepped
+    reference."""
     rng = np.random.default_rng(seed)
     cost = rng.integers(1, top + 1, size=(P, J))
     cost[rng.random(cost.shape) < 0.5] = 1
     lens = rng.integers(0, k + 1, size=3)
     cols = rng.integers(0, J, size=int(lens.sum()))
     starts = np.concatenate([[0], np.cumsum(lens)])
-    out = eie_matvecs(cost, cols, starts, depth)
+    out = eie_matvecs(cost, cols, starts, depth, dtype)
     for v in range(3):
         c = cols[starts[v]:starts[v + 1]]
         assert tuple(out[v, :2]) == simulate_matvec(cost.tolist(), c.tolist(), depth)
