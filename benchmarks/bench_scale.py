@@ -10,9 +10,10 @@ accelsim).  What is measured, each command in a fresh process (wall time, and pe
 
 * **start-up**, per tree and design: ``python -m accelsim simulate`` of a one-layer trace (LeNet-5 conv1,
   batch 1), best of ``--repeat`` after one untimed run that fills the OS page cache and the numba cache.
-* **scale**, with the first tree: ``accelsim trace synth --topology T.csv --act-density 0.5 --values float16
-  --storage packed`` (dense weights), the file's size and the leftover temporary files in its folder,
-  then ``accelsim simulate`` of the file on every design, each stopped after ``--timeout`` seconds.
+* **scale**, per topology and tree (interleaved): ``accelsim trace synth --topology T.csv --act-density 0.5
+  --values float16 --storage packed`` (dense weights), the file's size and the leftover temporary files in
+  its folder, then ``accelsim simulate`` of the file on every design (first tree; the other trees only on
+  the designs ``--sim-archs`` names), each stopped after ``--timeout`` seconds (``--synth-timeout`` per tree).
 
 Never a test gate.  Results go to a JSON file with the machine, its load and the trees' commits.
 """
@@ -94,34 +95,48 @@ def startup(trees: dict[str, Path], archs: list[str], repeat: int, work: Path) -
     return out
 
 
-def scale(tree: Path, topo_dir: Path, names: list[str], archs: list[str], timeout: float, work: Path) -> dict:
-    env = _env(tree)
-    sys.path.insert(0, str(tree))
+def scale(trees: dict[str, Path], topo_dir: Path, names: list[str], archs: list[str], timeout: float, work: Path,
+          sim_archs: dict[str, list[str]], synth_timeout: dict[str, float]) -> dict:
+    """Per topology, interleaved over the trees (so machine noise hits them alike): synth with each tree,
+    then simulate its file with the designs ``sim_archs`` names for that tree (all ``archs`` for the
+    first tree).  The first tree's row is ``synth``/``designs``; the others' are under ``trees``."""
+    first = next(iter(trees))
+    sys.path.insert(0, str(trees[first]))
     from accelsim.trace import read_manifest
     from accelsim.trace.format import LayerSpec
     res: dict = {}
     for name in names:
         csv = topo_dir / f"{name}.csv"
-        out = work / f"{name}.npz"
-        r = timed([sys.executable, "-m", "accelsim", "trace", "synth", "--topology", str(csv), *SYNTH,
-                   "--out", str(out)], env, str(work), timeout)
-        leftovers = sorted(p.name for p in work.iterdir() if ".tmp" in p.name)
-        row: dict = {"synth": r, "leftover_tmp_files": leftovers, "designs": {}}
-        print(f"{name:22} synth {r['seconds']:7.1f} s  {r['peak_rss_bytes'] / 2**20:6.0f} MiB  rc {r['returncode']}"
-              f"{'  TIMEOUT' if r['timed_out'] else ''}  leftovers {leftovers}", flush=True)
-        if r["returncode"] == 0:
-            man = read_manifest(out)
-            specs = [LayerSpec.from_dict(d, version=man["version"]) for d in man["layers"]]
-            row.update(layers=len(specs), gmac=sum(s.macs_dense for s in specs) / 1e9,
-                       file_bytes=out.stat().st_size,
-                       array_bytes_float32=4 * sum(_size(s.weight_shape) + _size(s.input_shape) for s in specs))
-            for arch in archs:
-                d = timed([sys.executable, "-m", "accelsim", "simulate", str(out), "--arch", arch, "--quiet"],
-                          env, str(work), timeout)
-                row["designs"][arch] = d
-                print(f"{name:22} {arch:10} {d['seconds']:7.1f} s  {d['peak_rss_bytes'] / 2**20:6.0f} MiB  "
-                      f"rc {d['returncode']}{'  TIMEOUT' if d['timed_out'] else ''}", flush=True)
-            out.unlink()
+        row: dict = {"designs": {}, "trees": {}}
+        for label, tree in trees.items():
+            env = _env(tree)
+            out = work / f"{name}.{label}.npz"
+            r = timed([sys.executable, "-m", "accelsim", "trace", "synth", "--topology", str(csv), *SYNTH,
+                       "--out", str(out)], env, str(work), synth_timeout.get(label, timeout))
+            leftovers = sorted(p.name for p in work.iterdir() if ".tmp" in p.name)
+            part: dict = {"synth": r, "leftover_tmp_files": leftovers, "designs": {}}
+            print(f"{name:22} {label:5} synth {r['seconds']:7.1f} s  {r['peak_rss_bytes'] / 2**20:6.0f} MiB  "
+                  f"rc {r['returncode']}{'  TIMEOUT' if r['timed_out'] else ''}  leftovers {leftovers}", flush=True)
+            if r["returncode"] == 0:
+                man = read_manifest(out)
+                specs = [LayerSpec.from_dict(d, version=man["version"]) for d in man["layers"]]
+                values = sum(_size(s.weight_shape) + _size(s.input_shape) for s in specs)
+                part["file_bytes"] = out.stat().st_size
+                row.update(layers=len(specs), gmac=sum(s.macs_dense for s in specs) / 1e9, values=values,
+                           array_bytes_float32=4 * values)
+                for arch in (archs if label == first else sim_archs.get(label, [])):
+                    d = timed([sys.executable, "-m", "accelsim", "simulate", str(out), "--arch", arch, "--quiet"],
+                              env, str(work), timeout)
+                    part["designs"][arch] = d
+                    print(f"{name:22} {label:5} {arch:10} {d['seconds']:7.1f} s  {d['peak_rss_bytes'] / 2**20:6.0f} MiB"
+                          f"  rc {d['returncode']}{'  TIMEOUT' if d['timed_out'] else ''}", flush=True)
+            if out.exists():
+                out.unlink()
+            if label == first:
+                row.update(synth=r, leftover_tmp_files=leftovers, designs=part["designs"],
+                           file_bytes=part.get("file_bytes"))
+            else:
+                row["trees"][label] = part
         res[name] = row
     return res
 
@@ -142,6 +157,10 @@ def main(argv=None) -> int:
     p.add_argument("--only", default="startup,scale")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--timeout", type=float, default=900.0, help="seconds per synth or simulate command")
+    p.add_argument("--synth-timeout", default="", help="label=seconds[,...]: another limit for a tree's synth")
+    p.add_argument("--sim-archs", default="", help="label=arch+arch[,...]: designs simulated with the other "
+                   "trees (default none: only their synth is measured)")
+    p.add_argument("--max-bytes", help="ACCELSIM_MAX_BYTES for every command (Resnet50_4k_no_pool needs 21G)")
     p.add_argument("--work", default="/tmp/accelsim-bench-scale", help="folder for the traces (deleted after)")
     p.add_argument("--out", default="benchmarks/results/scale.json")
     p.add_argument("--plot", default="benchmarks/results/scale.png")
@@ -163,16 +182,19 @@ def main(argv=None) -> int:
                 "synth_options": SYNTH})
     if "startup" in only:
         res["startup"] = {"repeat": a.repeat, "seconds": startup(trees, archs, a.repeat, work)}
-    perf = Path(__file__).resolve().parent / "results" / "perf.json"
-    if perf.exists() and "before" not in res:  # the previous session's measurements, for the figure
-        res["before"] = json.loads(perf.read_text()).get("scalesim_4k", {})
     if "scale" in only:
-        got = scale(next(iter(trees.values())), Path(a.topologies), a.names.split(","), archs, a.timeout, work)
+        if a.max_bytes:
+            os.environ["ACCELSIM_MAX_BYTES"] = a.max_bytes
+            res["env"] = {"ACCELSIM_MAX_BYTES": a.max_bytes}
+        sim = {k: v.split("+") for k, v in (x.split("=", 1) for x in a.sim_archs.split(",") if x)}
+        st = {k: float(v) for k, v in (x.split("=", 1) for x in a.synth_timeout.split(",") if x)}
+        got = scale(trees, Path(a.topologies), a.names.split(","), archs, a.timeout, work, sim, st)
         for name, row in got.items():  # --merge: designs not run this time keep their earlier rows
             old = res.setdefault("scale", {}).get(name, {})
             row["designs"] = {**old.get("designs", {}), **row["designs"]}
             res["scale"][name] = row
         res["timeout_seconds"] = a.timeout
+        res["synth_timeout_seconds"] = st
     res.setdefault("loadavg", [])
     res["loadavg"] = [round(min(load0, os.getloadavg()[0]), 1), round(max(load0, os.getloadavg()[0]), 1)]
     Path(a.out).write_text(json.dumps(res, indent=1))
@@ -233,16 +255,25 @@ def plot(res: dict, path: str) -> None:
     bottom = ax.get_ylim()[0]
     for xc in not_run:
         ax.text(xc, bottom * 1.15, "not run", rotation=90, ha="center", va="bottom", fontsize=6, color="0.4")
-    before = res.get("before", {})
-    labelled = False
-    for ni, n in enumerate(names):
-        b = before.get(n, {})
-        for ci, c in enumerate(cols):
-            v = b.get("synth_s") if c == "synth" else b.get("simulate_s", {}).get(c)
-            if v:
-                ax.plot(ni + ci * w - 0.4 + w / 2, v, "kx", ms=7, mew=1.5,
-                        label=None if labelled else "before (session 2, load 12-16)")
-                labelled = True
+    others = [t for t in res.get("trees", {}) if t != next(iter(res.get("trees", {"": 0})))]
+    markers = ["x", "+", "1"]
+    for ti, t in enumerate(others):  # the other trees of the same run: one marker per tree, over the bars
+        labelled = False
+        for ni, n in enumerate(names):
+            part = sc[n].get("trees", {}).get(t, {})
+            for ci, c in enumerate(cols):
+                r = part.get("synth") if c == "synth" else part.get("designs", {}).get(c)
+                if r:
+                    stopped = r["timed_out"] or r["returncode"]
+                    ax.plot(ni + ci * w - 0.4 + w / 2, r["seconds"], markers[ti % 3], color="w", ms=10, mew=4)
+                    ax.plot(ni + ci * w - 0.4 + w / 2, r["seconds"], markers[ti % 3], color="k", ms=8, mew=1.8,
+                            label=None if labelled else
+                            f"{t} ({res['trees'][t]['commit']}), same run" + ("; ^: stopped" if stopped else ""))
+                    if stopped:
+                        ax.annotate("", (ni + ci * w - 0.4 + w / 2, r["seconds"] * 2.2),
+                                    (ni + ci * w - 0.4 + w / 2, r["seconds"]),
+                                    arrowprops={"arrowstyle": "->", "color": "k", "lw": 1})
+                    labelled = True
     ax.axhline(60, color="k", ls="--", lw=1)
     ax.text(len(names) - 0.55, 60, "goal 60 s", va="bottom", ha="right", fontsize=8,
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
@@ -260,9 +291,7 @@ def plot(res: dict, path: str) -> None:
             vals.append(np.nan if r is None else r["peak_rss_bytes"] / 2**30)
         ax.bar(x + ci * w - 0.4 + w / 2, vals, w, color="k" if c == "synth" else f"C{ci - 1}", edgecolor="k",
                linewidth=0.4, label=c)
-    ax.set_xticks(x, [f"{n}\nfile {sc[n].get('file_bytes', 0) / 2**20:.0f} MiB"
-                      + (f"\n(was {before[n]['file_bytes'] / 2**20:.0f})" if before.get(n, {}).get("file_bytes") else "")
-                      for n in names], fontsize=7)
+    ax.set_xticks(x, [f"{n}\nfile {(sc[n].get('file_bytes') or 0) / 2**20:.0f} MiB" for n in names], fontsize=7)
     ax.set_ylabel("GiB")
     ax.set_title("(c) peak RSS per command")
     ax.legend(fontsize=7, ncol=2, loc="upper left")

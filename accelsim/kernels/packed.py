@@ -65,6 +65,16 @@ def unpack_half_kernel(mask, values, lut, out):
     return seen
 
 
+@jit
+def count_zero_halves(bits):
+    """Number of float16 zeros (+0 or -0) among ``bits`` (uint16 bit patterns): numpy's count_nonzero on
+    float16 converts every value (about 7 ns each)."""
+    z = 0
+    for i in range(bits.shape[0]):
+        z += (bits[i] & 0x7FFF) == 0
+    return z
+
+
 _LUT: list = []
 
 

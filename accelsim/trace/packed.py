@@ -116,7 +116,12 @@ def read_packed(npz: Any, key: str, shape: tuple[int, ...], p: str, layer: str, 
         raise TraceError(f"{where}: mask member has padding bits set")
     values = _read(npz, vk, where)
     k = values.shape[0]
-    if np.count_nonzero(values) != k:
+    if values.dtype == np.float16:
+        from accelsim.kernels.packed import count_zero_halves
+        zeros = int(count_zero_halves(np.ascontiguousarray(values).view(np.uint16)))
+    else:
+        zeros = k - int(np.count_nonzero(values))
+    if zeros:
         raise TraceError(f"{where}: values member holds zeros (a packed array lists only non-zeros)")
     out, seen = unpack(mask, values, n)
     if seen != k:

@@ -59,3 +59,12 @@ def test_unpack_of_float16_values_equals_reference(x):
     out, seen = unpack(mask, values.astype(np.float16), x.size)
     assert seen == values.size
     assert out.tolist() == ref.unpack(mask.tolist(), [float(v) for v in values.astype(np.float16)], x.size)
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrays())
+def test_count_zero_halves_counts_both_zeros(x):
+    from accelsim.kernels.packed import count_zero_halves
+    h = x.astype(np.float16)
+    h[::3] = -h[::3]       # -0.0 is a zero too
+    assert count_zero_halves(h.view(np.uint16)) == sum(1 for v in h.tolist() if v == 0)
