@@ -107,7 +107,7 @@ def scale(trees: dict[str, Path], topo_dir: Path, names: list[str], archs: list[
     res: dict = {}
     for name in names:
         csv = topo_dir / f"{name}.csv"
-        row: dict = {"designs": {}, "trees": {}}
+        row: dict = {"designs": {}, "trees": {}, "loadavg_start": round(os.getloadavg()[0], 1)}
         for label, tree in trees.items():
             env = _env(tree)
             out = work / f"{name}.{label}.npz"
@@ -137,6 +137,7 @@ def scale(trees: dict[str, Path], topo_dir: Path, names: list[str], archs: list[
                            file_bytes=part.get("file_bytes"))
             else:
                 row["trees"][label] = part
+        row["loadavg_end"] = round(os.getloadavg()[0], 1)
         res[name] = row
     return res
 
