@@ -304,8 +304,12 @@ def _tree_bars(ax, res: dict, values, goal: float, ylabel: str, title: str) -> N
     w = 0.8 / len(trees)
     for ti, t in enumerate(trees):
         v = values(t)
-        ax.bar(x + ti * w - 0.4 + w / 2, [v.get(a, np.nan) for a in archs], w, color=[f"C{i}" for i in range(len(archs))],
+        vals = [v.get(a, np.nan) for a in archs]
+        ax.bar(x + ti * w - 0.4 + w / 2, vals, w, color=[f"C{i}" for i in range(len(archs))],
                hatch=HATCHES[ti % 4], edgecolor="k", linewidth=0.4, label=t)
+        for px, val in zip(x + ti * w - 0.4 + w / 2, vals):
+            if np.isfinite(val):
+                ax.text(px, val, f"{val:.2g}", ha="center", va="bottom", fontsize=6.5)
     ax.axhline(goal, color="k", ls="--", lw=1)
     ax.set_ylim(0, ax.get_ylim()[1] * 1.25)   # room for the legend above the bars
     ax.set_xticks(x, archs, fontsize=8, rotation=30)
@@ -333,55 +337,56 @@ def plot(res: dict, path: str) -> None:
     archs = res["archs"]
     rows_by = {t: sorted([r for r in res["speed"][t] if r.get("role") == "scale" or r["key"] == "vgg16_b1"],
                          key=lambda r: r["macs_dense"]) for t in trees}
-    have = {"scale": any(len(v) > 1 for v in rows_by.values()), "rss": any(res["rss"][t] for t in trees),
-            "startup": any(res["startup"][t] for t in trees)}
-    widths = [1.7] + [w for k, w in (("scale", 1.2), ("rss", 1.0), ("startup", 1.0)) if have[k]]
-    fig, axes = plt.subplots(1, len(widths), figsize=(4.6 + 3.6 * (len(widths) - 1) + 2.5, 5.2),
+    have = {"speed": any(res["speed"][t] for t in trees), "scale": any(len(v) > 1 for v in rows_by.values()),
+            "rss": any(res["rss"][t] for t in trees), "startup": any(res["startup"][t] for t in trees)}
+    widths = [w for k, w in (("speed", 1.7), ("scale", 1.2), ("rss", 1.0), ("startup", 1.0)) if have[k]]
+    fig, axes = plt.subplots(1, len(widths), figsize=(max(7.5, 4.6 + 3.6 * (len(widths) - 1) + (2.5 if have["speed"] else 0)), 5.2),
                              gridspec_kw={"width_ratios": widths}, squeeze=False)
     axes = list(axes[0])
     letters = iter("abcd")
-    # ratio to the forward pass on the goal traces, one group of bars per trace, log scale
-    ax = axes.pop(0)
-    goal = [k for k, _, _, r in TRACES if r == "goal"]
-    nb = len(archs) * len(trees)
-    width = 0.84 / nb
-    x = np.arange(len(goal))
-    cpu_bars = all("cpu_seconds" in d for t in trees for r in res["speed"][t] for d in r["designs"].values())
-    bar_key, tick_key = (("cpu_seconds", "forward_cpu_seconds"), ("seconds", "forward_seconds"))
-    if not cpu_bars:   # results from before CPU time was kept: wall time only
-        bar_key, tick_key = tick_key, None
-    for ti, t in enumerate(trees):
-        by = {r["key"]: r for r in res["speed"][t]}
+    if have["speed"]:
+        # ratio to the forward pass on the goal traces, one group of bars per trace, log scale
+        ax = axes.pop(0)
+        goal = [k for k, _, _, r in TRACES if r == "goal"]
+        nb = len(archs) * len(trees)
+        width = 0.84 / nb
+        x = np.arange(len(goal))
+        cpu_bars = all("cpu_seconds" in d for t in trees for r in res["speed"][t] for d in r["designs"].values())
+        bar_key, tick_key = (("cpu_seconds", "forward_cpu_seconds"), ("seconds", "forward_seconds"))
+        if not cpu_bars:   # results from before CPU time was kept: wall time only
+            bar_key, tick_key = tick_key, None
+        for ti, t in enumerate(trees):
+            by = {r["key"]: r for r in res["speed"][t]}
 
-        def ratio(key, arch):
-            return [by[k]["designs"][arch][key[0]] / by[k][key[1]] if k in by else np.nan for k in goal]
-        for ai, arch in enumerate(archs):
-            vals = ratio(bar_key, arch)
-            pos = x + (ai * len(trees) + ti) * width - 0.42 + width / 2
-            ax.bar(pos, vals, width, color=f"C{ai}", hatch=HATCHES[ti % 4], edgecolor="k", linewidth=0.4,
-                   label=arch if ti == 0 else None)
-            ticks = ratio(tick_key, arch) if tick_key else [np.nan] * len(goal)
-            if tick_key:
-                ax.plot(pos, ticks, "_", color="k", ms=6, mew=1.5, zorder=5,
-                        label="wall-time ratio" if ti == 0 and ai == 0 else None)
-            for px, v, w in zip(pos, vals, ticks):
-                if np.isfinite(v):
-                    ax.text(px, np.nanmax([v, w]) * 1.12, f"{v:.0f}" if v >= 10 else f"{v:.2g}", ha="center",
-                            va="bottom", fontsize=6.5, rotation=90)
-    ax.set_yscale("log")
-    ax.axhline(2, color="k", ls="--", lw=1)
-    ax.text(-0.48, 2, "goal 2x", va="center", ha="left", fontsize=8,
-            bbox={"facecolor": "w", "edgecolor": "none", "pad": 1})
-    ax.set_xlim(-0.5, len(goal) - 0.5)
-    ax.set_xticks(x, ["AlexNet conv, batch 4", "VGG-16 conv, batch 1"])
-    ax.set_ylabel("simulation time / torch forward (1 thread, log scale)\n" +
-                  ("bars: CPU time, ticks: wall time" if cpu_bars else "wall time"))
-    ax.set_title(f"({next(letters)}) speed relative to a dense forward pass", fontsize=10)
-    lo, hi = ax.get_ylim()
-    ax.set_ylim(lo, hi * 40)   # room for the value labels and the legends
-    leg = ax.legend(fontsize=7, ncol=3, loc="upper right", title="design (colour)", title_fontsize=7)
-    ax.add_artist(leg)
-    _tree_legend(ax, trees)
+            def ratio(key, arch):
+                return [by[k]["designs"][arch][key[0]] / by[k][key[1]] if k in by else np.nan for k in goal]
+            for ai, arch in enumerate(archs):
+                vals = ratio(bar_key, arch)
+                pos = x + (ai * len(trees) + ti) * width - 0.42 + width / 2
+                ax.bar(pos, vals, width, color=f"C{ai}", hatch=HATCHES[ti % 4], edgecolor="k", linewidth=0.4,
+                       label=arch if ti == 0 else None)
+                ticks = ratio(tick_key, arch) if tick_key else [np.nan] * len(goal)
+                if tick_key:
+                    ax.plot(pos, ticks, "_", color="k", ms=6, mew=1.5, zorder=5,
+                            label="wall-time ratio" if ti == 0 and ai == 0 else None)
+                for px, v, w in zip(pos, vals, ticks):
+                    if np.isfinite(v):
+                        ax.text(px, np.nanmax([v, w]) * 1.12, f"{v:.0f}" if v >= 10 else f"{v:.2g}", ha="center",
+                                va="bottom", fontsize=6.5, rotation=90)
+        ax.set_yscale("log")
+        ax.axhline(2, color="k", ls="--", lw=1)
+        ax.text(-0.48, 2, "goal 2x", va="center", ha="left", fontsize=8,
+                bbox={"facecolor": "w", "edgecolor": "none", "pad": 1})
+        ax.set_xlim(-0.5, len(goal) - 0.5)
+        ax.set_xticks(x, ["AlexNet conv, batch 4", "VGG-16 conv, batch 1"])
+        ax.set_ylabel("simulation time / torch forward (1 thread, log scale)\n" +
+                      ("bars: CPU time, ticks: wall time" if cpu_bars else "wall time"))
+        ax.set_title(f"({next(letters)}) speed relative to a dense forward pass", fontsize=10)
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(lo, hi * 40)   # room for the value labels and the legends
+        leg = ax.legend(fontsize=7, ncol=3, loc="upper right", title="design (colour)", title_fontsize=7)
+        ax.add_artist(leg)
+        _tree_legend(ax, trees)
     if have["scale"]:
         ax = axes.pop(0)
         for ti, t in enumerate(trees):
@@ -408,7 +413,8 @@ def plot(res: dict, path: str) -> None:
     load = res.get("loadavg")
     busy = f"; load average {load[0]:.1f}-{load[1]:.1f} on {res['machine']['cpus']} cores" if load else ""
     quick = " [quick mode: a design whose run takes over 5 s is timed once]" if res.get("quick") else ""
-    fig.suptitle(f"accelsim performance: 1 thread, best of {res['repeat']}{quick}\n"
+    what = f"best of {res['repeat']}{quick}" if have["speed"] or have["startup"] else "peak RSS of one fresh process per design"
+    fig.suptitle(f"accelsim performance: 1 thread, {what}\n"
                  f"trees {commits}{busy}; dashed = goal",
                  fontsize=10)
     fig.tight_layout()

@@ -18,23 +18,38 @@ from __future__ import annotations
 import numpy as np
 
 
+#: int64 bytes of temporaries per block of sequences (the whole-tensor int64 arrays were 8x SCNN's outputs)
+_BLOCK_BYTES = 16 << 20
+
+
 def zero_run_entries(mask: np.ndarray, run_bits: int = 4, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Entries of the zero-run encoding of each sequence along ``axis`` of a boolean non-zero ``mask``.
 
     Returns ``(entries, padding)``: int64 arrays of the mask's shape without ``axis``; ``entries``
-    counts stored values (non-zeros plus padding entries), ``padding`` the padding entries alone."""
+    counts stored values (non-zeros plus padding entries), ``padding`` the padding entries alone.
+    Sequences are encoded in blocks, so the int64 temporaries stay near ``_BLOCK_BYTES``."""
     m = np.moveaxis(np.asarray(mask, dtype=bool), axis, 0)
     k = 1 << int(run_bits)
-    if m.shape[0] == 0:
-        z = np.zeros(m.shape[1:], dtype=np.int64)
+    rest = m.shape[1:]
+    length = m.shape[0]
+    if length == 0:
+        z = np.zeros(rest, dtype=np.int64)
         return z, z.copy()
-    pos = np.arange(m.shape[0], dtype=np.int64).reshape((-1,) + (1,) * (m.ndim - 1))
-    last = np.where(m, pos, -1)
-    np.maximum.accumulate(last, axis=0, out=last)
-    prev = np.concatenate([np.full((1,) + m.shape[1:], -1, dtype=np.int64), last[:-1]], axis=0)
-    gap = pos - prev - 1  # zeros since the previous non-zero (or the start), at every position
-    pad = np.where(m, gap // k, 0).sum(axis=0).astype(np.int64)
-    return m.sum(axis=0).astype(np.int64) + pad, pad
+    flat = m.reshape(length, -1)
+    entries = np.empty(flat.shape[1], dtype=np.int64)
+    padding = np.empty(flat.shape[1], dtype=np.int64)
+    pos = np.arange(length, dtype=np.int64).reshape(-1, 1)
+    step = max(1, _BLOCK_BYTES // (8 * length))
+    for c0 in range(0, flat.shape[1], step):
+        blk = flat[:, c0:c0 + step]
+        last = np.where(blk, pos, -1)
+        np.maximum.accumulate(last, axis=0, out=last)
+        prev = np.concatenate([np.full((1, blk.shape[1]), -1, dtype=np.int64), last[:-1]], axis=0)
+        gap = pos - prev - 1  # zeros since the previous non-zero (or the start), at every position
+        pad = np.where(blk, gap // k, 0).sum(axis=0).astype(np.int64)
+        entries[c0:c0 + step] = blk.sum(axis=0) + pad
+        padding[c0:c0 + step] = pad
+    return entries.reshape(rest), padding.reshape(rest)
 
 
 def zero_run_bits(mask: np.ndarray, value_bits: int, run_bits: int = 4, axis: int = 0) -> int:
