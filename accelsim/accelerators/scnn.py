@@ -53,11 +53,11 @@ import numpy as np
 from accelsim import fixedpoint
 from accelsim.accelerators.base import Accelerator, LayerCounts, ceil_div
 from accelsim.accelerators.registry import register
-from accelsim.compression.zero_run import zero_run_entries
 from accelsim.config import doc, require
 from accelsim.counts import ActionCounts
 from accelsim.geometry import Axis, geometry
 from accelsim.kernels.scnn import scnn_batch
+from accelsim.kernels.scnn_storage import input_entries, output_entries, weight_entries
 from accelsim.timeline import TileWork
 from accelsim.trace.format import LayerSpec, LayerTrace
 
@@ -226,19 +226,14 @@ class Scnn(Accelerator[ScnnPlan]):
         """(groups, Kc groups) bits of each group's weights: one zero-run stream per (Kc group, channel),
         ordered (r, s, filter)."""
         s = plan.spec
-        out = []
+        ngk = ceil_div(s.Mg, plan.kc)
+        if not compressed:
+            sizes = np.array([min(plan.kc, s.Mg - k0) for k0 in range(0, s.Mg, plan.kc)], dtype=np.int64)
+            return np.tile(sizes * s.Cg * s.R * s.S * vbits, (s.groups, 1))
+        out = np.zeros((s.groups, ngk), dtype=np.int64)
         for g in range(s.groups):
-            wg = wnz[g * s.Mg:(g + 1) * s.Mg]
-            row = []
-            for k0 in range(0, s.Mg, plan.kc):
-                blk = wg[k0:k0 + plan.kc]                      # (kc, Cg, R, S)
-                if compressed:
-                    seq = blk.transpose(1, 2, 3, 0).reshape(s.Cg, -1)   # per channel: (r, s, filter)
-                    row.append(int(zero_run_entries(seq, self.config.run_bits, axis=1)[0].sum()) * vbits)
-                else:
-                    row.append(blk.size * vbits)
-            out.append(row)
-        return np.array(out, dtype=np.int64)
+            weight_entries(wnz[g * s.Mg:(g + 1) * s.Mg], plan.kc, self.config.run_bits, out[g])
+        return out * vbits
 
     def _input_bits(self, xnz: np.ndarray, plan: ScnnPlan, compressed: bool, vbits: int) -> np.ndarray:
         """Per image: bits of the stored input, one zero-run stream per (PE tile, channel)."""
@@ -246,12 +241,9 @@ class Scnn(Accelerator[ScnnPlan]):
         if not compressed:
             return np.full(s.N, s.C * s.H * s.W * vbits, dtype=np.int64)
         c = self.config
-        hp, wp = plan.th * c.pe_rows, plan.tw * c.pe_cols
-        x = np.zeros((s.N, s.C, hp, wp), dtype=bool)
-        x[:, :, :s.H, :s.W] = xnz
-        t = x.reshape(s.N, s.C, c.pe_rows, plan.th, c.pe_cols, plan.tw).transpose(0, 1, 2, 4, 3, 5)
-        seq = t.reshape(s.N, s.C * c.pe_rows * c.pe_cols, plan.th * plan.tw)
-        return zero_run_entries(seq, c.run_bits, axis=2)[0].sum(axis=1).astype(np.int64) * vbits
+        out = np.zeros(s.N, dtype=np.int64)
+        input_entries(xnz, plan.th, plan.tw, c.pe_rows, c.pe_cols, c.run_bits, out)
+        return out * vbits
 
     def _output_bits(self, layer: LayerTrace, compressed: bool, vbits: int) -> np.ndarray:
         s = layer.spec
@@ -259,4 +251,6 @@ class Scnn(Accelerator[ScnnPlan]):
             return np.full(s.N, s.M * s.E * s.F * vbits, dtype=np.int64)
         from accelsim.functional import layer_outputs
         y = fixedpoint.nonzero_mask(np.asarray(layer_outputs(layer)).reshape(s.N, s.M, -1), self.config.word_bits)
-        return zero_run_entries(y, self.config.run_bits, axis=2)[0].sum(axis=1).astype(np.int64) * vbits
+        out = np.zeros(s.N, dtype=np.int64)
+        output_entries(y, self.config.run_bits, out)
+        return out * vbits

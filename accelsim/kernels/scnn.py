@@ -26,8 +26,10 @@ How the kernel gets the bank rule fast (exactly; tests/reference/scnn_ref.py is 
   per activation chunk one mask per weight row R and one per weight column S, ANDed), and a 3-bit
   bit-sliced counter per bank adds the F rotated masks; the block's cost is the largest count.  The loop
   over the activation chunks of all PEs and images for one weight is plain integer vector code;
-* a chunk whose activations share a residue, and every chunk when banks > 64 or F > 7 (counts above 7),
-  takes the per-product histogram path instead;
+* a chunk in which two activations share a residue keeps the second one in a second mask layer and
+  takes a 4-bit counter (:func:`_vector_pass2`, its own compact list of chunks); a chunk with three on
+  one residue, and every chunk when banks > 64 or F > 7 (counts above 7), takes the per-product
+  histogram path (:func:`_lane_cost`);
 * formed products, FIFO and activation reads are closed forms of the chunk sizes; a PE's stall cycles are
   its block costs minus its block count; valid products (for every bank setting) are, per activation,
   the non-zero weights of its channel on the taps that put it on an output (2-D prefix sums over taps).
@@ -113,6 +115,62 @@ def _vector_pass(RM, CM, l0, l1, wres, wR, wS, w0, w1, Fw, banks, S0, S1, S2, co
 
 
 @jit
+def _vector_pass2(RM, CM, l0, l1, wres, wR, wS, w0, w1, Fw, banks, S0, S1, S2, S3, cost):
+    """As :func:`_vector_pass` for chunks in which two activations share a residue: the first of each
+    residue in layer 0 (RM[0], CM[0]), the second in layer 1; a 4-bit counter (counts up to 2 F <= 14)."""
+    bk = np.uint64(banks)
+    full = np.uint64(0xFFFFFFFFFFFFFFFF) if banks == 64 else (np.uint64(1) << bk) - np.uint64(1)
+    zero = np.uint64(0)
+    s0v = S0[l0:l1]
+    s1v = S1[l0:l1]
+    s2v = S2[l0:l1]
+    s3v = S3[l0:l1]
+    cv = cost[l0:l1]
+    n = l1 - l0
+    for j0 in range(w0, w1, Fw):
+        j1 = min(w1, j0 + Fw)
+        for l in range(n):
+            s0v[l] = zero
+            s1v[l] = zero
+            s2v[l] = zero
+            s3v[l] = zero
+        for t in range(j0, j1):
+            sl = np.uint64(wres[t])
+            sr = bk - sl if sl != zero else zero
+            for layer in range(2):
+                rv = RM[layer, wR[t], l0:l1]
+                cmv = CM[layer, wS[t], l0:l1]
+                for l in range(n):
+                    m = rv[l] & cmv[l]
+                    m = ((m << sl) | (m >> sr)) & full
+                    s0 = s0v[l]
+                    c0 = s0 & m
+                    s0v[l] = s0 ^ m
+                    s1 = s1v[l]
+                    c1 = s1 & c0
+                    s1v[l] = s1 ^ c0
+                    s2 = s2v[l]
+                    s2v[l] = s2 ^ c1
+                    s3v[l] = s3v[l] | (s2 & c1)
+        for l in range(n):   # the largest 4-bit count, most significant slice first, no branches
+            x = s3v[l]
+            h3 = np.uint64(x != zero)
+            mh = zero - h3
+            cand = (x & mh) | (full & ~mh)
+            x = cand & s2v[l]
+            h2 = np.uint64(x != zero)
+            mh = zero - h2
+            cand = (x & mh) | (cand & ~mh)
+            x = cand & s1v[l]
+            h1 = np.uint64(x != zero)
+            mh = zero - h1
+            cand = (x & mh) | (cand & ~mh)
+            h0 = np.uint64((cand & s0v[l]) != zero)
+            mx = np.int64((h3 << np.uint64(3)) | (h2 << np.uint64(2)) | (h1 << np.uint64(1)) | h0)
+            cv[l] += mx if mx > 1 else 1
+
+
+@jit
 def _lane_cost(a0, a1, aY, aX, ares, w0, w1, wres, wR, wS, Fw, E, Fo, banks, hist, touched):
     """Cycles of activation chunk a0..a1 against the weights w0..w1 (chunks of Fw), product by product."""
     total = 0
@@ -187,7 +245,7 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
     l_ptr = np.zeros(nph * NP + 1, dtype=np.int64)
     lane_a0 = np.zeros(lcap, dtype=np.int64)
     lane_a1 = np.zeros(lcap, dtype=np.int64)
-    lane_slow = np.zeros(lcap, dtype=np.bool_)
+    lane_slow = np.zeros(lcap, dtype=np.bool_)   # per-product path
     mcap = lcap if vec else 1
     RM = np.zeros((nR, mcap), dtype=np.uint64)
     CM = np.zeros((nS, mcap), dtype=np.uint64)
@@ -195,6 +253,14 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
     S1 = np.zeros(mcap, dtype=np.uint64)
     S2 = np.zeros(mcap, dtype=np.uint64)
     cost = np.zeros(lcap, dtype=np.int64)
+    # chunks in which two activations share a residue (no three): two mask layers, their own compact list
+    d_ptr = np.zeros(nph + 1, dtype=np.int64)
+    d_lane = np.zeros(mcap, dtype=np.int64)
+    DRM = np.zeros((2, nR, mcap), dtype=np.uint64)
+    DCM = np.zeros((2, nS, mcap), dtype=np.uint64)
+    S3 = np.zeros(mcap, dtype=np.uint64)
+    dcost = np.zeros(mcap, dtype=np.int64)
+    layer = np.zeros(I, dtype=np.int64)
     # one (channel, group)'s weights, per phase, (r, s, filter) order
     wcap = min(M, kc) * R * S + 1
     wres = np.empty(wcap, dtype=np.int64)
@@ -207,14 +273,15 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
     touched = np.zeros(max(IF, 1), dtype=np.int64)
     pe_cyc = np.zeros(NP, dtype=np.int64)
     one = np.uint64(1)
+    bmask = banks - 1
+    pow2 = (banks & bmask) == 0   # then "% banks" is "& (banks - 1)"
     for c in range(C):
         tap[:] = 0
         for r in range(R):
             for s in range(S):
                 cnt = 0
                 for k in range(M):
-                    if Wm[k, c, r, s] != 0:
-                        cnt += 1
+                    cnt += np.int64(Wm[k, c, r, s] != 0)
                 q = ((r * dh) % sh) * sw + (s * dw) % sw
                 tap[q, (r * dh) // sh + 1, (s * dw) // sw + 1] += cnt
         for q in range(nph):
@@ -223,10 +290,12 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                     tap[q, i, j] += tap[q, i - 1, j] + tap[q, i, j - 1] - tap[q, i - 1, j - 1]
         idx = 0
         lidx = 0
+        didx = 0
         valid = 0
         for q in range(nph):
             qh = q // sw
             qw = q % sw
+            d_ptr[q] = didx
             for n in range(N):
                 for p in range(P):
                     kk = (q * N + n) * P + p
@@ -239,19 +308,22 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                     for y in range(ys, min(H, y0 + th), sh):
                         Y = (y + pt) // sh
                         for x in range(xs, min(W, x0 + tw), sw):
-                            if A[n, c, y, x] != 0:
-                                X = (x + pl) // sw
-                                aY[idx] = Y
-                                aX[idx] = X
-                                ares[idx] = (X + IF * Y) % banks
-                                idx += 1
-                                rlo = max(0, Y - E + 1)
-                                rhi = min(nR - 1, Y)
-                                slo = max(0, X - Fo + 1)
-                                shi = min(nS - 1, X)
-                                if rlo <= rhi and slo <= shi:
-                                    valid += (tap[q, rhi + 1, shi + 1] - tap[q, rlo, shi + 1]
-                                              - tap[q, rhi + 1, slo] + tap[q, rlo, slo])
+                            X = (x + pl) // sw   # written always, kept when non-zero: no branch
+                            aY[idx] = Y
+                            aX[idx] = X
+                            v = X + IF * Y
+                            ares[idx] = (v & bmask) if pow2 else v % banks
+                            idx += np.int64(A[n, c, y, x] != 0)
+                    for i in range(a_ptr[kk], idx):
+                        Y = aY[i]
+                        X = aX[i]
+                        rlo = max(0, Y - E + 1)
+                        rhi = min(nR - 1, Y)
+                        slo = max(0, X - Fo + 1)
+                        shi = min(nS - 1, X)
+                        if rlo <= rhi and slo <= shi:
+                            valid += (tap[q, rhi + 1, shi + 1] - tap[q, rlo, shi + 1]
+                                      - tap[q, rhi + 1, slo] + tap[q, rlo, slo])
                     if conflicts:
                         for i0 in range(a_ptr[kk], idx, I):
                             i1 = min(idx, i0 + I)
@@ -260,29 +332,51 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                             slow = not vec
                             if vec:
                                 am = np.uint64(0)
+                                am2 = np.uint64(0)
                                 for i in range(i0, i1):
                                     bit = one << np.uint64(ares[i])
+                                    layer[i - i0] = 0
                                     if am & bit:
-                                        slow = True
+                                        if am2 & bit:
+                                            slow = True   # a third activation on one residue
+                                        am2 |= bit
+                                        layer[i - i0] = 1
                                     am |= bit
+                                dup = am2 != np.uint64(0) and not slow
                                 for rr in range(nR):
-                                    m = np.uint64(0)
-                                    if not slow:
-                                        for i in range(i0, i1):
-                                            if 0 <= aY[i] - rr < E:
-                                                m |= one << np.uint64(ares[i])
-                                    RM[rr, lidx] = m
+                                    m0 = np.uint64(0)
+                                    m1 = np.uint64(0)
+                                    for i in range(i0, i1):
+                                        if 0 <= aY[i] - rr < E:
+                                            if layer[i - i0] == 0:
+                                                m0 |= one << np.uint64(ares[i])
+                                            else:
+                                                m1 |= one << np.uint64(ares[i])
+                                    if dup:
+                                        DRM[0, rr, didx] = m0
+                                        DRM[1, rr, didx] = m1
+                                    RM[rr, lidx] = m0 if not (slow or dup) else np.uint64(0)
                                 for ss in range(nS):
-                                    m = np.uint64(0)
-                                    if not slow:
-                                        for i in range(i0, i1):
-                                            if 0 <= aX[i] - ss < Fo:
-                                                m |= one << np.uint64(ares[i])
-                                    CM[ss, lidx] = m
+                                    m0 = np.uint64(0)
+                                    m1 = np.uint64(0)
+                                    for i in range(i0, i1):
+                                        if 0 <= aX[i] - ss < Fo:
+                                            if layer[i - i0] == 0:
+                                                m0 |= one << np.uint64(ares[i])
+                                            else:
+                                                m1 |= one << np.uint64(ares[i])
+                                    if dup:
+                                        DCM[0, ss, didx] = m0
+                                        DCM[1, ss, didx] = m1
+                                    CM[ss, lidx] = m0 if not (slow or dup) else np.uint64(0)
+                                if dup:
+                                    d_lane[didx] = lidx
+                                    didx += 1
                             lane_slow[lidx] = slow
                             lidx += 1
         a_ptr[nph * NP] = idx
         l_ptr[nph * NP] = lidx
+        d_ptr[nph] = didx
         stats[ST_VALID] += valid
         for g in range(ngroups):
             k0 = g * kc
@@ -301,12 +395,12 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                             continue
                         Sq = (s * dw) // sw
                         wt = ((-Sq - IF * Rq) % banks + banks) % banks
-                        for k in range(k0, k1):
-                            if Wm[k, c, r, s] != 0:
-                                wR[widx] = Rq
-                                wS[widx] = Sq
-                                wres[widx] = (wt + I * k) % banks
-                                widx += 1
+                        for k in range(k0, k1):   # written always, kept when non-zero: no branch
+                            wR[widx] = Rq
+                            wS[widx] = Sq
+                            v = wt + I * k
+                            wres[widx] = (v & bmask) if pow2 else v % banks
+                            widx += np.int64(Wm[k, c, r, s] != 0)
             w_ptr[nph] = widx
             pe_cyc[:] = 0
             blocks = 0
@@ -339,6 +433,15 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                     for lb in range(l0, l1, LANE_BLOCK):
                         _vector_pass(RM, CM, lb, min(l1, lb + LANE_BLOCK), wres, wR, wS, w0, w1, Fw, banks,
                                      S0, S1, S2, cost)
+                    d0 = d_ptr[q]
+                    d1 = d_ptr[q + 1]
+                    if d1 > d0:
+                        dcost[d0:d1] = 0
+                        for db in range(d0, d1, LANE_BLOCK):
+                            _vector_pass2(DRM, DCM, db, min(d1, db + LANE_BLOCK), wres, wR, wS, w0, w1, Fw, banks,
+                                          S0, S1, S2, S3, dcost)
+                        for d in range(d0, d1):
+                            cost[d_lane[d]] = dcost[d]
                 for l in range(l0, l1):
                     if lane_slow[l]:
                         cost[l] = _lane_cost(lane_a0[l], lane_a1[l], aY, aX, ares, w0, w1, wres, wR, wS, Fw,

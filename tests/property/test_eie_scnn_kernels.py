@@ -6,9 +6,10 @@ from accelsim.accelerators import create
 from accelsim.compression.zero_run import zero_run_entries
 from accelsim.kernels.eie import eie_conv_kernel, eie_matvecs, eie_tap_counts, queue_costs, ring_size
 from accelsim.kernels.scnn import scnn_batch, scnn_image
+from accelsim.kernels.scnn_storage import input_entries, output_entries, weight_entries
 from tests.property.geometry import conv_geometry
 from tests.reference.eie_ref import encode_pe_columns, lowered_columns, simulate_matvec
-from tests.reference.scnn_ref import scnn_image_ref
+from tests.reference.scnn_ref import scnn_image_ref, scnn_storage_ref
 
 
 @settings(max_examples=150, deadline=None)
@@ -246,3 +247,25 @@ def test_scnn_kernel_equals_reference_on_heavy_conflicts(case):
     rc, formed, valid, stalls = scnn_image_ref(A, Wm, *geom, I, F, banks, conflicts, kc)
     assert cyc.tolist() == rc
     assert (stats[0], stats[1], stats[4]) == (formed, valid, stalls)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**16), N=st.integers(1, 2), C=st.integers(1, 3), H=st.integers(1, 12),
+       W=st.integers(1, 12), M=st.integers(1, 9), R=st.integers(1, 3), S=st.integers(1, 3),
+       gr=st.integers(1, 4), gc=st.integers(1, 4), kc=st.integers(1, 5), run_bits=st.integers(1, 4),
+       d=st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+def test_scnn_storage_kernels_equal_reference(seed, N, C, H, W, M, R, S, gr, gc, kc, run_bits, d):
+    """Compressed sizes of SCNN's input tiles, weight streams and outputs against plain Python lists, and
+    against the shared numpy encoder (compression.zero_run)."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((N, C, H, W)) < d
+    Wm = rng.random((M, C, R, S)) < d
+    Y = rng.random((N, M, H * W)) < d
+    th, tw = -(-H // gr), -(-W // gc)
+    ins, ws, outs = np.zeros(N, np.int64), np.zeros(-(-M // kc), np.int64), np.zeros(N, np.int64)
+    input_entries(X, th, tw, gr, gc, run_bits, ins)
+    weight_entries(Wm, kc, run_bits, ws)
+    output_entries(Y, run_bits, outs)
+    ri, rw, ro = scnn_storage_ref(X, Wm, Y, th, tw, gr, gc, kc, run_bits)
+    assert ins.tolist() == ri and ws.tolist() == rw and outs.tolist() == ro
+    assert outs.tolist() == zero_run_entries(Y, run_bits, axis=2)[0].sum(axis=1).tolist()

@@ -76,3 +76,42 @@ def scnn_halo_ref(H, W, R, S, stride, dilation, pads, E, F, th, tw, gr, gc):
             halos.append(reach - own)
             foot = max(foot, reach)
     return halos, foot
+
+
+def zero_run_entries_ref(seq, run_bits):
+    """Entries of one zero-run encoded sequence: each non-zero preceded by g zeros is stored after
+    g // 2^run_bits padding entries (each a stored zero covering 2^run_bits positions); trailing zeros
+    are not stored."""
+    entries, zeros = 0, 0
+    for v in seq:
+        if v:
+            entries += zeros // 2 ** run_bits + 1
+            zeros = 0
+        else:
+            zeros += 1
+    return entries
+
+
+def scnn_storage_ref(X, Wm, Y, th, tw, gr, gc, kc, run_bits):
+    """SCNN's stored sequences built as Python lists and encoded one by one.  X (N, C, H, W) input mask,
+    Wm (M, C, R, S) one group's weight mask, Y (N, M, L) output mask.  Returns (input entries per image,
+    weight entries per Kc group, output entries per image)."""
+    N, C, H, W = X.shape
+    M, _, R, S = Wm.shape
+    ins = []
+    for n in range(N):
+        tot = 0
+        for c in range(C):
+            for pr in range(gr):
+                for pc in range(gc):
+                    seq = [bool(X[n, c, y, x]) if y < H and x < W else False
+                           for y in range(pr * th, (pr + 1) * th) for x in range(pc * tw, (pc + 1) * tw)]
+                    tot += zero_run_entries_ref(seq, run_bits)
+        ins.append(tot)
+    ws = []
+    for k0 in range(0, M, kc):
+        ws.append(sum(zero_run_entries_ref([bool(Wm[k, c, r, s]) for r in range(R) for s in range(S)
+                                            for k in range(k0, min(M, k0 + kc))], run_bits) for c in range(C)))
+    outs = [sum(zero_run_entries_ref([bool(v) for v in Y[n, m]], run_bits) for m in range(Y.shape[1]))
+            for n in range(Y.shape[0])]
+    return ins, ws, outs
