@@ -27,9 +27,10 @@ How the kernel gets the bank rule fast (exactly; tests/reference/scnn_ref.py is 
   bit-sliced counter per bank adds the F rotated masks; the block's cost is the largest count.  The loop
   over the activation chunks of all PEs and images for one weight is plain integer vector code;
 * a chunk in which two activations share a residue keeps the second one in a second mask layer and
-  takes a 4-bit counter (:func:`_vector_pass2`, its own compact list of chunks); a chunk with three on
-  one residue, and every chunk when banks > 64 or F > 7 (counts above 7), takes the per-product
-  histogram path (:func:`_lane_cost`);
+  takes a 4-bit counter (``scnn_banks._vector_pass2``, its own compact list of chunks); a chunk with
+  three on one residue, and every chunk when banks > 64 or F > 7 (counts above 7), takes the
+  per-product histogram path (``scnn_banks._lane_cost``); a chunk of one weight costs one cycle;
+* masks are uint32 when banks <= 32 (twice the lanes per vector instruction), else uint64;
 * formed products, FIFO and activation reads are closed forms of the chunk sizes; a PE's stall cycles are
   its block costs minus its block count; valid products (for every bank setting) are, per activation,
   the non-zero weights of its channel on the taps that put it on an output (2-D prefix sums over taps).
@@ -42,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 
 from accelsim.kernels._jit import jit
+from accelsim.kernels.scnn_banks import _lane_cost, _vector_pass, _vector_pass2
 
 ST_FORMED, ST_VALID, ST_WREADS, ST_AREADS, ST_CONFLICT, ST_BUSY, ST_IDLE, ST_ACC = range(8)
 #: the bit-sliced per-bank counter has 3 bits: a block's count per bank is at most F (distinct residues)
@@ -62,149 +64,8 @@ def bank_of(k, e, f, F, I, banks):
 
 
 @jit
-def _vector_pass(RM, CM, l0, l1, wres, wR, wS, w0, w1, Fw, banks, S0, S1, S2, cost):
-    """Add to cost[l0:l1] the cycles of every block (activation chunk l, weight chunk) of one phase, the
-    weights w0..w1 in chunks of Fw; lane l's valid-activation masks per weight row / column are
-    RM[R, l], CM[S, l] (bit = the activation's residue).  The lane loops run over views from 0 (a loop
-    from l0 keeps numba's negative-index check and is not vectorized: 10x slower)."""
-    bk = np.uint64(banks)
-    full = np.uint64(0xFFFFFFFFFFFFFFFF) if banks == 64 else (np.uint64(1) << bk) - np.uint64(1)
-    zero = np.uint64(0)
-    s0v = S0[l0:l1]
-    s1v = S1[l0:l1]
-    s2v = S2[l0:l1]
-    cv = cost[l0:l1]
-    n = l1 - l0
-    for j0 in range(w0, w1, Fw):
-        j1 = min(w1, j0 + Fw)
-        for t in range(j0, j1):
-            sl = np.uint64(wres[t])
-            sr = bk - sl if sl != zero else zero   # rotation by 0: (m << 0) | (m >> 0) = m
-            rv = RM[wR[t], l0:l1]
-            cmv = CM[wS[t], l0:l1]
-            if t == j0:
-                for l in range(n):
-                    m = rv[l] & cmv[l]
-                    s0v[l] = ((m << sl) | (m >> sr)) & full
-                    s1v[l] = zero
-                    s2v[l] = zero
-            else:
-                for l in range(n):
-                    m = rv[l] & cmv[l]
-                    m = ((m << sl) | (m >> sr)) & full
-                    s0 = s0v[l]
-                    c0 = s0 & m
-                    s0v[l] = s0 ^ m
-                    s1 = s1v[l]
-                    s1v[l] = s1 ^ c0
-                    s2v[l] = s2v[l] | (s1 & c0)
-        for l in range(n):   # the largest 3-bit count over banks: most significant slice first, no branches
-            s2 = s2v[l]
-            s1 = s1v[l]
-            s0 = s0v[l]
-            h2 = np.uint64(s2 != zero)
-            m2 = zero - h2                       # all ones when some bank counts >= 4
-            cand = (s2 & m2) | (full & ~m2)
-            x = cand & s1
-            h1 = np.uint64(x != zero)
-            m1 = zero - h1
-            cand = (x & m1) | (cand & ~m1)
-            h0 = np.uint64((cand & s0) != zero)
-            mx = np.int64((h2 << np.uint64(2)) | (h1 << np.uint64(1)) | h0)
-            cv[l] += mx if mx > 1 else 1
-
-
-@jit
-def _vector_pass2(RM, CM, l0, l1, wres, wR, wS, w0, w1, Fw, banks, S0, S1, S2, S3, cost):
-    """As :func:`_vector_pass` for chunks in which two activations share a residue: the first of each
-    residue in layer 0 (RM[0], CM[0]), the second in layer 1; a 4-bit counter (counts up to 2 F <= 14)."""
-    bk = np.uint64(banks)
-    full = np.uint64(0xFFFFFFFFFFFFFFFF) if banks == 64 else (np.uint64(1) << bk) - np.uint64(1)
-    zero = np.uint64(0)
-    s0v = S0[l0:l1]
-    s1v = S1[l0:l1]
-    s2v = S2[l0:l1]
-    s3v = S3[l0:l1]
-    cv = cost[l0:l1]
-    n = l1 - l0
-    for j0 in range(w0, w1, Fw):
-        j1 = min(w1, j0 + Fw)
-        for l in range(n):
-            s0v[l] = zero
-            s1v[l] = zero
-            s2v[l] = zero
-            s3v[l] = zero
-        for t in range(j0, j1):
-            sl = np.uint64(wres[t])
-            sr = bk - sl if sl != zero else zero
-            for layer in range(2):
-                rv = RM[layer, wR[t], l0:l1]
-                cmv = CM[layer, wS[t], l0:l1]
-                for l in range(n):
-                    m = rv[l] & cmv[l]
-                    m = ((m << sl) | (m >> sr)) & full
-                    s0 = s0v[l]
-                    c0 = s0 & m
-                    s0v[l] = s0 ^ m
-                    s1 = s1v[l]
-                    c1 = s1 & c0
-                    s1v[l] = s1 ^ c0
-                    s2 = s2v[l]
-                    s2v[l] = s2 ^ c1
-                    s3v[l] = s3v[l] | (s2 & c1)
-        for l in range(n):   # the largest 4-bit count, most significant slice first, no branches
-            x = s3v[l]
-            h3 = np.uint64(x != zero)
-            mh = zero - h3
-            cand = (x & mh) | (full & ~mh)
-            x = cand & s2v[l]
-            h2 = np.uint64(x != zero)
-            mh = zero - h2
-            cand = (x & mh) | (cand & ~mh)
-            x = cand & s1v[l]
-            h1 = np.uint64(x != zero)
-            mh = zero - h1
-            cand = (x & mh) | (cand & ~mh)
-            h0 = np.uint64((cand & s0v[l]) != zero)
-            mx = np.int64((h3 << np.uint64(3)) | (h2 << np.uint64(2)) | (h1 << np.uint64(1)) | h0)
-            cv[l] += mx if mx > 1 else 1
-
-
-@jit
-def _lane_cost(a0, a1, aY, aX, ares, w0, w1, wres, wR, wS, Fw, E, Fo, banks, hist, touched):
-    """Cycles of activation chunk a0..a1 against the weights w0..w1 (chunks of Fw), product by product."""
-    total = 0
-    for j0 in range(w0, w1, Fw):
-        j1 = min(w1, j0 + Fw)
-        worst = 0
-        nt = 0
-        for i in range(a0, a1):
-            Y = aY[i]
-            X = aX[i]
-            a = ares[i]
-            for t in range(j0, j1):
-                ey = Y - wR[t]
-                fx = X - wS[t]
-                if ey < 0 or fx < 0 or ey >= E or fx >= Fo:
-                    continue
-                b = a + wres[t]
-                if b >= banks:
-                    b -= banks
-                h = hist[b] + 1
-                hist[b] = h
-                touched[nt] = b   # a bank may be listed twice: cleared twice
-                nt += 1
-                if h > worst:
-                    worst = h
-        for tb in range(nt):
-            hist[touched[tb]] = 0
-        total += worst if worst > 1 else 1
-    return total
-
-
-@jit
 def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, banks, conflicts, kc,
-                out_cycles, stats):
+                out_cycles, stats, proto):
     """A : (N, C, H, W) non-zero activations (bool or uint8); Wm : (M, C, R, S) non-zero weights;
     tiles of th x tw input positions on a gr x gc PE grid; out_cycles : (N, ceil(M/kc)) int64 (added to)."""
     N, C, H, W = A.shape
@@ -245,20 +106,21 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
     l_ptr = np.zeros(nph * NP + 1, dtype=np.int64)
     lane_a0 = np.zeros(lcap, dtype=np.int64)
     lane_a1 = np.zeros(lcap, dtype=np.int64)
-    lane_slow = np.zeros(lcap, dtype=np.bool_)   # per-product path
+    s_ptr = np.zeros(nph + 1, dtype=np.int64)     # chunks on the per-product path, per phase
+    s_lane = np.zeros(lcap, dtype=np.int64)
     mcap = lcap if vec else 1
-    RM = np.zeros((nR, mcap), dtype=np.uint64)
-    CM = np.zeros((nS, mcap), dtype=np.uint64)
-    S0 = np.zeros(mcap, dtype=np.uint64)
-    S1 = np.zeros(mcap, dtype=np.uint64)
-    S2 = np.zeros(mcap, dtype=np.uint64)
+    RM = np.zeros((nR, mcap), dtype=proto.dtype)
+    CM = np.zeros((nS, mcap), dtype=proto.dtype)
+    S0 = np.zeros(mcap, dtype=proto.dtype)
+    S1 = np.zeros(mcap, dtype=proto.dtype)
+    S2 = np.zeros(mcap, dtype=proto.dtype)
     cost = np.zeros(lcap, dtype=np.int64)
     # chunks in which two activations share a residue (no three): two mask layers, their own compact list
     d_ptr = np.zeros(nph + 1, dtype=np.int64)
     d_lane = np.zeros(mcap, dtype=np.int64)
-    DRM = np.zeros((2, nR, mcap), dtype=np.uint64)
-    DCM = np.zeros((2, nS, mcap), dtype=np.uint64)
-    S3 = np.zeros(mcap, dtype=np.uint64)
+    DRM = np.zeros((2, nR, mcap), dtype=proto.dtype)
+    DCM = np.zeros((2, nS, mcap), dtype=proto.dtype)
+    S3 = np.zeros(mcap, dtype=proto.dtype)
     dcost = np.zeros(mcap, dtype=np.int64)
     layer = np.zeros(I, dtype=np.int64)
     # one (channel, group)'s weights, per phase, (r, s, filter) order
@@ -291,11 +153,13 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
         idx = 0
         lidx = 0
         didx = 0
+        sidx = 0
         valid = 0
         for q in range(nph):
             qh = q // sw
             qw = q % sw
             d_ptr[q] = didx
+            s_ptr[q] = sidx
             for n in range(N):
                 for p in range(P):
                     kk = (q * N + n) * P + p
@@ -372,11 +236,14 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                                 if dup:
                                     d_lane[didx] = lidx
                                     didx += 1
-                            lane_slow[lidx] = slow
+                            if slow:
+                                s_lane[sidx] = lidx
+                                sidx += 1
                             lidx += 1
         a_ptr[nph * NP] = idx
         l_ptr[nph * NP] = lidx
         d_ptr[nph] = didx
+        s_ptr[nph] = sidx
         stats[ST_VALID] += valid
         for g in range(ngroups):
             k0 = g * kc
@@ -442,14 +309,15 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                                           S0, S1, S2, S3, dcost)
                         for d in range(d0, d1):
                             cost[d_lane[d]] = dcost[d]
-                for l in range(l0, l1):
-                    if lane_slow[l]:
-                        cost[l] = _lane_cost(lane_a0[l], lane_a1[l], aY, aX, ares, w0, w1, wres, wR, wS, Fw,
-                                             E, Fo, banks, hist, touched)
+                for si in range(s_ptr[q], s_ptr[q + 1]):
+                    l = s_lane[si]
+                    cost[l] = _lane_cost(lane_a0[l], lane_a1[l], aY, aX, ares, w0, w1, wres, wR, wS, Fw,
+                                         E, Fo, banks, hist, touched)
                 for kk in range(q * NP, (q + 1) * NP):
+                    seg = cost[l_ptr[kk]:l_ptr[kk + 1]]   # a view from 0: a vectorized sum
                     t = 0
-                    for l in range(l_ptr[kk], l_ptr[kk + 1]):
-                        t += cost[l]
+                    for l in range(seg.shape[0]):
+                        t += seg[l]
                     pe_cyc[kk - q * NP] += t
             busy = 0
             for n in range(N):
@@ -503,7 +371,9 @@ def scnn_batch(A: np.ndarray, Wm: np.ndarray, geom: tuple, I: int, F: int, banks
     assert banks >= 1
     out = np.zeros((A.shape[0], -(-Wm.shape[0] // kc)), dtype=np.int64)
     stats = np.zeros(8, dtype=np.int64)
-    scnn_kernel(A, Wm, *[int(v) for v in geom], int(I), int(F), int(banks), bool(conflicts), int(kc), out, stats)
+    proto = np.zeros(1, dtype=np.uint32 if banks <= 32 else np.uint64)   # bank masks: 32 bits suffice
+    scnn_kernel(A, Wm, *[int(v) for v in geom], int(I), int(F), int(banks), bool(conflicts), int(kc), out, stats,
+                proto)
     return out, stats
 
 
