@@ -22,7 +22,7 @@ and gives accelsim's ``misim`` counts.  Examples (README validation table):
 
     ... --arch cnvlutin --runs 5 --out /tmp/cnv_set.json               # MIsim as committed, 5 runs
     ... --arch cnvlutin --order canonical --out /tmp/cnv_canonical.json
-    ... --arch cnvlutin --runs 4 --record /tmp/wake --skip conv1 --wake-seeds 0 --out /tmp/cnv_replay.json
+    ... --arch cnvlutin --runs 6 --record /tmp/wake --skip conv1 --address-seeds 8 --out /tmp/cnv_replay.json
 
 ``--record DIR`` makes the driver save, before each Cnvlutin run, the CPython hashes of the objects MIsim's
 director wakes (memory, clusters, units) and of the units' ``fill_NBin`` bound methods (a read's
@@ -199,12 +199,15 @@ def main(argv=None) -> int:
     ap.add_argument("--address-seeds", type=int, default=0,
                     help="with --record: accelsim Cnvlutin with misim_wake_order address (the address model) on "
                          "each layer's first recorded run, seeds 0..N-1")
+    ap.add_argument("--address-all-runs", type=int, default=0, metavar="N",
+                    help="with --record: also the address model on every recorded run of a layer, seeds 0..N-1 "
+                         "each (the model keeps a run's in-page offsets: this shows how much that choice matters)")
     ap.add_argument("--reuse-runs", default="", metavar="JSON",
                     help="take MIsim's counts from this earlier output (run with the same --record DIR) instead "
                          "of running MIsim again; accelsim's columns (and replays of the records) are recomputed")
     ap.add_argument("--arch", default="dadiannao,cnvlutin", help="which of dadiannao,cnvlutin to run")
     ap.add_argument("--only", default="", help="run only cases whose name contains this")
-    ap.add_argument("--skip", default="", help="skip cases whose name contains this")
+    ap.add_argument("--skip", action="append", default=[], help="skip cases whose name contains this (repeatable)")
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--out", default="benchmarks/results/misim_peers.json")
     args = ap.parse_args(argv)
@@ -219,7 +222,7 @@ def main(argv=None) -> int:
         driver = tmp / "drive_misim.py"
         driver.write_text(DRIVER)
         for name, x, M, K, s, p in cases():
-            if (args.only and args.only not in name) or (args.skip and args.skip in name):
+            if (args.only and args.only not in name) or any(k in name for k in args.skip):
                 continue
             if args.reuse_runs and name not in reuse:
                 continue
@@ -269,6 +272,12 @@ def main(argv=None) -> int:
                         accelsim_cycles(arch, x, M, K, s, p, timing_model="misim", misim_chunk_cost=args.chunk_cost,
                                         misim_wake_order="address", misim_wake_file=rec0, misim_wake_seed=seed)
                         for seed in range(args.address_seeds)]
+                if replay and args.address_all_runs:
+                    row["cnvlutin_accelsim_misim_address_runs"] = [
+                        [accelsim_cycles(arch, x, M, K, s, p, timing_model="misim", misim_chunk_cost=args.chunk_cost,
+                                         misim_wake_order="address", misim_wake_seed=seed,
+                                         misim_wake_file=str(Path(args.record) / f"{slug(name)}_run{i}.json"))
+                         for seed in range(args.address_all_runs)] for i in range(len(replay))]
                 if arch == "cnvlutin":  # MIsim's set order modelled as seeded random wake orders
                     row["cnvlutin_accelsim_misim_shuffled"] = [
                         accelsim_cycles(arch, x, M, K, s, p, timing_model="misim", misim_chunk_cost=args.chunk_cost,
@@ -282,7 +291,8 @@ def main(argv=None) -> int:
             row["dadiannao_dnnsim_rule"] = dnnsim_rule(x, M, K, s, p)
             rows.append(row)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"chunk_cost": args.chunk_cost, "order": args.order, "runs": args.runs,
+    Path(args.out).write_text(json.dumps({"chunk_cost": args.chunk_cost, "order": args.order,
+                                          "runs": None if args.reuse_runs else args.runs,
                                           "misim": args.misim, "reused": args.reuse_runs, "rows": rows}, indent=1))
     return 0
 
