@@ -86,9 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         print("accelsim: error: a command is required (see accelsim --help)", file=sys.stderr)
         return 2
+    restore = _terminate_as_exception()
     try:
         _protect_inputs(args)
         return _run(args)
+    except _Terminated:
+        print("accelsim: terminated", file=sys.stderr)
+        return 143
     except AccelsimError as e:
         print(f"accelsim: error: {_one_line(e)}", file=sys.stderr)
         return e.exit_code
@@ -110,8 +114,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("accelsim: interrupted", file=sys.stderr)
         return 130
     finally:
+        restore()
         from accelsim import atomic
         atomic.unprotect_all()
+
+
+class _Terminated(BaseException):
+    """SIGTERM (``kill``, a time limit) raised in the main thread, so ``finally`` blocks run: a file being
+    written is removed (accelsim.atomic) instead of staying behind as a ``.tmp`` file."""
+
+
+def _terminate_as_exception():
+    """Turn SIGTERM into :class:`_Terminated` while a command runs (main thread only); returns the undo."""
+    import signal
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def on_term(signum, frame):
+        raise _Terminated()
+    old = signal.signal(signal.SIGTERM, on_term)
+    return lambda: signal.signal(signal.SIGTERM, old)
 
 
 def _fast_exit(code: int) -> NoReturn:
