@@ -138,18 +138,7 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
     bmask = banks - 1
     pow2 = (banks & bmask) == 0   # then "% banks" is "& (banks - 1)"
     for c in range(C):
-        tap[:] = 0
-        for r in range(R):
-            for s in range(S):
-                cnt = 0
-                for k in range(M):
-                    cnt += np.int64(Wm[k, c, r, s] != 0)
-                q = ((r * dh) % sh) * sw + (s * dw) % sw
-                tap[q, (r * dh) // sh + 1, (s * dw) // sw + 1] += cnt
-        for q in range(nph):
-            for i in range(1, nR + 1):
-                for j in range(1, nS + 1):
-                    tap[q, i, j] += tap[q, i - 1, j] + tap[q, i, j - 1] - tap[q, i - 1, j - 1]
+        tap[:] = 0   # filled while the groups' weights are listed
         idx = 0
         lidx = 0
         didx = 0
@@ -178,16 +167,6 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                             v = X + IF * Y
                             ares[idx] = (v & bmask) if pow2 else v % banks
                             idx += np.int64(A[n, c, y, x] != 0)
-                    for i in range(a_ptr[kk], idx):
-                        Y = aY[i]
-                        X = aX[i]
-                        rlo = max(0, Y - E + 1)
-                        rhi = min(nR - 1, Y)
-                        slo = max(0, X - Fo + 1)
-                        shi = min(nS - 1, X)
-                        if rlo <= rhi and slo <= shi:
-                            valid += (tap[q, rhi + 1, shi + 1] - tap[q, rlo, shi + 1]
-                                      - tap[q, rhi + 1, slo] + tap[q, rlo, slo])
                     if conflicts:
                         for i0 in range(a_ptr[kk], idx, I):
                             i1 = min(idx, i0 + I)
@@ -244,7 +223,6 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
         l_ptr[nph * NP] = lidx
         d_ptr[nph] = didx
         s_ptr[nph] = sidx
-        stats[ST_VALID] += valid
         for g in range(ngroups):
             k0 = g * kc
             k1 = min(M, k0 + kc)
@@ -262,12 +240,14 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                             continue
                         Sq = (s * dw) // sw
                         wt = ((-Sq - IF * Rq) % banks + banks) % banks
+                        wbefore = widx
                         for k in range(k0, k1):   # written always, kept when non-zero: no branch
                             wR[widx] = Rq
                             wS[widx] = Sq
                             v = wt + I * k
                             wres[widx] = (v & bmask) if pow2 else v % banks
                             widx += np.int64(Wm[k, c, r, s] != 0)
+                        tap[q, Rq + 1, Sq + 1] += widx - wbefore
             w_ptr[nph] = widx
             pe_cyc[:] = 0
             blocks = 0
@@ -333,6 +313,23 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                 stats[ST_IDLE] += P * mx - tot
             stats[ST_BUSY] += busy
             stats[ST_CONFLICT] += busy - blocks
+        # valid products: per activation, the channel's non-zero weights (all groups) on the taps that put
+        # it on an output, by 2-D prefix sums over (R, S) per phase
+        for q in range(nph):
+            for i in range(1, nR + 1):
+                for j in range(1, nS + 1):
+                    tap[q, i, j] += tap[q, i - 1, j] + tap[q, i, j - 1] - tap[q, i - 1, j - 1]
+            for i in range(a_ptr[q * NP], a_ptr[(q + 1) * NP]):
+                Y = aY[i]
+                X = aX[i]
+                rlo = max(0, Y - E + 1)
+                rhi = min(nR - 1, Y)
+                slo = max(0, X - Fo + 1)
+                shi = min(nS - 1, X)
+                if rlo <= rhi and slo <= shi:
+                    valid += (tap[q, rhi + 1, shi + 1] - tap[q, rlo, shi + 1]
+                              - tap[q, rhi + 1, slo] + tap[q, rlo, slo])
+        stats[ST_VALID] += valid
 
 
 def effectual_products(A: np.ndarray, Wm: np.ndarray, geom: tuple) -> int:
