@@ -56,7 +56,7 @@ from accelsim.accelerators.registry import register
 from accelsim.config import doc, require
 from accelsim.counts import ActionCounts
 from accelsim.geometry import Axis, geometry
-from accelsim.kernels.scnn import scnn_batch
+from accelsim.kernels.scnn import nonzero_source, scnn_batch
 from accelsim.kernels.scnn_storage import input_entries, output_entries, weight_entries
 from accelsim.timeline import TileWork
 from accelsim.trace.format import LayerSpec, LayerTrace
@@ -144,11 +144,10 @@ class Scnn(Accelerator[ScnnPlan]):
         c, s = self.config, plan.spec
         df = c.dataflow
         wnz = fixedpoint.nonzero_mask(layer.weights_mcrs(), c.word_bits)
-        xnz = fixedpoint.nonzero_mask(layer.inputs_nchw(), c.word_bits)
-        wrun = np.ones_like(wnz) if df == "dense" else wnz     # what the multipliers are fed
-        xrun = np.ones_like(xnz) if df == "dense" else xnz
-        if df == "dense_opt":
-            wrun, xrun = np.ones_like(wnz), np.ones_like(xnz)
+        xnz, xthr = nonzero_source(layer.inputs_nchw(), c.word_bits)   # the values and a threshold: no mask
+        wrun, xrun, rthr = wnz, xnz, xthr     # what the multipliers are fed
+        if df != "sparse":   # DCNN and DCNN-opt feed every value
+            wrun, xrun, rthr = np.ones_like(wnz), np.ones(xnz.shape, dtype=np.uint8), 0.0
         gh, gw = geometry(s).h, geometry(s).w
         geom = (plan.th, plan.tw, c.pe_rows, c.pe_cols, gh.stride, gw.stride, gh.dilation, gw.dilation,
                 gh.pad_lo, gw.pad_lo, gh.out, gw.out)
@@ -162,12 +161,12 @@ class Scnn(Accelerator[ScnnPlan]):
         for g in range(s.groups):
             A = xrun[:, g * s.Cg:(g + 1) * s.Cg]
             Wg = wrun[g * s.Mg:(g + 1) * s.Mg]
-            cg, st = scnn_batch(A, Wg, geom, c.mults_i, c.mults_f, c.banks, conflicts, plan.kc)
+            cg, st = scnn_batch(A, Wg, geom, c.mults_i, c.mults_f, c.banks, conflicts, plan.kc, rthr)
             cyc[:, g] = cg + halo_cyc
             stats += st
             if df == "dense_opt":  # which of the dense products had two non-zero operands
                 _, st2 = scnn_batch(xnz[:, g * s.Cg:(g + 1) * s.Cg], wnz[g * s.Mg:(g + 1) * s.Mg], geom,
-                                    c.mults_i, c.mults_f, c.banks, False, plan.kc)
+                                    c.mults_i, c.mults_f, c.banks, False, plan.kc, xthr)
                 valid_nz += int(st2[1])
         compute_arr = cyc.reshape(-1) if cyc.size else np.zeros(1, dtype=np.int64)
         formed, valid = int(stats[0]), int(stats[1])
@@ -178,7 +177,7 @@ class Scnn(Accelerator[ScnnPlan]):
         load = np.zeros(compute_arr.size, dtype=np.int64)
         store = np.zeros(compute_arr.size, dtype=np.int64)
         w_bits_kgroup = self._weight_bits(wnz, plan, compressed, vbits)  # (groups, ngroups_k)
-        in_bits = self._input_bits(xnz, plan, compressed, vbits)          # per image
+        in_bits = self._input_bits(xnz, xthr, plan, compressed, vbits)   # per image
         out_bits = self._output_bits(layer, compressed, vbits)           # per image
         per_image = s.groups * ngroups_k
         pes = c.pe_rows * c.pe_cols
@@ -235,14 +234,16 @@ class Scnn(Accelerator[ScnnPlan]):
             weight_entries(wnz[g * s.Mg:(g + 1) * s.Mg], plan.kc, self.config.run_bits, out[g])
         return out * vbits
 
-    def _input_bits(self, xnz: np.ndarray, plan: ScnnPlan, compressed: bool, vbits: int) -> np.ndarray:
-        """Per image: bits of the stored input, one zero-run stream per (PE tile, channel)."""
+    def _input_bits(self, xnz: np.ndarray, thr: float, plan: ScnnPlan, compressed: bool,
+                    vbits: int) -> np.ndarray:
+        """Per image: bits of the stored input, one zero-run stream per (PE tile, channel); ``xnz`` is
+        non-zero where |x| > thr (kernels.scnn.nonzero_source)."""
         s = plan.spec
         if not compressed:
             return np.full(s.N, s.C * s.H * s.W * vbits, dtype=np.int64)
         c = self.config
         out = np.zeros(s.N, dtype=np.int64)
-        input_entries(xnz, plan.th, plan.tw, c.pe_rows, c.pe_cols, c.run_bits, out)
+        input_entries(xnz, plan.th, plan.tw, c.pe_rows, c.pe_cols, c.run_bits, thr, out)
         return out * vbits
 
     def _output_bits(self, layer: LayerTrace, compressed: bool, vbits: int) -> np.ndarray:
@@ -250,7 +251,7 @@ class Scnn(Accelerator[ScnnPlan]):
         if not compressed:
             return np.full(s.N, s.M * s.E * s.F * vbits, dtype=np.int64)
         from accelsim.functional import layer_outputs
-        y = fixedpoint.nonzero_mask(np.asarray(layer_outputs(layer)).reshape(s.N, s.M, -1), self.config.word_bits)
+        y, thr = nonzero_source(np.asarray(layer_outputs(layer)).reshape(s.N, s.M, -1), self.config.word_bits)
         out = np.zeros(s.N, dtype=np.int64)
-        output_entries(y, self.config.run_bits, out)
+        output_entries(np.ascontiguousarray(y), self.config.run_bits, thr, out)
         return out * vbits

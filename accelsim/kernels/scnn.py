@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from accelsim import fixedpoint
 from accelsim.kernels._jit import jit
 from accelsim.kernels.scnn_banks import _lane_cost, _vector_pass, _vector_pass2
 
@@ -65,8 +66,9 @@ def bank_of(k, e, f, F, I, banks):
 
 @jit
 def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, banks, conflicts, kc,
-                out_cycles, stats, proto):
-    """A : (N, C, H, W) non-zero activations (bool or uint8); Wm : (M, C, R, S) non-zero weights;
+                out_cycles, stats, proto, thr):
+    """A : (N, C, H, W) activations, non-zero where |a| > thr (a uint8 mask with thr 0, or the float values
+    with the fixed-point threshold); Wm : (M, C, R, S) uint8 non-zero weights;
     tiles of th x tw input positions on a gr x gc PE grid; out_cycles : (N, ceil(M/kc)) int64 (added to)."""
     N, C, H, W = A.shape
     M, _, R, S = Wm.shape
@@ -166,7 +168,8 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                             aX[idx] = X
                             v = X + IF * Y
                             ares[idx] = (v & bmask) if pow2 else v % banks
-                            idx += np.int64(A[n, c, y, x] != 0)
+                            a = A[n, c, y, x]
+                            idx += np.int64((a > thr) | (a < -thr))
                     if conflicts:
                         for i0 in range(a_ptr[kk], idx, I):
                             i1 = min(idx, i0 + I)
@@ -352,25 +355,42 @@ def effectual_products(A: np.ndarray, Wm: np.ndarray, geom: tuple) -> int:
 
 
 def _mask(a: np.ndarray) -> np.ndarray:
-    """bool / uint8 arrays pass as they are (C-contiguous); anything else becomes a uint8 non-zero mask."""
-    if a.dtype not in (np.bool_, np.uint8):
-        a = a != 0
-    return np.ascontiguousarray(a)
+    """A C-contiguous uint8 non-zero mask (a bool or uint8 array is viewed, not copied, when contiguous)."""
+    a = np.ascontiguousarray(a)
+    if a.dtype == np.bool_:
+        return a.view(np.uint8)
+    return a if a.dtype == np.uint8 else (a != 0).view(np.uint8)
+
+
+def nonzero_source(x: np.ndarray, bits: int) -> tuple[np.ndarray, float]:
+    """(array, thr) that the kernels read as non-zero where |v| > thr, exactly
+    ``fixedpoint.nonzero_mask(x, bits)``: float32 / float64 values as they are with that function's
+    threshold 2^-(f+1) (no |x| temporary and no mask of x's size), any other dtype as its mask (thr 0)."""
+    x = np.asarray(x)
+    if x.dtype in (np.float32, np.float64):
+        f = fixedpoint.frac_bits_for(x, bits)
+        return x, float(np.float32(2.0 ** -(f + 1)))   # a power of two: exact in both float widths
+    return _mask(fixedpoint.nonzero_mask(x, bits)), 0.0
 
 
 def scnn_batch(A: np.ndarray, Wm: np.ndarray, geom: tuple, I: int, F: int, banks: int, conflicts: bool,
-               kc: int) -> tuple[np.ndarray, np.ndarray]:
-    """Wrapper: A (N, C, H, W) and Wm (M, C, R, S) non-zero masks, geom = (th, tw, gr, gc, sh, sw, dh, dw,
-    pt, pl, E, Fo).  Returns (cycles per image and Kc group (N, groups), stats summed over the images) as
-    int64 arrays (see the module docstring)."""
-    A, Wm = _mask(A), _mask(Wm)
+               kc: int, thr: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Wrapper: A (N, C, H, W) activations, a non-zero mask, or float values with ``thr`` from
+    :func:`nonzero_source`; Wm (M, C, R, S) non-zero mask; geom = (th, tw, gr, gc, sh, sw, dh, dw, pt, pl,
+    E, Fo).  Returns (cycles per image and Kc group (N, groups), stats summed over the images) as int64
+    arrays (see the module docstring)."""
+    if thr is None:
+        A, thr = _mask(A), 0.0
+    else:
+        A = np.ascontiguousarray(A)
+    Wm = _mask(Wm)
     assert A.ndim == 4 and Wm.ndim == 4 and A.shape[1] == Wm.shape[1] and kc >= 1 and I >= 1 and F >= 1
     assert banks >= 1
     out = np.zeros((A.shape[0], -(-Wm.shape[0] // kc)), dtype=np.int64)
     stats = np.zeros(8, dtype=np.int64)
     proto = np.zeros(1, dtype=np.uint32 if banks <= 32 else np.uint64)   # bank masks: 32 bits suffice
     scnn_kernel(A, Wm, *[int(v) for v in geom], int(I), int(F), int(banks), bool(conflicts), int(kc), out, stats,
-                proto)
+                proto, float(thr))
     return out, stats
 
 
@@ -381,4 +401,4 @@ def scnn_image(A: np.ndarray, Wm: np.ndarray, geom: tuple, I: int, F: int, banks
     return out[0], stats
 
 
-__all__ = ["scnn_batch", "scnn_image", "scnn_kernel", "bank_of", "effectual_products"]
+__all__ = ["scnn_batch", "scnn_image", "scnn_kernel", "bank_of", "effectual_products", "nonzero_source"]

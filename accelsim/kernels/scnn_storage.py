@@ -21,9 +21,9 @@ from accelsim.kernels._jit import jit
 
 
 @jit
-def input_entries(X, th, tw, gr, gc, run_bits, out):
-    """X : (N, C, H, W) non-zero mask; out[n] += entries of image n's tile sequences (a padding entry per
-    2^run_bits zeros)."""
+def input_entries(X, th, tw, gr, gc, run_bits, thr, out):
+    """X : (N, C, H, W), non-zero where |x| > thr (kernels.scnn.nonzero_source); out[n] += entries of
+    image n's tile sequences (a padding entry per 2^run_bits zeros)."""
     N, C, H, W = X.shape
     for n in range(N):
         tot = 0
@@ -35,7 +35,8 @@ def input_entries(X, th, tw, gr, gc, run_bits, out):
                     run = 0
                     for y in range(y0, min(H, y0 + th)):   # rows past H come last: trailing zeros, free
                         for x in range(x0, x0 + tw):
-                            nz = np.int64(x < W and X[n, c, y, x] != 0)
+                            v = X[n, c, y, min(x, W - 1)]
+                            nz = np.int64((x < W) & ((v > thr) | (v < -thr)))
                             tot += nz * (1 + (run >> run_bits))   # no branch: the mask is random
                             run = (run + 1) * (1 - nz)
         out[n] += tot
@@ -62,15 +63,16 @@ def weight_entries(Wm, kc, run_bits, out):
 
 
 @jit
-def output_entries(Y, run_bits, out):
-    """Y : (N, M, L) non-zero mask of the outputs (planes flattened row-major); out[n] += entries."""
+def output_entries(Y, run_bits, thr, out):
+    """Y : (N, M, L) outputs, non-zero where |y| > thr (planes flattened row-major); out[n] += entries."""
     N, M, L = Y.shape
     for n in range(N):
         tot = 0
         for m in range(M):
             run = 0
             for i in range(L):
-                nz = np.int64(Y[n, m, i] != 0)
+                v = Y[n, m, i]
+                nz = np.int64((v > thr) | (v < -thr))
                 tot += nz * (1 + (run >> run_bits))
                 run = (run + 1) * (1 - nz)
         out[n] += tot

@@ -121,9 +121,40 @@ def test_scnn_storage_kernels_equal_reference(seed, N, C, H, W, M, R, S, gr, gc,
     Y = rng.random((N, M, H * W)) < d
     th, tw = -(-H // gr), -(-W // gc)
     ins, ws, outs = np.zeros(N, np.int64), np.zeros(-(-M // kc), np.int64), np.zeros(N, np.int64)
-    input_entries(X, th, tw, gr, gc, run_bits, ins)
+    input_entries(X, th, tw, gr, gc, run_bits, 0.0, ins)
     weight_entries(Wm, kc, run_bits, ws)
-    output_entries(Y, run_bits, outs)
+    output_entries(Y, run_bits, 0.0, outs)
     ri, rw, ro = scnn_storage_ref(X, Wm, Y, th, tw, gr, gc, kc, run_bits)
     assert ins.tolist() == ri and ws.tolist() == rw and outs.tolist() == ro
     assert outs.tolist() == zero_run_entries(Y, run_bits, axis=2)[0].sum(axis=1).tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=scnn_case(), scale=st.sampled_from([1e-6, 1e-3, 1.0, 300.0]), bits=st.sampled_from([8, 16]),
+       wide=st.booleans())
+def test_scnn_float_values_with_threshold_equal_their_fixed_point_mask(case, scale, bits, wide):
+    """Kernels fed float values and nonzero_source's threshold count exactly what they count on
+    fixedpoint.nonzero_mask (values that round to zero on the datapath are zeros)."""
+    from accelsim import fixedpoint
+    from accelsim.kernels.scnn import nonzero_source
+    A, Wm, geom, I, F, banks, conflicts, kc = case
+    rng = np.random.default_rng(int(A.sum()) + kc)
+    x = (A * rng.standard_normal(A.shape) * scale).astype(np.float64 if wide else np.float32)[None]
+    x[0, 0, 0, 0] = scale                     # a tensor maximum, and some values near the threshold
+    x.ravel()[::3] *= 2.0 ** -12
+    vals, thr = nonzero_source(x, bits)
+    assert vals is x and thr > 0
+    mask = fixedpoint.nonzero_mask(x, bits)
+    assert [a.tolist() for a in scnn_batch(x, Wm, geom, I, F, banks, conflicts, kc, thr)] == \
+        [a.tolist() for a in scnn_batch(mask, Wm, geom, I, F, banks, conflicts, kc)]
+    th, tw, gr, gc = geom[:4]
+    got, ref = np.zeros(1, np.int64), np.zeros(1, np.int64)
+    input_entries(x, th, tw, gr, gc, 4, thr, got)
+    input_entries(mask.view(np.uint8), th, tw, gr, gc, 4, 0.0, ref)
+    assert got.tolist() == ref.tolist()
+    y = x.reshape(1, x.shape[1], -1)
+    got[:] = 0
+    ref[:] = 0
+    output_entries(y, 4, thr, got)
+    output_entries(fixedpoint.nonzero_mask(y, bits).view(np.uint8), 4, 0.0, ref)
+    assert got.tolist() == ref.tolist()
