@@ -225,9 +225,11 @@ def plot(res: dict, path: str) -> None:
     ax.axhline(0.5, color="k", ls="--", lw=1)
     ax.text(len(archs) - 0.55, 0.5, "goal 0.5 s", va="bottom", ha="right", fontsize=8,
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
-    ax.set_xticks(x, archs, fontsize=7)
+    ax.set_xticks(x, archs, fontsize=7, rotation=30)
     ax.set_ylabel("seconds (warm caches)")
-    ax.set_title("(a) `accelsim simulate`, one-layer trace")
+    same = set(res.get("startup", {}).get("commits", {}).values()) <= {v["commit"] for v in res.get("trees", {}).values()}
+    ax.set_title("(a) `accelsim simulate`, one-layer trace" + ("" if same else "\n(an earlier run, its own commits)"),
+                 fontsize=10)
     ax.legend(fontsize=7, loc="upper right")
     ax.set_ylim(0, 1.25 * ax.get_ylim()[1])
     sc = res.get("scale", {})
@@ -268,8 +270,8 @@ def plot(res: dict, path: str) -> None:
                     stopped = r["timed_out"] or r["returncode"]
                     ax.plot(ni + ci * w - 0.4 + w / 2, r["seconds"], markers[ti % 3], color="w", ms=10, mew=4)
                     ax.plot(ni + ci * w - 0.4 + w / 2, r["seconds"], markers[ti % 3], color="k", ms=8, mew=1.8,
-                            label=None if labelled else
-                            f"{t} ({res['trees'][t]['commit']}), same run" + ("; ^: stopped" if stopped else ""))
+                            label=None if labelled else f"{t} {res['trees'][t]['commit']} (same run; "
+                            "arrow: stopped)")
                     if stopped:
                         ax.annotate("", (ni + ci * w - 0.4 + w / 2, r["seconds"] * 2.2),
                                     (ni + ci * w - 0.4 + w / 2, r["seconds"]),
@@ -282,8 +284,9 @@ def plot(res: dict, path: str) -> None:
     ax.set_xticks(x, [f"{n}\n{sc[n].get('gmac', 0):.0f} GMAC" for n in names], fontsize=7)
     ax.set_ylabel("seconds (log)")
     ax.set_title("(b) synth and simulate per design (hatched: stopped at the time limit)")
-    ax.legend(fontsize=7, ncol=4, loc="upper left")
+    ax.legend(fontsize=7, ncol=3, loc="upper left")
     ax.set_ylim(top=ax.get_ylim()[1] * 8)
+    ax.set_xlim(-0.55, len(names) - 0.45)
     ax = axes[2]
     for ci, c in enumerate(cols):
         vals = []
