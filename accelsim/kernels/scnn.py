@@ -179,6 +179,7 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                             if vec:
                                 am = np.uint64(0)
                                 am2 = np.uint64(0)
+                                inner = True   # every product of the chunk lands on an output
                                 for i in range(i0, i1):
                                     bit = one << np.uint64(ares[i])
                                     layer[i - i0] = 0
@@ -188,7 +189,15 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                                         am2 |= bit
                                         layer[i - i0] = 1
                                     am |= bit
+                                    inner &= (aY[i] >= nR - 1) & (aY[i] < E) & (aX[i] >= nS - 1) & (aX[i] < Fo)
                                 dup = am2 != np.uint64(0) and not slow
+                                if inner and not dup and not slow:   # the common case: one mask for all taps
+                                    for rr in range(nR):
+                                        RM[rr, lidx] = am
+                                    for ss in range(nS):
+                                        CM[ss, lidx] = am
+                                    lidx += 1
+                                    continue
                                 for rr in range(nR):
                                     m0 = np.uint64(0)
                                     m1 = np.uint64(0)
