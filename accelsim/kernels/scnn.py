@@ -136,6 +136,8 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
     hist = np.zeros(max(banks, 1), dtype=np.int64)
     touched = np.zeros(max(IF, 1), dtype=np.int64)
     pe_cyc = np.zeros(NP, dtype=np.int64)
+    q_na = np.zeros(nph, dtype=np.int64)    # per phase: activations listed, and chunks of I, over (image, PE)
+    q_nab = np.zeros(nph, dtype=np.int64)
     one = np.uint64(1)
     bmask = banks - 1
     pow2 = (banks & bmask) == 0   # then "% banks" is "& (banks - 1)"
@@ -232,6 +234,12 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                                 sidx += 1
                             lidx += 1
         a_ptr[nph * NP] = idx
+        for q in range(nph):
+            q_na[q] = a_ptr[(q + 1) * NP] - a_ptr[q * NP]
+            t = 0
+            for kk in range(q * NP, (q + 1) * NP):
+                t += (a_ptr[kk + 1] - a_ptr[kk] + I - 1) // I
+            q_nab[q] = t
         l_ptr[nph * NP] = lidx
         d_ptr[nph] = didx
         s_ptr[nph] = sidx
@@ -263,6 +271,9 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
             w_ptr[nph] = widx
             pe_cyc[:] = 0
             blocks = 0
+            formed = 0
+            wreads = 0
+            areads = 0
             for q in range(nph):
                 w0 = w_ptr[q]
                 w1 = w_ptr[q + 1]
@@ -270,18 +281,13 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                 if nw == 0:
                     continue
                 nwb = (nw + Fw - 1) // Fw
-                for kk in range(q * NP, (q + 1) * NP):
-                    na = a_ptr[kk + 1] - a_ptr[kk]
-                    if na == 0:
-                        continue
-                    nab = (na + I - 1) // I
-                    stats[ST_FORMED] += na * nw
-                    stats[ST_WREADS] += nab * nw
-                    stats[ST_AREADS] += na
-                    blocks += nab * nwb
-                    if not conflicts:   # every block costs one cycle: closed form
-                        pe_cyc[kk - q * NP] += nab * nwb
-                if not conflicts:
+                formed += q_na[q] * nw      # sums over the phase's (image, PE) lists: closed forms
+                wreads += q_nab[q] * nw
+                areads += q_na[q]
+                blocks += q_nab[q] * nwb
+                if not conflicts:   # every block costs one cycle
+                    for kk in range(q * NP, (q + 1) * NP):
+                        pe_cyc[kk - q * NP] += ((a_ptr[kk + 1] - a_ptr[kk] + I - 1) // I) * nwb
                     continue
                 l0 = l_ptr[q * NP]
                 l1 = l_ptr[(q + 1) * NP]
@@ -324,6 +330,9 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                 busy += tot
                 stats[ST_IDLE] += P * mx - tot
             stats[ST_BUSY] += busy
+            stats[ST_FORMED] += formed
+            stats[ST_WREADS] += wreads
+            stats[ST_AREADS] += areads
             stats[ST_CONFLICT] += busy - blocks
         # valid products: per activation, the channel's non-zero weights (all groups) on the taps that put
         # it on an output, by 2-D prefix sums over (R, S) per phase
@@ -331,36 +340,16 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
             for i in range(1, nR + 1):
                 for j in range(1, nS + 1):
                     tap[q, i, j] += tap[q, i - 1, j] + tap[q, i, j - 1] - tap[q, i - 1, j - 1]
-            for i in range(a_ptr[q * NP], a_ptr[(q + 1) * NP]):
+            tq = tap[q]
+            for i in range(np.uint64(a_ptr[q * NP]), np.uint64(a_ptr[(q + 1) * NP])):
                 Y = aY[i]
                 X = aX[i]
                 rlo = max(0, Y - E + 1)
-                rhi = min(nR - 1, Y)
+                rhi = max(min(nR - 1, Y), rlo - 1)   # an empty range sums to 0: no branch
                 slo = max(0, X - Fo + 1)
-                shi = min(nS - 1, X)
-                if rlo <= rhi and slo <= shi:
-                    valid += (tap[q, rhi + 1, shi + 1] - tap[q, rlo, shi + 1]
-                              - tap[q, rhi + 1, slo] + tap[q, rlo, slo])
+                shi = max(min(nS - 1, X), slo - 1)
+                valid += tq[rhi + 1, shi + 1] - tq[rlo, shi + 1] - tq[rhi + 1, slo] + tq[rlo, slo]
         stats[ST_VALID] += valid
-
-
-def effectual_products(A: np.ndarray, Wm: np.ndarray, geom: tuple) -> int:
-    """Pairs (non-zero weight, non-zero input) that meet at an output: sum over taps (c, r, s) of the
-    weight's non-zero filters times the non-zero inputs that tap reads at valid outputs (numpy; a check
-    of the kernel's ``stats[1]``)."""
-    th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo = (int(v) for v in geom)
-    C, H, W = A.shape
-    M, _, R, S = Wm.shape
-    wsum = Wm.astype(np.int64).sum(axis=0)  # (C, R, S)
-    ap = np.zeros((C, pt + H + (E - 1) * sh + (R - 1) * dh + 1, pl + W + (Fo - 1) * sw + (S - 1) * dw + 1),
-                  dtype=np.int64)
-    ap[:, pt:pt + H, pl:pl + W] = A
-    total = 0
-    for r in range(R):
-        for s in range(S):
-            win = ap[:, r * dh:r * dh + (E - 1) * sh + 1:sh, s * dw:s * dw + (Fo - 1) * sw + 1:sw]
-            total += int((win.sum(axis=(1, 2)) * wsum[:, r, s]).sum())
-    return total
 
 
 def _mask(a: np.ndarray) -> np.ndarray:
@@ -410,4 +399,4 @@ def scnn_image(A: np.ndarray, Wm: np.ndarray, geom: tuple, I: int, F: int, banks
     return out[0], stats
 
 
-__all__ = ["scnn_batch", "scnn_image", "scnn_kernel", "bank_of", "effectual_products", "nonzero_source"]
+__all__ = ["scnn_batch", "scnn_image", "scnn_kernel", "bank_of", "nonzero_source"]
