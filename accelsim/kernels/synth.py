@@ -22,6 +22,22 @@ from accelsim.kernels._jit import jit
 
 
 @jit
+def xoshiro_next(s0, s1, s2, s3):
+    """One xoshiro256** draw: result = rotl(s1 * 5, 7) * 9, then the state update.  Returns
+    (draw, s0, s1, s2, s3) with the new state (scalars in registers: the callers' loops keep it there)."""
+    x = s1 * np.uint64(5)
+    r = ((x << np.uint64(7)) | (x >> np.uint64(57))) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = (s3 << np.uint64(45)) | (s3 >> np.uint64(19))
+    return r, s0, s1, s2, s3
+
+
+@jit
 def select_bits(state, counts, mask, nbits):
     """Take the next ``nbits`` positions: mask[j] bit (7 - b) is position 8 j + b (np.packbits order),
     padding bits of a last partial byte clear.  ``counts`` = [n_rem, k_rem] (int64), updated in place;
@@ -35,16 +51,7 @@ def select_bits(state, counts, mask, nbits):
         byte = 0
         top = min(8, nbits - 8 * j)
         for b in range(top):
-            # xoshiro256**: result = rotl(s1 * 5, 7) * 9, then the state update
-            x = s1 * np.uint64(5)
-            r = ((x << np.uint64(7)) | (x >> np.uint64(57))) * np.uint64(9)
-            t = s1 << np.uint64(17)
-            s2 ^= s0
-            s3 ^= s1
-            s1 ^= s2
-            s0 ^= s3
-            s2 ^= t
-            s3 = (s3 << np.uint64(45)) | (s3 >> np.uint64(19))
+            r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
             # u * n_rem < k_rem  <=>  floor(u * n_rem) < k_rem (k_rem an integer): the product does not
             # depend on k_rem, so the loop-carried chain is two integer operations
             q = np.int64(np.float64(np.int64(r >> np.uint64(11))) * scale * np.float64(n_rem))
@@ -69,15 +76,7 @@ def draw_values(state, entries, bits, signed, out):
     sign_shift = np.uint64(63 - bits)
     low = np.uint64(0xFFFFFFFF)
     for i in range(out.shape[0]):
-        x = s1 * np.uint64(5)
-        r = ((x << np.uint64(7)) | (x >> np.uint64(57))) * np.uint64(9)
-        t = s1 << np.uint64(17)
-        s2 ^= s0
-        s3 ^= s1
-        s1 ^= s2
-        s0 ^= s3
-        s2 ^= t
-        s3 = (s3 << np.uint64(45)) | (s3 >> np.uint64(19))
+        r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
         e = entries[r >> col_shift]
         v = (e >> np.uint64(16)) if (r & low) >= (e >> np.uint64(32)) else e
         v = v & np.uint64(0xFFFF)
