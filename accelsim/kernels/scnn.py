@@ -108,6 +108,7 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
     l_ptr = np.zeros(nph * NP + 1, dtype=np.int64)
     lane_a0 = np.zeros(lcap, dtype=np.int64)
     lane_a1 = np.zeros(lcap, dtype=np.int64)
+    lane_pe = np.zeros(lcap, dtype=np.int64)      # the lane's (image, PE) list
     s_ptr = np.zeros(nph + 1, dtype=np.int64)     # chunks on the per-product path, per phase
     s_lane = np.zeros(lcap, dtype=np.int64)
     mcap = lcap if vec else 1
@@ -177,6 +178,7 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                             i1 = min(idx, i0 + I)
                             lane_a0[lidx] = i0
                             lane_a1[lidx] = i1
+                            lane_pe[lidx] = kk - q * NP
                             slow = not vec
                             if vec:
                                 am = np.uint64(0)
@@ -293,24 +295,38 @@ def scnn_kernel(A, Wm, th, tw, gr, gc, sh, sw, dh, dw, pt, pl, E, Fo, I, Fw, ban
                 l1 = l_ptr[(q + 1) * NP]
                 if l1 == l0:
                     continue
-                cost[l0:l1] = 0
-                if vec:   # lanes in slices that keep the pass's arrays in the L1 cache
-                    for lb in range(l0, l1, LANE_BLOCK):
-                        _vector_pass(RM, CM, lb, min(l1, lb + LANE_BLOCK), wres, wR, wS, w0, w1, Fw, banks,
-                                     S0, S1, S2, cost)
-                    d0 = d_ptr[q]
-                    d1 = d_ptr[q + 1]
-                    if d1 > d0:
-                        dcost[d0:d1] = 0
-                        for db in range(d0, d1, LANE_BLOCK):
-                            _vector_pass2(DRM, DCM, db, min(d1, db + LANE_BLOCK), wres, wR, wS, w0, w1, Fw, banks,
-                                          S0, S1, S2, S3, dcost)
-                        for d in range(d0, d1):
+                single = vec and nw == 1   # one weight: a chunk with distinct residues sends at most one
+                if single:                 # product to a bank, one cycle (1x1 layers with Kc = 1)
+                    for kk in range(q * NP, (q + 1) * NP):
+                        pe_cyc[kk - q * NP] += l_ptr[kk + 1] - l_ptr[kk]
+                else:
+                    cost[l0:l1] = 0
+                    if vec:   # lanes in slices that keep the pass's arrays in the L1 cache
+                        for lb in range(l0, l1, LANE_BLOCK):
+                            _vector_pass(RM, CM, lb, min(l1, lb + LANE_BLOCK), wres, wR, wS, w0, w1, Fw, banks,
+                                         S0, S1, S2, cost)
+                d0 = d_ptr[q]
+                d1 = d_ptr[q + 1]
+                if d1 > d0:
+                    dcost[d0:d1] = 0
+                    for db in range(d0, d1, LANE_BLOCK):
+                        _vector_pass2(DRM, DCM, db, min(d1, db + LANE_BLOCK), wres, wR, wS, w0, w1, Fw, banks,
+                                      S0, S1, S2, S3, dcost)
+                    for d in range(d0, d1):
+                        if single:
+                            pe_cyc[lane_pe[d_lane[d]]] += dcost[d] - 1
+                        else:
                             cost[d_lane[d]] = dcost[d]
                 for si in range(s_ptr[q], s_ptr[q + 1]):
                     l = s_lane[si]
-                    cost[l] = _lane_cost(lane_a0[l], lane_a1[l], aY, aX, ares, w0, w1, wres, wR, wS, Fw,
-                                         E, Fo, banks, hist, touched)
+                    cl = _lane_cost(lane_a0[l], lane_a1[l], aY, aX, ares, w0, w1, wres, wR, wS, Fw, E, Fo, banks,
+                                    hist, touched)
+                    if single:
+                        pe_cyc[lane_pe[l]] += cl - 1
+                    else:
+                        cost[l] = cl
+                if single:
+                    continue
                 for kk in range(q * NP, (q + 1) * NP):
                     seg = cost[l_ptr[kk]:l_ptr[kk + 1]]   # a view from 0: a vectorized sum
                     t = 0
