@@ -278,7 +278,7 @@ def plot(res: dict, path: str) -> None:
                                     arrowprops={"arrowstyle": "->", "color": "k", "lw": 1})
                     labelled = True
     ax.axhline(60, color="k", ls="--", lw=1)
-    ax.text(len(names) - 0.55, 60, "goal: synth + simulate < 60 s", va="bottom", ha="right", fontsize=8,
+    ax.text(-0.5, 60, "goal: synth + simulate < 60 s", va="bottom", ha="left", fontsize=8,
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     ax.set_yscale("log")
     ax.set_xticks(x, [f"{n}\n{sc[n].get('gmac', 0):.0f} GMAC" for n in names], fontsize=7)
