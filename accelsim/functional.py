@@ -12,8 +12,8 @@ imported in the process (the PyTorch front end, the benchmarks) or installed and
 ``TORCH_AUTO_MACS`` (2 G) dense MACs and ``TORCH_AUTO_BYTES`` (256 MiB) of float32 inputs and outputs;
 otherwise numpy (im2col in blocks of output rows, BLAS matrix products), because importing torch costs
 about a second and 250 MB of memory, more than most layers' convolutions (on VGG-16 conv batch 3, whose
-layers reach 5.5 G MACs but only 77 MB, torch raised a single design's peak RSS from 240 to 490 MB).  ``ACCELSIM_CONV=torch`` (or ``numpy``) forces one.  Both are the
-same float32 convolution up to rounding.
+layers reach 5.5 G MACs but only 77 MB, torch raised a single design's peak RSS from 240 to 490 MB).
+``ACCELSIM_CONV=torch`` (or ``numpy``) forces one.  Both are the same float32 convolution up to rounding.
 """
 from __future__ import annotations
 

@@ -13,8 +13,9 @@ one entry per cycle (codebook lookup, multiply, accumulate into its destination 
 Each PE has an activation queue (depth 8, the paper's choice from its Fig. 8) so a PE with many entries
 in one column can catch up on later, lighter ones; the broadcast stops while any queue is full.  With
 depth 0 every column costs its slowest PE.  The kernel (:mod:`accelsim.kernels.eie`) steps this exactly
-per column (one pass over the broadcasts, every PE in the inner loop); ``queue_stall_cycles`` counts cycles the broadcast was held, ``load_efficiency`` is busy
-PE-cycles over PE-cycles (the paper's 1 - bubbles / total).
+per column (one pass over the broadcasts, every PE in the inner loop); ``queue_stall_cycles`` counts
+cycles the broadcast was held, ``load_efficiency`` is busy PE-cycles over PE-cycles (the paper's
+1 - bubbles / total).
 
 Assumptions (each a config field):
 * a column costs a PE ``max(entries, min_cycles_per_column)`` cycles: a column with no entries in a PE
@@ -29,8 +30,8 @@ Assumptions (each a config field):
 * conv layers are lowered to one matrix-vector product per output position (n, e, f) and group, on the
   group's Mg x Cg*R*S filter matrix and the window's input patch, columns ordered (c, r, s); the kernel
   (:func:`accelsim.kernels.eie.eie_conv_kernel`) reads each window from the padded input, so the lowered
-  matrix is never built; padding positions are zero activations, skipped like any zero.  EIE was built and evaluated for FC
-  layers only, so conv results are accelsim's extension;
+  matrix is never built; padding positions are zero activations, skipped like any zero.  EIE was built
+  and evaluated for FC layers only, so conv results are accelsim's extension;
 * ``dense: true`` is the dense reference on the same 64 PEs: every weight stored (no relative indices
   needed, one entry per row), every activation broadcast;  it gives the "speedup over dense" of a layer.
 

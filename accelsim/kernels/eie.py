@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from accelsim.kernels._jit import jit
-from accelsim.kernels.eie_simd import (lag_step_finish, lag_step_start, lanes_of, product_one_vector_noqueue,
+from accelsim.kernels.eie_simd import (VECTOR_LANES, lag_step_finish, lag_step_start, product_one_vector_noqueue,
                                       product_one_vector_queue)
 
 
@@ -216,7 +216,7 @@ def queue_costs(cost: np.ndarray, depth: int, dtype=None) -> tuple[np.ndarray, i
     if dtype is None:
         dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64) if lagmax < np.iinfo(t).max)
     assert lagmax < np.iinfo(dtype).max
-    lanes = lanes_of(dtype)
+    lanes = VECTOR_LANES
     pw = -(-keep.shape[0] // lanes) * lanes
     cost_t = np.zeros((cost.shape[1], pw), dtype=dtype)
     cost_t[:, :keep.shape[0]] = keep.T

@@ -22,12 +22,8 @@ from accelsim.kernels._jit import LazyKernel, numba_module
 VECTOR_LANES = 64
 
 
-def lanes_of(dtype: Any) -> int:
-    return VECTOR_LANES
-
-
 def _step(L: np.ndarray, C: np.ndarray, o: int, co: int, d: int) -> tuple[np.ndarray, np.ndarray]:
-    w = lanes_of(L.dtype)
+    w = VECTOR_LANES
     x = np.maximum(L[o:o + w].astype(np.int64) - d, 0)
     y = x + C.reshape(-1)[co:co + w]
     L[o:o + w] = y
@@ -35,7 +31,7 @@ def _step(L: np.ndarray, C: np.ndarray, o: int, co: int, d: int) -> tuple[np.nda
 
 
 def lag_step_start(L, C, o, co, d):
-    """Lanes o .. o + w - 1 of L (w = :func:`lanes_of` L's dtype) against the w costs at flat offset co
+    """Lanes o .. o + w - 1 of L (w = :data:`VECTOR_LANES`) against the w costs at flat offset co
     of the C-contiguous C: x = max(L - d, 0), L <- x + costs; returns max(x) (the latest start over these
     PEs, relative to the broadcast cycle)."""
     return int(_step(L, C, o, co, d)[0].max())
@@ -89,10 +85,10 @@ def _build(finish: bool) -> Any:
 
 
 def product_one_vector(C, rows, k, depth, cap, ring):
-    """A whole product on PEs that fill exactly one vector (C: (J, w) costs, w = :func:`lanes_of`), the
+    """A whole product on PEs that fill exactly one vector (C: (J, w) costs, w = :data:`VECTOR_LANES`), the
     lags held in a register from column to column instead of being stored and reloaded (the kernel's
     :func:`accelsim.kernels.eie.eie_product` with one chunk, same arguments).  Returns (cycles, stalls)."""
-    w = lanes_of(C.dtype)
+    w = VECTOR_LANES
     assert C.shape[1] == w
     L = np.zeros(w, dtype=np.int64)
     b, mf, mask = -1, 0, ring.shape[0] - 1
@@ -212,5 +208,5 @@ lag_step_finish = LazyIntrinsic(lag_step_finish, lambda: _build(True))  # type: 
 product_one_vector_queue = LazyIntrinsic(product_one_vector, lambda: _build_product(True))
 product_one_vector_noqueue = LazyIntrinsic(product_one_vector, lambda: _build_product(False))
 
-__all__ = ["VECTOR_LANES", "LazyIntrinsic", "lag_step_finish", "lag_step_start", "lanes_of", "product_one_vector",
+__all__ = ["VECTOR_LANES", "LazyIntrinsic", "lag_step_finish", "lag_step_start", "product_one_vector",
            "product_one_vector_noqueue", "product_one_vector_queue"]

@@ -111,7 +111,7 @@ def test_lag_step_intrinsic_equals_its_python_definition():
 
     rng = np.random.default_rng(5)
     for dt in (np.int8, np.int16, np.int32, np.int64):
-        w = eie_simd.lanes_of(dt)
+        w = eie_simd.VECTOR_LANES
         for finish in (False, True):
             L = rng.integers(0, 60, size=3 * w).astype(dt)
             C = rng.integers(0, 7, size=(4, 2 * w)).astype(dt)
