@@ -107,6 +107,11 @@ class ScnnPlan:
     halo_sum: int             # halo outputs summed over PEs, per filter
     halo_max: int             # the largest PE's halo outputs, per filter
 
+    def kc_sizes(self) -> np.ndarray:
+        """Filters in each output-channel group: kc, ..., kc, and the remainder of Mg."""
+        mg = self.spec.Mg
+        return np.array([min(self.kc, mg - k0) for k0 in range(0, mg, self.kc)], dtype=np.int64)
+
 
 def _reach_own(axis: Axis, tile: int, tiles: int) -> list[tuple[set[int], set[int]]]:
     """Per PE row (or column) of the grid, along one axis: the outputs its input positions reach (a tap on
@@ -153,7 +158,7 @@ class Scnn(Accelerator[ScnnPlan]):
                 gh.pad_lo, gw.pad_lo, gh.out, gw.out)
         conflicts = c.bank_conflicts and df == "sparse"
         ngroups_k = ceil_div(s.Mg, plan.kc)
-        kc_sizes = np.array([min(plan.kc, s.Mg - k0) for k0 in range(0, s.Mg, plan.kc)], dtype=np.int64)
+        kc_sizes = plan.kc_sizes()
         stats = np.zeros(8, dtype=np.int64)
         valid_nz = 0
         halo_cyc = kc_sizes * ceil_div(plan.halo_max, c.halo_words_per_cycle)
@@ -227,8 +232,7 @@ class Scnn(Accelerator[ScnnPlan]):
         s = plan.spec
         ngk = ceil_div(s.Mg, plan.kc)
         if not compressed:
-            sizes = np.array([min(plan.kc, s.Mg - k0) for k0 in range(0, s.Mg, plan.kc)], dtype=np.int64)
-            return np.tile(sizes * s.Cg * s.R * s.S * vbits, (s.groups, 1))
+            return np.tile(plan.kc_sizes() * s.Cg * s.R * s.S * vbits, (s.groups, 1))
         out = np.zeros((s.groups, ngk), dtype=np.int64)
         for g in range(s.groups):
             weight_entries(wnz[g * s.Mg:(g + 1) * s.Mg], plan.kc, self.config.run_bits, out[g])
